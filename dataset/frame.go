@@ -54,6 +54,8 @@ type Frame struct {
 	Delimiter    rune      `json:"delimiter"`
 	DecimalComma bool      `json:"decimal_comma"`
 	Columns      []*Column `json:"columns"`
+
+	lines []int // physical line on which each data row starts
 }
 
 // NumRows is the number of data rows (header excluded).
