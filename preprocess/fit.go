@@ -37,17 +37,18 @@ type Pipeline struct {
 // with Fill; without scaling Mean is 0 and Scale 1.
 //
 // Categorical columns keep Categories (sorted bytewise); a missing value is
-// replaced by Fill before encoding. With Other the categories beyond
-// MaxCategories pool into one extra code, len(Categories). With ordinal
-// encoding an unseen category takes the Other code when there is one, else
-// UnknownCode (the code of the most frequent training category); with one-hot
-// encoding it gives all zeros.
+// replaced by Fill before encoding. With Other the training categories beyond
+// MaxCategories, listed in Pooled (sorted), share one extra code,
+// len(Categories). A category not seen in training gives all zeros with
+// one-hot encoding; with ordinal encoding it takes the Other code when there
+// is one, else UnknownCode (the code of the most frequent training category).
 type ColumnState struct {
 	Name        string       `json:"name"`
 	Kind        dataset.Kind `json:"kind"`
 	Parts       []PartState  `json:"parts,omitempty"`
 	Categories  []string     `json:"categories,omitempty"`
 	Other       bool         `json:"other,omitempty"`
+	Pooled      []string     `json:"pooled,omitempty"`
 	Fill        string       `json:"fill,omitempty"`
 	UnknownCode int          `json:"unknown_code,omitempty"`
 	// True and False list the cell texts (lower-cased) seen for a boolean
@@ -309,6 +310,10 @@ func fitCategorical(st *ColumnState, col *dataset.Column, rows []int, s Spec) {
 	}
 	ranked := byFrequency(counts)
 	if s.MaxCategories > 0 && len(ranked) > s.MaxCategories {
+		for _, vc := range ranked[s.MaxCategories:] {
+			st.Pooled = append(st.Pooled, vc.value)
+		}
+		slices.Sort(st.Pooled)
 		ranked = ranked[:s.MaxCategories]
 		st.Other = true
 	}

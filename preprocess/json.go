@@ -75,6 +75,14 @@ func (p *Pipeline) check() error {
 		if !slices.IsSorted(st.Categories) || len(slices.Compact(slices.Clone(st.Categories))) != len(st.Categories) {
 			return fmt.Errorf("column %q: categories are not sorted and distinct", st.Name)
 		}
+		if st.Other != (len(st.Pooled) > 0) || !slices.IsSorted(st.Pooled) {
+			return fmt.Errorf("column %q: pooled categories do not match the other bucket", st.Name)
+		}
+		for _, c := range st.Pooled {
+			if _, found := slices.BinarySearch(st.Categories, c); found {
+				return fmt.Errorf("column %q: category %q is both kept and pooled", st.Name, c)
+			}
+		}
 		if st.UnknownCode < 0 || st.UnknownCode >= len(st.Categories) {
 			return fmt.Errorf("column %q: unknown_code %d out of range", st.Name, st.UnknownCode)
 		}

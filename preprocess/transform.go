@@ -16,9 +16,12 @@ func (p *Pipeline) codes() []map[string]int32 {
 			if st.Kind != dataset.Categorical {
 				continue
 			}
-			m := make(map[string]int32, len(st.Categories))
+			m := make(map[string]int32, len(st.Categories)+len(st.Pooled))
 			for j, c := range st.Categories {
 				m[c] = int32(j)
+			}
+			for _, c := range st.Pooled {
+				m[c] = int32(len(st.Categories))
 			}
 			p.lookup[i] = m
 		}
@@ -26,8 +29,9 @@ func (p *Pipeline) codes() []map[string]int32 {
 	return p.lookup
 }
 
-// code returns the output code of category v of column i. An unknown category
-// is -1 under one-hot encoding (all zeros, as sklearn's handle_unknown="ignore",
+// code returns the output code of category v of column i; pooled training
+// categories share the bucket's code. A category unseen in training is -1
+// under one-hot encoding (all zeros, as sklearn's handle_unknown="ignore",
 // even with an "other" bucket); under ordinal encoding it takes the bucket's
 // code, or UnknownCode when there is no bucket.
 func (p *Pipeline) code(i int, m map[string]int32, v string) int {
