@@ -464,3 +464,9 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
+
+// unixTime turns Unix seconds (as stored in Datetime columns) into a UTC time.
+func unixTime(sec float64) time.Time {
+	s := math.Floor(sec)
+	return time.Unix(int64(s), int64(math.Round((sec-s)*1e9))).UTC()
+}

@@ -29,7 +29,9 @@ type scanError struct {
 	msg   string
 }
 
-func (e *scanError) Error() string { return fmt.Sprintf("line %d field %d: %s", e.line, e.field+1, e.msg) }
+func (e *scanError) Error() string {
+	return fmt.Sprintf("line %d field %d: %s", e.line, e.field+1, e.msg)
+}
 
 // isBlank reports whether c counts as white space around a field.
 func (sc *scanner) isBlank(c byte) bool {

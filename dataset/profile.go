@@ -1,0 +1,350 @@
+package dataset
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Quantiles of a numeric column, interpolated linearly between order
+// statistics as numpy.quantile's default method ("linear") does.
+type Quantiles struct {
+	P5  float64 `json:"p5"`
+	P25 float64 `json:"p25"`
+	P50 float64 `json:"p50"`
+	P75 float64 `json:"p75"`
+	P95 float64 `json:"p95"`
+}
+
+// ValueCount is one value and the number of rows holding it.
+type ValueCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// HistBin is one equal-width histogram bin, [Lo, Hi) except the last, which
+// includes Hi.
+type HistBin struct {
+	Lo    float64 `json:"lo"`
+	Hi    float64 `json:"hi"`
+	Count int     `json:"count"`
+}
+
+// Alert is a finding about a column worth a user's attention.
+type Alert struct {
+	Column  string `json:"column"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// ColumnProfile summarises one column.
+//
+// Count is the number of rows (cells), Missing how many of them are missing,
+// Distinct the number of distinct present values. Min, Max, Mean and Std
+// (sample standard deviation, n-1, as pandas' describe) are set for numeric,
+// boolean and datetime (Unix seconds) columns and are NaN otherwise; JSON
+// omits them then. Quantiles and Histogram are set for numeric columns
+// (Quantiles also for datetime).
+type ColumnProfile struct {
+	Name      string       `json:"name"`
+	Kind      Kind         `json:"kind"`
+	Count     int          `json:"count"`
+	Missing   int          `json:"missing"`
+	Distinct  int          `json:"distinct"`
+	Min       float64      `json:"min"`
+	Max       float64      `json:"max"`
+	Mean      float64      `json:"mean"`
+	Std       float64      `json:"std"`
+	Quantiles *Quantiles   `json:"quantiles,omitempty"`
+	Top       []ValueCount `json:"top,omitempty"`       // up to 10 most frequent values (ties broken by value)
+	Histogram []HistBin    `json:"histogram,omitempty"` // up to 20 equal-width bins for numeric columns
+	Alerts    []Alert      `json:"alerts,omitempty"`
+}
+
+// Profile summarises a frame. Alerts gathers every column's alerts.
+type Profile struct {
+	Rows    int             `json:"rows"`
+	Columns []ColumnProfile `json:"columns"`
+	Alerts  []Alert         `json:"alerts"`
+}
+
+// Alert codes used by ProfileFrame.
+const (
+	AlertFewDistinctNumeric = "few_distinct_numeric"
+	AlertNumbersAsStrings   = "numbers_as_strings"
+	AlertDatetime           = "datetime"
+	AlertHighCardinality    = "high_cardinality"
+	AlertConstant           = "constant"
+	AlertIDLike             = "id_like"
+	AlertMostlyMissing      = "mostly_missing"
+	AlertMissingValues      = "missing_values"
+	AlertText               = "text"
+)
+
+// HighCardinality is the distinct-value count above which a categorical
+// column gets the high_cardinality alert.
+const HighCardinality = 50
+
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// MarshalJSON writes the profile, omitting Min, Max, Mean and Std when they
+// are not finite, so the JSON never holds NaN or Inf.
+func (p ColumnProfile) MarshalJSON() ([]byte, error) {
+	type plain ColumnProfile
+	return json.Marshal(struct {
+		plain
+		Min  *float64 `json:"min,omitempty"`
+		Max  *float64 `json:"max,omitempty"`
+		Mean *float64 `json:"mean,omitempty"`
+		Std  *float64 `json:"std,omitempty"`
+	}{plain(p), finite(p.Min), finite(p.Max), finite(p.Mean), finite(p.Std)})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote; absent statistics become NaN.
+func (p *ColumnProfile) UnmarshalJSON(b []byte) error {
+	type plain ColumnProfile
+	v := plain{Min: math.NaN(), Max: math.NaN(), Mean: math.NaN(), Std: math.NaN()}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*p = ColumnProfile(v)
+	return nil
+}
+
+// ProfileFrame computes per-column statistics and alerts.
+func ProfileFrame(f *Frame) *Profile {
+	p := &Profile{Rows: f.NumRows(), Columns: make([]ColumnProfile, len(f.Columns)), Alerts: []Alert{}}
+	for j, c := range f.Columns {
+		p.Columns[j] = profileColumn(c, f.DecimalComma)
+		p.Alerts = append(p.Alerts, p.Columns[j].Alerts...)
+	}
+	return p
+}
+
+func profileColumn(c *Column, comma bool) ColumnProfile {
+	cp := ColumnProfile{Name: c.Name, Kind: c.Kind, Count: c.Len(),
+		Min: math.NaN(), Max: math.NaN(), Mean: math.NaN(), Std: math.NaN()}
+	counts := make(map[string]int)
+	for i, s := range c.Str {
+		if c.Missing[i] {
+			cp.Missing++
+			continue
+		}
+		counts[s]++
+	}
+	cp.Distinct = len(counts)
+	cp.Top = top(counts, 10)
+
+	var sorted []float64
+	if c.Num != nil && (c.Kind == Numeric || c.Kind == Boolean || c.Kind == Datetime) {
+		sorted = make([]float64, 0, c.Len()-cp.Missing)
+		for _, v := range c.Num {
+			if !math.IsNaN(v) {
+				sorted = append(sorted, v)
+			}
+		}
+		slices.Sort(sorted)
+		if n := len(sorted); n > 0 {
+			cp.Min, cp.Max = sorted[0], sorted[n-1]
+			cp.Mean, cp.Std = meanStd(sorted)
+			if c.Kind != Boolean {
+				cp.Quantiles = &Quantiles{quantile(sorted, 0.05), quantile(sorted, 0.25),
+					quantile(sorted, 0.5), quantile(sorted, 0.75), quantile(sorted, 0.95)}
+			}
+			if c.Kind == Numeric {
+				cp.Histogram = histogram(sorted, min(20, cp.Distinct))
+			}
+		}
+	}
+	cp.Alerts = alerts(c, &cp, sorted, counts, comma)
+	return cp
+}
+
+// top returns the k most frequent values, ties by value.
+func top(counts map[string]int, k int) []ValueCount {
+	all := make([]ValueCount, 0, len(counts))
+	for v, n := range counts {
+		all = append(all, ValueCount{v, n})
+	}
+	slices.SortFunc(all, func(a, b ValueCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+	})
+	return all[:min(k, len(all))]
+}
+
+func meanStd(x []float64) (mean, std float64) {
+	for _, v := range x {
+		mean += v
+	}
+	mean /= float64(len(x))
+	if len(x) < 2 {
+		return mean, 0
+	}
+	var ss float64
+	for _, v := range x {
+		ss += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(ss / float64(len(x)-1))
+}
+
+// quantile interpolates linearly at position q*(n-1) of sorted values, with
+// numpy's lerp (which steps back from the upper value when t >= 0.5).
+func quantile(sorted []float64, q float64) float64 {
+	n := len(sorted)
+	pos := q * float64(n-1)
+	lo := int(math.Floor(pos))
+	if lo >= n-1 {
+		return sorted[n-1]
+	}
+	t := pos - float64(lo)
+	a, b := sorted[lo], sorted[lo+1]
+	d := b - a
+	if t >= 0.5 {
+		return b - d*(1-t)
+	}
+	return a + d*t
+}
+
+// histogram counts sorted values into bins equal-width bins over [min, max].
+func histogram(sorted []float64, bins int) []HistBin {
+	lo, hi := sorted[0], sorted[len(sorted)-1]
+	if bins < 1 || lo == hi {
+		return []HistBin{{Lo: lo, Hi: hi, Count: len(sorted)}}
+	}
+	w := (hi - lo) / float64(bins)
+	out := make([]HistBin, bins)
+	for b := range out {
+		out[b].Lo = lo + float64(b)*w
+		out[b].Hi = lo + float64(b+1)*w
+	}
+	out[bins-1].Hi = hi
+	for _, v := range sorted {
+		b := min(int((v-lo)/w), bins-1)
+		out[b].Count++
+	}
+	return out
+}
+
+func alerts(c *Column, cp *ColumnProfile, sorted []float64, counts map[string]int, comma bool) []Alert {
+	var out []Alert
+	add := func(code, format string, args ...any) {
+		out = append(out, Alert{Column: c.Name, Code: code, Message: fmt.Sprintf(format, args...)})
+	}
+	n := cp.Count
+	switch {
+	case cp.Missing == n:
+		add(AlertConstant, "every value is missing")
+	case cp.Distinct == 1:
+		add(AlertConstant, "a single value %q in every present row", cp.Top[0].Value)
+	}
+	switch {
+	case cp.Missing > n/2:
+		add(AlertMostlyMissing, "%d of %d values (%.1f%%) are missing", cp.Missing, n, pct(cp.Missing, n))
+	case cp.Missing > 0:
+		add(AlertMissingValues, "%d of %d values (%.1f%%) are missing", cp.Missing, n, pct(cp.Missing, n))
+	}
+	switch c.Kind {
+	case Numeric:
+		if cp.Distinct >= 2 && cp.Distinct <= fewDistinctNumeric && integers(sorted) {
+			add(AlertFewDistinctNumeric, "only %d distinct integer values (%s): possibly a coded category; kept numeric, consider treating it as categorical", cp.Distinct, listValues(counts))
+		}
+	case Categorical:
+		numbers, present := 0, n-cp.Missing
+		var other []string
+		for v, k := range counts {
+			if _, _, ok := parseNumber(v, comma); ok {
+				numbers += k
+			} else if len(other) < 3 {
+				other = append(other, strconv.Quote(v))
+			}
+		}
+		if numbers > 0 && float64(numbers) >= numbersAsStrings*float64(present) {
+			slices.Sort(other)
+			add(AlertNumbersAsStrings, "%d of %d present values are numbers, but others are not (e.g. %s): read as categorical; clean the non-numbers or mark them missing", numbers, present, strings.Join(other, ", "))
+		}
+		if cp.Distinct > HighCardinality {
+			add(AlertHighCardinality, "%d distinct values", cp.Distinct)
+		}
+	case Datetime:
+		add(AlertDatetime, "parsed as dates/times (from %s to %s)", unixText(cp.Min), unixText(cp.Max))
+	case ID:
+		add(AlertIDLike, "a distinct value in every row (%d): an identifier, not a feature", cp.Distinct)
+	case Text:
+		add(AlertText, "free text: %d distinct values, mostly several words long", cp.Distinct)
+	}
+	return out
+}
+
+func pct(a, b int) float64 { return 100 * float64(a) / float64(b) }
+
+func integers(x []float64) bool {
+	for _, v := range x {
+		if v != math.Trunc(v) {
+			return false
+		}
+	}
+	return len(x) > 0
+}
+
+// listValues lists up to 10 values, sorted numerically when they are numbers.
+func listValues(counts map[string]int) string {
+	vals := make([]string, 0, len(counts))
+	for v := range counts {
+		vals = append(vals, v)
+	}
+	sortLabels(vals, false)
+	if len(vals) > 10 {
+		vals = append(vals[:10], "…")
+	}
+	return strings.Join(vals, ", ")
+}
+
+func unixText(sec float64) string {
+	if math.IsNaN(sec) {
+		return "?"
+	}
+	return unixTime(sec).Format("2006-01-02 15:04:05")
+}
+
+// DuplicateRows counts the rows identical to an earlier row on the columns
+// cols (indices into f.Columns; nil or empty means all columns). Missing
+// cells are equal to each other and differ from every present value.
+func DuplicateRows(f *Frame, cols []int) int {
+	if len(cols) == 0 {
+		cols = make([]int, len(f.Columns))
+		for j := range cols {
+			cols[j] = j
+		}
+	}
+	seen := make(map[string]struct{}, f.NumRows())
+	dup := 0
+	var key []byte
+	for i := range f.NumRows() {
+		key = key[:0]
+		for _, j := range cols {
+			c := f.Columns[j]
+			if c.Missing[i] {
+				key = append(key, 0xff) // not a valid UTF-8 length prefix byte
+				continue
+			}
+			key = strconv.AppendInt(key, int64(len(c.Str[i])), 10)
+			key = append(key, ':')
+			key = append(key, c.Str[i]...)
+		}
+		if _, ok := seen[string(key)]; ok {
+			dup++
+			continue
+		}
+		seen[string(key)] = struct{}{}
+	}
+	return dup
+}
