@@ -22,7 +22,14 @@ func binaryCounts(y []int, score []float64, pos int) (c counts, ok bool) {
 	if len(y) == 0 {
 		return c, false
 	}
-	var p, n []float64
+	npos := 0
+	for _, label := range y {
+		if label == pos {
+			npos++
+		}
+	}
+	buf := make([]float64, len(score))
+	p, n := buf[:0:npos], buf[npos:npos]
 	for i, s := range score {
 		if math.IsNaN(s) {
 			return c, false
@@ -35,9 +42,11 @@ func binaryCounts(y []int, score []float64, pos int) (c counts, ok bool) {
 	}
 	slices.Sort(p)
 	slices.Sort(n)
-	c.fps = make([]float64, 0, len(score))
-	c.tps = make([]float64, 0, len(score))
-	c.thr = make([]float64, 0, len(score))
+	distinct := countDistinct(p, n)
+	cells := make([]float64, 3*distinct)
+	c.fps = cells[:0:distinct]
+	c.tps = cells[distinct : distinct : 2*distinct]
+	c.thr = cells[2*distinct : 2*distinct : 3*distinct]
 	// Walk both sorted lists from the top, one distinct value at a time.
 	i, j := len(p)-1, len(n)-1
 	tp, fp := 0, 0
@@ -64,6 +73,30 @@ func binaryCounts(y []int, score []float64, pos int) (c counts, ok bool) {
 		c.thr = append(c.thr, v)
 	}
 	return c, true
+}
+
+// countDistinct counts the distinct values of two sorted slices together.
+func countDistinct(a, b []float64) int {
+	i, j, d := 0, 0, 0
+	for i < len(a) || j < len(b) {
+		var v float64
+		switch {
+		case i == len(a):
+			v = b[j]
+		case j == len(b):
+			v = a[i]
+		default:
+			v = min(a[i], b[j])
+		}
+		for i < len(a) && a[i] == v {
+			i++
+		}
+		for j < len(b) && b[j] == v {
+			j++
+		}
+		d++
+	}
+	return d
 }
 
 func (c counts) positives() float64 { return c.tps[len(c.tps)-1] }
