@@ -195,9 +195,9 @@ func TestClassificationByHand(t *testing.T) {
 }
 
 func TestCalibrationEdges(t *testing.T) {
-	// 0.3 lies below the computed edge 3*0.1 = 0.30000000000000004, so with
-	// ten bins it belongs to the fourth bin [0.2, 0.3] like in sklearn; 1.2
-	// goes to the last bin and NaN is skipped.
+	// With ten bins 0.3 sits on the inner edge 3*0.1 = 0.30000000000000004
+	// (np.linspace's value) and, as in sklearn, belongs to the lower bin
+	// [0.2, 0.3] with 0.25; 1.2 goes to the last bin and NaN is skipped.
 	y := []int{1, 0, 1, 1, 0}
 	score := []float64{0.3, 0.25, 1.2, math.NaN(), 0.95}
 	meanPred, frac, counts := Calibration(y, score, 1, 10)
