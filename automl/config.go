@@ -1,0 +1,183 @@
+package automl
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/goautoml/automl/dataset"
+	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/models"
+)
+
+// ErrBudget is the cause attached to an experiment's context when its time
+// budget runs out. Reaching it is a stop reason, not an error.
+var ErrBudget = errors.New("time budget reached")
+
+// StopReason tells why a search ended.
+type StopReason string
+
+// The reasons a search stops.
+const (
+	StopTimeout   StopReason = "timeout"    // the time budget ran out
+	StopMaxTrials StopReason = "max_trials" // the trial budget was used
+	StopExitScore StopReason = "exit_score" // the primary metric reached the exit score
+	StopEarly     StopReason = "early_stop" // N trials in a row brought no improvement
+	StopCancelled StopReason = "cancelled"  // the caller cancelled (Ctrl-C, stop button)
+	StopExhausted StopReason = "exhausted"  // the searcher had nothing left to propose
+)
+
+// Config is everything that defines an experiment. Its zero values mean the
+// documented defaults; Defaults fills them in.
+type Config struct {
+	// Data is the CSV file to learn from.
+	Data string `json:"data"`
+	// Target is the column to predict.
+	Target string `json:"target"`
+	// PosLabel names the positive class of a binary target ("" = the greater label).
+	PosLabel string `json:"pos_label,omitempty"`
+	// Metric is the primary metric that ranks trials: roc_auc (binary default),
+	// log_loss (multiclass default), pr_auc, f1, precision, recall, accuracy,
+	// balanced_accuracy.
+	Metric string `json:"metric"`
+	// Timeout bounds the search's wall time; 0 means no time limit.
+	Timeout time.Duration `json:"timeout"`
+	// MaxTrials bounds the number of trials; 0 means no limit.
+	MaxTrials int `json:"max_trials,omitempty"`
+	// ExitScore stops the search once the primary validation metric reaches
+	// it (at or above; at or below for log_loss). Nil means never.
+	ExitScore *float64 `json:"exit_score,omitempty"`
+	// EarlyStop stops the search after this many finished trials in a row
+	// without a better primary score; 0 means never.
+	EarlyStop int `json:"early_stop,omitempty"`
+	// Include lists the families to search (empty = all); Exclude removes some.
+	Include []models.Family `json:"include,omitempty"`
+	Exclude []models.Family `json:"exclude,omitempty"`
+	// Seed seeds the split and every trial.
+	Seed uint64 `json:"seed"`
+	// Workers is how many trials run at once (0 = number of cores).
+	Workers int `json:"workers"`
+	// Split says how rows are divided into train, validation and test.
+	Split dataset.SplitSpec `json:"split"`
+	// ExcludeCols are columns never used as features.
+	ExcludeCols []string `json:"exclude_cols,omitempty"`
+	// KeepCols are columns kept even when a guardrail would exclude them
+	// (leakage, ID-like, constant).
+	KeepCols []string `json:"keep_cols,omitempty"`
+	// RunsDir is where experiments are stored (default "runs").
+	RunsDir string `json:"runs_dir"`
+	// Name is the experiment's folder name under RunsDir (default: data file
+	// stem and start time).
+	Name string `json:"name"`
+	// KeepBundles is how many of the best trials keep a model bundle (saved
+	// when a trial ranks among the best KeepBundles finished so far); 0 means
+	// 10, a negative value every trial.
+	KeepBundles int `json:"keep_bundles,omitempty"`
+	// Grace is how long the search waits for fits in flight once the budget
+	// is reached (default max(1 s, 2 % of Timeout) minus bookkeeping).
+	Grace time.Duration `json:"-"`
+}
+
+// Families lists every model family the search knows, cheapest first.
+var Families = []models.Family{
+	models.Logistic, models.NaiveBayes, models.KNN, models.DecisionTree,
+	models.GBDT, models.RandomForest, models.ExtraTrees,
+}
+
+// Defaults returns c with unset fields filled in, for a problem with the
+// given number of classes.
+func (c Config) Defaults(classes int) Config {
+	if c.Metric == "" {
+		if classes > 2 {
+			c.Metric = "log_loss"
+		} else {
+			c.Metric = "roc_auc"
+		}
+	}
+	if c.Workers <= 0 {
+		c.Workers = runtime.NumCPU()
+	}
+	if c.Split.TrainFrac == 0 && c.Split.ValFrac == 0 {
+		c.Split.TrainFrac, c.Split.ValFrac = 0.6, 0.2
+	}
+	c.Split.Seed = c.Seed
+	if c.RunsDir == "" {
+		c.RunsDir = "runs"
+	}
+	if c.Grace == 0 {
+		c.Grace = max(time.Second, c.Timeout/50)
+	}
+	return c
+}
+
+// Validate checks the settings that do not need the data.
+func (c Config) Validate() error {
+	if c.Data == "" {
+		return errors.New("no data file given (--data)")
+	}
+	if c.Target == "" {
+		return errors.New("no target column given (--target)")
+	}
+	if c.Metric != "" && !slices.Contains(metrics.Names, c.Metric) {
+		return fmt.Errorf("unknown metric %q: expected one of %v", c.Metric, metrics.Names)
+	}
+	if c.Timeout < 0 {
+		return fmt.Errorf("timeout %v is negative", c.Timeout)
+	}
+	if c.MaxTrials < 0 {
+		return fmt.Errorf("max trials %d is negative", c.MaxTrials)
+	}
+	if c.EarlyStop < 0 {
+		return fmt.Errorf("early stop %d is negative", c.EarlyStop)
+	}
+	for _, f := range append(slices.Clone(c.Include), c.Exclude...) {
+		if !slices.Contains(Families, f) {
+			return fmt.Errorf("unknown model family %q: expected one of %v", f, Families)
+		}
+	}
+	if len(c.families()) == 0 {
+		return errors.New("--include and --exclude leave no model family to search")
+	}
+	if c.Split.CV == 1 || c.Split.CV < 0 {
+		return fmt.Errorf("cv %d: expected 0 (no cross-validation) or at least 2 folds", c.Split.CV)
+	}
+	if c.Split.TrainFrac < 0 || c.Split.ValFrac < 0 || c.Split.TrainFrac+c.Split.ValFrac >= 1 {
+		return fmt.Errorf("split fractions train %.2f, validation %.2f: expected positive fractions summing to less than 1",
+			c.Split.TrainFrac, c.Split.ValFrac)
+	}
+	if c.Split.SplitCol != "" && c.Split.TimeCol != "" {
+		return errors.New("--split-col and --time-col cannot be used together")
+	}
+	return nil
+}
+
+// families is the ordered list of families the search uses.
+func (c Config) families() []models.Family {
+	var out []models.Family
+	for _, f := range Families {
+		if len(c.Include) > 0 && !slices.Contains(c.Include, f) {
+			continue
+		}
+		if slices.Contains(c.Exclude, f) {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// better reports whether score a beats b on metric (NaN never wins).
+func better(metric string, a, b float64) bool {
+	if a != a {
+		return false
+	}
+	if b != b {
+		return true
+	}
+	if metrics.HigherIsBetter(metric) {
+		return a > b
+	}
+	return a < b
+}

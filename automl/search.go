@@ -1,0 +1,170 @@
+package automl
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+
+	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/preprocess"
+)
+
+// TrialSpec is one trial as a plain value: everything needed to run it again.
+type TrialSpec struct {
+	ID    int             `json:"id"`
+	Seed  uint64          `json:"seed"`
+	Prep  preprocess.Spec `json:"prep"`
+	Model models.Spec     `json:"model"`
+}
+
+// Searcher proposes trials and learns from their results (ask / tell).
+type Searcher interface {
+	// Ask proposes the trial with the given ID; false when it has nothing left.
+	Ask(id int) (TrialSpec, bool)
+	// Tell reports a finished trial. Trials are told in ID order.
+	Tell(t Trial)
+}
+
+// RandomSearch tries each family's starting points first, cheapest family
+// first, then samples the families' spaces in turn. Trial id's spec depends
+// only on the experiment seed and id, so a resumed or re-run search proposes
+// the same trials whatever the timing.
+type RandomSearch struct {
+	Seed     uint64
+	Families []models.Family
+	Base     preprocess.Spec // columns and category cap decided by the guardrails
+	starts   []struct {
+		f models.Family
+		v Values
+	}
+	// proposed holds the specs of IDs 0..len-1; seen their model and
+	// preprocessing, to skip a sample drawn before.
+	proposed []TrialSpec
+	seen     map[string]bool
+}
+
+// NewRandomSearch returns a searcher over the given families.
+func NewRandomSearch(seed uint64, families []models.Family, base preprocess.Spec) *RandomSearch {
+	s := &RandomSearch{Seed: seed, Families: families, Base: base}
+	for _, f := range families {
+		for _, v := range Spaces[f].Start {
+			s.starts = append(s.starts, struct {
+				f models.Family
+				v Values
+			}{f, v})
+		}
+	}
+	return s
+}
+
+// TrialSeed is the seed of trial id in an experiment seeded with seed.
+func TrialSeed(seed uint64, id int) uint64 {
+	return rand.New(rand.NewPCG(seed, uint64(id))).Uint64()
+}
+
+// maxRedraws bounds the draws spent looking for a point not tried before.
+const maxRedraws = 20
+
+// Ask implements Searcher. A sample equal to an earlier trial's is drawn
+// again (up to maxRedraws times), so small spaces are not tried twice; the
+// earlier trials' specs are recomputed when needed, so the answer for id
+// does not depend on which IDs were asked before.
+func (s *RandomSearch) Ask(id int) (TrialSpec, bool) {
+	if len(s.Families) == 0 {
+		return TrialSpec{}, false
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	for len(s.proposed) <= id {
+		next := len(s.proposed)
+		var spec TrialSpec
+		for draw := range maxRedraws {
+			spec = s.propose(next, draw)
+			key, _ := json.Marshal(struct {
+				P preprocess.Spec
+				M models.Spec
+			}{spec.Prep, spec.Model})
+			if !s.seen[string(key)] || draw == maxRedraws-1 {
+				s.seen[string(key)] = true
+				break
+			}
+		}
+		s.proposed = append(s.proposed, spec)
+	}
+	return s.proposed[id], true
+}
+
+func (s *RandomSearch) propose(id, draw int) TrialSpec {
+	var f models.Family
+	var v Values
+	if id < len(s.starts) {
+		f, v = s.starts[id].f, s.starts[id].v.clone()
+		// Starting points leave the preprocessing choices at their first option.
+		for _, d := range Spaces[f].Dims {
+			if _, ok := v.Choice[d.Name]; !ok && len(d.Choices) > 0 {
+				v.Choice[d.Name] = d.Choices[0]
+			}
+		}
+	} else {
+		f = s.Families[(id-len(s.starts))%len(s.Families)]
+		r := rand.New(rand.NewPCG(s.Seed^0x5eed5eed, uint64(id)<<8|uint64(draw)))
+		v = Sample(r, Spaces[f].Dims)
+	}
+	p, m := Spaces[f].Build(v, s.Base)
+	return TrialSpec{ID: id, Seed: TrialSeed(s.Seed, id), Prep: p, Model: m}
+}
+
+func (v Values) clone() Values {
+	c := Values{Num: make(map[string]float64, len(v.Num)), Choice: make(map[string]string, len(v.Choice))}
+	for k, x := range v.Num {
+		c.Num[k] = x
+	}
+	for k, x := range v.Choice {
+		c.Choice[k] = x
+	}
+	return c
+}
+
+// Tell implements Searcher; random search learns nothing.
+func (s *RandomSearch) Tell(Trial) {}
+
+// DefaultTrial is trial 0 of a one-trial experiment with family f: the
+// family's default model and the preprocessing its search space starts from.
+func DefaultTrial(p *Prepared, f models.Family) TrialSpec {
+	sp := Spaces[f]
+	v := Values{Num: map[string]float64{}, Choice: map[string]string{}}
+	if len(sp.Start) > 0 {
+		v = sp.Start[0].clone()
+	}
+	for _, d := range sp.Dims {
+		if _, ok := v.Choice[d.Name]; !ok && len(d.Choices) > 0 {
+			v.Choice[d.Name] = d.Choices[0]
+		}
+	}
+	prep, _ := sp.Build(v, p.Base)
+	seed := p.Experiment.Config.Seed
+	return TrialSpec{ID: 0, Seed: TrialSeed(seed, 0), Prep: prep, Model: models.DefaultSpec(f)}
+}
+
+// fixed proposes given trials, in order.
+type fixed struct{ specs []TrialSpec }
+
+// Fixed returns a searcher that proposes exactly the given trials (their IDs
+// are set to their position).
+func Fixed(specs ...TrialSpec) Searcher {
+	f := &fixed{}
+	for i, s := range specs {
+		s.ID = i
+		f.specs = append(f.specs, s)
+	}
+	return f
+}
+
+func (f *fixed) Ask(id int) (TrialSpec, bool) {
+	if id >= len(f.specs) {
+		return TrialSpec{}, false
+	}
+	return f.specs[id], true
+}
+
+func (f *fixed) Tell(Trial) {}

@@ -1,0 +1,317 @@
+package automl
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/dataset"
+	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/preprocess"
+)
+
+// Trial is the record of one finished trial, as kept in trials.jsonl.
+// Everything but Timing is the same on every run of the same spec and data.
+type Trial struct {
+	TrialSpec
+	Status string `json:"status"` // "ok" or "failed"
+	Error  string `json:"error,omitempty"`
+	// Val holds the validation metrics (with cross-validation: the mean over
+	// folds); Test the test metrics of the model kept in the bundle.
+	Val   map[string]float64   `json:"val,omitempty"`
+	Test  map[string]float64   `json:"test,omitempty"`
+	Folds []map[string]float64 `json:"folds,omitempty"`
+	// Features is the width of the numeric matrix the model saw.
+	Features int `json:"features,omitempty"`
+	// BestIteration is the boosting round kept by early stopping (0 = none).
+	BestIteration int    `json:"best_iteration,omitempty"`
+	Timing        Timing `json:"timing"`
+}
+
+// Timing holds the fields that differ between runs of the same trial.
+type Timing struct {
+	Started     time.Time `json:"started"`
+	FitSeconds  float64   `json:"fit_seconds"`
+	WallSeconds float64   `json:"wall_seconds"`
+	// Offset is the time since the experiment started, when the trial ended.
+	OffsetSeconds float64 `json:"offset_seconds"`
+}
+
+// Score is the trial's primary validation metric (NaN when failed).
+func (t Trial) Score(metric string) float64 {
+	if v, ok := t.Val[metric]; ok && t.Status == "ok" {
+		return v
+	}
+	return math.NaN()
+}
+
+// Data is an experiment's prepared data: what every trial reads and none
+// changes.
+type Data struct {
+	Frame   *dataset.Frame
+	Target  *dataset.Target
+	Split   *dataset.Split
+	Plan    Plan
+	Metric  string
+	classOf map[int]int
+
+	mu    sync.Mutex
+	cache map[string]*prepared
+}
+
+// prepared is a fitted pipeline with the matrices it made, shared between
+// trials with the same preprocessing.
+type prepared struct {
+	once                sync.Once
+	err                 error
+	pipe                *preprocess.Pipeline
+	xTrain, xVal, xTest *mat.Dense
+}
+
+const maxCachedPipelines = 24
+
+// matrices fits (or reuses) the pipeline p on train and transforms the three
+// row sets.
+func (d *Data) matrices(p preprocess.Spec, fold int, train, val, test []int) (*prepared, error) {
+	key, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	k := fmt.Sprintf("%d|%s", fold, key)
+	d.mu.Lock()
+	if d.cache == nil {
+		d.cache = map[string]*prepared{}
+	}
+	e, ok := d.cache[k]
+	if !ok {
+		e = &prepared{}
+		if len(d.cache) < maxCachedPipelines {
+			d.cache[k] = e
+		}
+	}
+	d.mu.Unlock()
+	e.once.Do(func() {
+		e.pipe, e.err = p.Fit(d.Frame, train)
+		if e.err != nil {
+			return
+		}
+		if e.xTrain, e.err = e.pipe.Transform(d.Frame, train); e.err != nil {
+			return
+		}
+		if len(val) > 0 {
+			if e.xVal, e.err = e.pipe.Transform(d.Frame, val); e.err != nil {
+				return
+			}
+		}
+		if len(test) > 0 {
+			e.xTest, e.err = e.pipe.Transform(d.Frame, test)
+		}
+	})
+	return e, e.err
+}
+
+func (d *Data) labels(rows []int) []int {
+	y := make([]int, len(rows))
+	for i, r := range rows {
+		y[i] = d.classOf[r]
+	}
+	return y
+}
+
+func (d *Data) weights(rows []int) []float64 {
+	if d.Plan.ClassWeights == nil {
+		return nil
+	}
+	w := make([]float64, len(rows))
+	for i, r := range rows {
+		w[i] = d.Plan.ClassWeights[d.classOf[r]]
+	}
+	return w
+}
+
+// Fitted is what a trial leaves behind for its bundle.
+type Fitted struct {
+	Pipeline *preprocess.Pipeline
+	Model    models.Classifier
+	Spec     models.Spec // the spec actually fitted (rounds fixed after CV)
+	Setup    models.Setup
+}
+
+type validationSetter interface {
+	SetValidation(X *mat.Dense, y []int)
+}
+
+type bestIterationer interface {
+	BestIteration() int
+}
+
+// RunTrial fits and evaluates one trial. A failure or a panic in the trial is
+// recorded in the returned Trial; the error is non-nil only when ctx ended
+// the trial before it finished.
+func RunTrial(ctx context.Context, d *Data, spec TrialSpec, workers int) (t Trial, fit *Fitted, err error) {
+	t = Trial{TrialSpec: spec, Timing: Timing{Started: time.Now().UTC()}}
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Status, t.Error = "failed", fmt.Sprintf("panic: %v\n%s", r, debug.Stack())
+			fit, err = nil, nil
+		}
+		t.Timing.WallSeconds = time.Since(start).Seconds()
+	}()
+	fit, err = runTrial(ctx, d, &t, workers)
+	if ctx.Err() != nil {
+		return t, nil, context.Cause(ctx)
+	}
+	if err != nil {
+		t.Status, t.Error = "failed", err.Error()
+		return t, nil, nil
+	}
+	t.Status = "ok"
+	return t, fit, nil
+}
+
+func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, error) {
+	sp := d.Split
+	nonTest := append(append([]int(nil), sp.Train...), sp.Val...)
+	if len(sp.Folds) == 0 {
+		f, val, test, err := fitEval(ctx, d, t, t.Model, 0, sp.Train, sp.Val, sp.Test, workers)
+		if err != nil {
+			return nil, err
+		}
+		t.Val, t.Test = val, test
+		return f, nil
+	}
+	// Cross-validation: the folds rank the trial; the kept model is refit on
+	// every non-test row and measured on test.
+	var iters []int
+	for k, fold := range sp.Folds {
+		train := without(append([]int(nil), nonTest...), fold)
+		f, val, _, err := fitEval(ctx, d, t, t.Model, k+1, train, fold, nil, workers)
+		if err != nil {
+			return nil, fmt.Errorf("fold %d: %w", k+1, err)
+		}
+		t.Folds = append(t.Folds, val)
+		if b, ok := f.Model.(bestIterationer); ok && b.BestIteration() > 0 {
+			iters = append(iters, b.BestIteration())
+		}
+	}
+	t.Val = meanMetrics(t.Folds)
+	final := t.Model
+	if final.GBDT != nil && len(iters) > 0 {
+		g := *final.GBDT
+		sum := 0
+		for _, it := range iters {
+			sum += it
+		}
+		g.Rounds, g.EarlyStoppingRounds = max(1, (sum+len(iters)/2)/len(iters)), 0
+		final.GBDT = &g
+		t.BestIteration = g.Rounds
+	}
+	f, _, test, err := fitEval(ctx, d, t, final, -1, nonTest, nil, sp.Test, workers)
+	if err != nil {
+		return nil, fmt.Errorf("refit on all non-test rows: %w", err)
+	}
+	t.Test = test
+	return f, nil
+}
+
+func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int, train, val, test []int, workers int) (*Fitted, map[string]float64, map[string]float64, error) {
+	if err := t.Prep.Validate(); err != nil {
+		return nil, nil, nil, fmt.Errorf("preprocessing: %w", err)
+	}
+	pr, err := d.matrices(t.Prep, fold, train, val, test)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("preprocessing: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, nil, err
+	}
+	feats := pr.pipe.Features()
+	setup := models.Setup{Classes: len(d.Target.Classes), Seed: t.Seed, Workers: workers,
+		Categorical: make([]bool, len(feats)), Cardinality: make([]int, len(feats))}
+	for j, f := range feats {
+		setup.Categorical[j], setup.Cardinality[j] = f.Categorical, f.Cardinality
+	}
+	t.Features = len(feats)
+	clf, err := spec.New(setup)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	yTrain := d.labels(train)
+	if vs, ok := clf.(validationSetter); ok && pr.xVal != nil {
+		vs.SetValidation(pr.xVal, d.labels(val))
+	}
+	fitStart := time.Now()
+	if err := clf.Fit(ctx, pr.xTrain, yTrain, d.weights(train)); err != nil {
+		return nil, nil, nil, fmt.Errorf("fit %s: %w", spec.Family, err)
+	}
+	t.Timing.FitSeconds += time.Since(fitStart).Seconds()
+	if b, ok := clf.(bestIterationer); ok && fold == 0 {
+		t.BestIteration = b.BestIteration()
+	}
+	eval := func(x *mat.Dense, rows []int) (map[string]float64, error) {
+		if x == nil {
+			return nil, nil
+		}
+		p, err := clf.PredictProba(x)
+		if err != nil {
+			return nil, fmt.Errorf("predict %s: %w", spec.Family, err)
+		}
+		if r, c := p.Dims(); r != len(rows) || c != setup.Classes {
+			return nil, fmt.Errorf("predict %s: got a %d×%d probability matrix, want %d×%d", spec.Family, r, c, len(rows), setup.Classes)
+		}
+		return finite(metrics.Evaluate(d.labels(rows), p, d.Target.Positive)), nil
+	}
+	vm, err := eval(pr.xVal, val)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tm, err := eval(pr.xTest, test)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if vm != nil {
+		if _, ok := vm[d.Metric]; !ok {
+			return nil, nil, nil, fmt.Errorf("validation %s is undefined (is one class absent from the validation rows?)", d.Metric)
+		}
+	}
+	return &Fitted{Pipeline: pr.pipe, Model: clf, Spec: spec, Setup: setup}, vm, tm, nil
+}
+
+// finite drops NaN and infinite values (JSON cannot hold them).
+func finite(m map[string]float64) map[string]float64 {
+	for k, v := range m {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+func meanMetrics(folds []map[string]float64) map[string]float64 {
+	out := map[string]float64{}
+	for _, name := range metrics.Names {
+		var s float64
+		n := 0
+		for _, f := range folds {
+			if v, ok := f[name]; ok {
+				s += v
+				n++
+			}
+		}
+		if n == len(folds) && n > 0 {
+			out[name] = s / float64(n)
+		}
+	}
+	return out
+}
+
+var errAbandoned = errors.New("trial abandoned after the budget's grace period")

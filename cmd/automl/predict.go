@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/dataset"
+)
+
+func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("predict", stderr)
+	model := fs.String("model", "", "trial folder or bundle (runs/<exp>/trials/<id>, or runs/<exp>/best)")
+	data := fs.String("data", "", "CSV file with the rows to score (required)")
+	out := fs.String("out", "", "file to write the predictions to (default: standard output)")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if *model == "" || *data == "" {
+		return usagef("--model and --data are required")
+	}
+	m, err := automl.LoadBundle(*model)
+	if err != nil {
+		return err
+	}
+	f, err := dataset.Read(*data, dataset.Options{Kinds: m.Kinds()})
+	if err != nil {
+		return err
+	}
+	p, err := m.PredictProba(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *data, err)
+	}
+	w := stdout
+	var file *os.File
+	if *out != "" {
+		if file, err = os.Create(*out); err != nil {
+			return err
+		}
+		w = file
+	}
+	cw := csv.NewWriter(w)
+	head := []string{"row", "prediction"}
+	for _, c := range m.Classes {
+		head = append(head, "probability_"+c)
+	}
+	cw.Write(head)
+	rows, k := p.Dims()
+	rec := make([]string, 2+k)
+	for i := range rows {
+		best := 0
+		for j := range k {
+			if p.At(i, j) > p.At(i, best) {
+				best = j
+			}
+		}
+		rec[0], rec[1] = strconv.Itoa(i+1), m.Classes[best]
+		for j := range k {
+			rec[2+j] = strconv.FormatFloat(p.At(i, j), 'g', 10, 64)
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%d predictions written to %s\n", rows, *out)
+	}
+	return nil
+}

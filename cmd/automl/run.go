@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/samples"
+)
+
+// listFlag collects a comma-separated or repeated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error {
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+// optFloat is a float flag that remembers whether it was set.
+type optFloat struct{ v *float64 }
+
+func (o *optFloat) String() string {
+	if o.v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*o.v, 'g', -1, 64)
+}
+func (o *optFloat) Set(s string) error {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) {
+		return fmt.Errorf("%q is not a number", s)
+	}
+	o.v = &v
+	return nil
+}
+
+// configFlags are the flags that define an experiment, shared by run and train.
+type configFlags struct {
+	cfg                       automl.Config
+	timeout                   time.Duration
+	seed                      uint64
+	include, exclude, exclCol listFlag
+	keepCol                   listFlag
+	exitScore                 optFloat
+	jsonOut, quiet            bool
+}
+
+func (c *configFlags) register(fs *flag.FlagSet, search bool) {
+	fs.StringVar(&c.cfg.Data, "data", "", "CSV file to learn from (required)")
+	fs.StringVar(&c.cfg.Target, "target", "", "column to predict (required)")
+	fs.StringVar(&c.cfg.PosLabel, "pos-label", "", "positive class of a binary target (default: the greater label)")
+	fs.StringVar(&c.cfg.Metric, "metric", "", "primary metric: roc_auc (binary default), log_loss (multiclass default), pr_auc, f1, precision, recall, accuracy, balanced_accuracy")
+	fs.Uint64Var(&c.seed, "seed", 1, "seed of the split and of every trial")
+	fs.IntVar(&c.cfg.Split.CV, "cv", 0, "stratified K-fold cross-validation on the non-test rows (0 = a single validation split)")
+	fs.StringVar(&c.cfg.Split.SplitCol, "split-col", "", "column whose values (train, validate, test) assign rows to sets")
+	fs.StringVar(&c.cfg.Split.TimeCol, "time-col", "", "column ordering rows in time: earliest rows train, latest test")
+	fs.Float64Var(&c.cfg.Split.TrainFrac, "train-frac", 0.6, "fraction of rows for training")
+	fs.Float64Var(&c.cfg.Split.ValFrac, "val-frac", 0.2, "fraction of rows for validation (test gets the rest)")
+	fs.Var(&c.exclCol, "exclude-cols", "columns never used as features (comma-separated, repeatable)")
+	fs.Var(&c.keepCol, "keep-col", "column kept even when a guardrail would exclude it (repeatable)")
+	fs.StringVar(&c.cfg.RunsDir, "runs", "runs", "folder holding experiments")
+	fs.StringVar(&c.cfg.Name, "name", "", "experiment folder name (default: data file name and start time)")
+	fs.BoolVar(&c.jsonOut, "json", false, "print one JSON summary at the end instead of the leaderboard")
+	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
+	if search {
+		fs.DurationVar(&c.timeout, "timeout", 60*time.Second, "time budget of the search (0 = none)")
+		fs.IntVar(&c.cfg.MaxTrials, "max-trials", 0, "stop after this many trials (0 = no limit)")
+		fs.Var(&c.exitScore, "exit-score", "stop once the primary validation metric reaches this value")
+		fs.IntVar(&c.cfg.EarlyStop, "early-stop", 0, "stop after this many trials without improvement (0 = never)")
+		fs.Var(&c.include, "include", "model families to search (comma-separated): "+familyList())
+		fs.Var(&c.exclude, "exclude", "model families to leave out")
+		fs.IntVar(&c.cfg.Workers, "workers", 0, "trials run at once (0 = number of cores)")
+	}
+}
+
+func familyList() string {
+	var s []string
+	for _, f := range automl.Families {
+		s = append(s, string(f))
+	}
+	return strings.Join(s, ", ")
+}
+
+func (c *configFlags) config() automl.Config {
+	cfg := c.cfg
+	cfg.Timeout, cfg.Seed, cfg.ExitScore = c.timeout, c.seed, c.exitScore.v
+	for _, f := range c.include {
+		cfg.Include = append(cfg.Include, models.Family(f))
+	}
+	for _, f := range c.exclude {
+		cfg.Exclude = append(cfg.Exclude, models.Family(f))
+	}
+	cfg.ExcludeCols, cfg.KeepCols = c.exclCol, c.keepCol
+	return cfg
+}
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("run", stderr)
+	var c configFlags
+	c.register(fs, true)
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg := c.config()
+	if err := cfg.Validate(); err != nil {
+		return usageError{err.Error()}
+	}
+	return runExperiment(ctx, cfg, c.jsonOut, c.quiet, stdout, stderr)
+}
+
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("demo", stderr)
+	var c configFlags
+	c.register(fs, true)
+	fs.Lookup("timeout").DefValue = "30s"
+	c.timeout = 30 * time.Second
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	cfg := c.config()
+	if cfg.Data == "" {
+		path, err := samples.WriteGermanCredit(filepath.Join(cfg.RunsDir, "data"))
+		if err != nil {
+			return err
+		}
+		cfg.Data, cfg.Target = path, "class"
+		if !c.jsonOut {
+			fmt.Fprintf(stderr, "German Credit (1,000 applicants, 20 features; class 1 = good, 2 = bad) written to %s\n", path)
+		}
+	}
+	return runExperiment(ctx, cfg, c.jsonOut, c.quiet, stdout, stderr)
+}
+
+func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("resume", stderr)
+	jsonOut := fs.Bool("json", false, "print one JSON summary at the end")
+	quiet := fs.Bool("quiet", false, "no progress output")
+	pos, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("expected the experiment folder: automl resume runs/<experiment>")
+	}
+	bar := newProgress(stderr, *quiet || *jsonOut)
+	res, err := automl.Resume(ctx, pos[0], automl.Options{OnTrial: bar.trial, OnStart: bar.start})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	return report(res, *jsonOut, nil, stdout)
+}
+
+func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, stdout, stderr io.Writer) error {
+	p, err := automl.Prepare(cfg)
+	if err != nil {
+		return err
+	}
+	if !jsonOut && !quiet {
+		printGuardrails(stderr, p.Experiment)
+	}
+	bar := newProgress(stderr, quiet || jsonOut)
+	res, err := automl.RunPrepared(ctx, p, automl.Options{OnTrial: bar.trial, OnStart: bar.start})
+	bar.done()
+	if err != nil {
+		return err
+	}
+	return report(res, jsonOut, nil, stdout)
+}
+
+func printGuardrails(w io.Writer, e *automl.Experiment) {
+	fmt.Fprintf(w, "%s: %d rows, %d columns; target %q (%s: %s)\n", e.Data.Path, e.Data.Rows, e.Data.Columns,
+		e.Target.Column, e.Problem, strings.Join(e.Target.Classes, ", "))
+	for _, g := range e.Plan.Guardrails {
+		line := g.Message
+		if g.Action != "" {
+			line += " → " + g.Action
+		}
+		fmt.Fprintf(w, "  [%s] %s\n", g.Level, line)
+	}
+	fmt.Fprintf(w, "split: %d train, %d validation, %d test", e.Split.Train, e.Split.Val, e.Split.Test)
+	if len(e.Split.Folds) > 0 {
+		fmt.Fprintf(w, " (%d folds over train+validation)", len(e.Split.Folds))
+	}
+	fmt.Fprintf(w, "; %d feature columns; metric %s\n", len(e.Plan.Columns), e.Config.Metric)
+}
+
+func report(res *automl.Result, jsonOut bool, fitSeconds *float64, stdout io.Writer) error {
+	if jsonOut {
+		s := res.Summarize()
+		s.FitSeconds = fitSeconds
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	e := res.Experiment
+	fmt.Fprintf(stdout, "\n%d trials (%d failed) in %.1f s, stopped by %s. Leaderboard (validation %s):\n\n",
+		e.Trials, e.Failed, res.Wall.Seconds(), e.StopReason, e.Config.Metric)
+	if err := automl.WriteLeaderboard(stdout, res.Trials, e.Config.Metric, 10); err != nil {
+		return err
+	}
+	if res.Best != nil {
+		fmt.Fprintf(stdout, "\nbest: trial %d (%s), kept in %s\nscore new data: automl predict --model %s --data new.csv --out predictions.csv\n",
+			res.Best.ID, res.Best.Model.Family, filepath.Join(res.Dir, automl.TrialsDir, strconv.Itoa(res.Best.ID)),
+			filepath.Join(res.Dir, "best"))
+	} else {
+		fmt.Fprintln(stdout, "\nno trial succeeded.")
+	}
+	return nil
+}
