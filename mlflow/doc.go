@@ -1,0 +1,32 @@
+// Package mlflow exports experiments to an MLflow tracking server: a REST API 2.0 client with
+// bounded retries, proxied artifact uploads, the model registry, and an MLflow Model directory writer.
+//
+// The client speaks the tracking server's documented JSON API (/api/2.0/mlflow/...) and its
+// proxied artifact API (/api/2.0/mlflow-artifacts/artifacts/...), which MLflow 2.x serves by
+// default. Facts it relies on, measured against MLflow 2.17 and a 3.x build:
+//
+//   - POST bodies must be sent with Content-Type: application/json.
+//   - A run's artifact paths are derived from the artifact_uri that runs/create returns
+//     (mlflow-artifacts:/<experiment>/<run>/artifacts), never assembled by hand.
+//   - Artifact uploads always carry a Content-Length: one 3.x deployment answered 200 to a
+//     chunked upload and stored an empty file.
+//   - A model version's source is the run's artifact_uri plus the model directory; a
+//     runs:/<run>/model source registers, but the registry's model view then fails.
+//   - runs/log-batch accepts at most 1000 metrics, 100 params and 100 tags (1000 items in all)
+//     per call, and param values longer than 6000 characters are cut silently by the server;
+//     LogBatch splits and truncates so that what is stored is what the caller was told.
+//
+// # Retries and idempotency
+//
+// Every call is retried on HTTP 429, on 5xx answers and on connection errors and attempt
+// timeouts, with exponential backoff and jitter drawn from a generator seeded by
+// RetryPolicy.Seed, bounded by RetryPolicy.MaxAttempts and RetryPolicy.MaxElapsed, and
+// waiting at least as long as a Retry-After header asks. This includes the calls that are
+// not idempotent on the server: runs/create and model-versions/create. If such a call
+// succeeded on the server but its answer was lost, the retry creates a second run or version.
+// Callers that must not duplicate use GetOrCreateRun (which looks the run up by a tag with
+// FindRunByTag before every creation attempt), GetOrCreateExperiment, EnsureRegisteredModel and
+// GetOrCreateModelVersion. Everything else the client sends is safe to repeat: log-batch
+// re-logs identical metrics, params and tags (MLflow keeps one copy), set-tag overwrites,
+// runs/update and artifact PUTs replace.
+package mlflow
