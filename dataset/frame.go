@@ -19,8 +19,9 @@ const (
 //
 // Str holds every cell's text as read (trimmed of surrounding white space), for
 // every kind; it is "" where the cell is missing. Num holds the parsed value
-// for Numeric, Boolean (0 or 1) and Datetime (Unix seconds, UTC) columns and is
-// NaN where the cell is missing; it is nil for the other kinds. Missing marks
+// for Numeric, Boolean (0 or 1) and Datetime (Unix seconds, UTC) columns and for
+// ID columns read from integers, and is NaN where the cell is missing; it is
+// nil for the other kinds. Missing marks
 // the cells that held a missing marker (empty, NA, N/A, NaN, null, ?, blank).
 type Column struct {
 	Name    string    `json:"name"`

@@ -281,7 +281,6 @@ func inferColumn(c *Column, comma bool) bool {
 			c.Kind = Boolean
 		case present == n && uniqueIntegers(num, IDName(c.Name)):
 			c.Kind = ID
-			c.Num = nil
 		default:
 			c.Kind = Numeric
 		}

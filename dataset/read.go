@@ -171,7 +171,7 @@ func raggedError(name string, line int, header []string, got int, delim byte) er
 		e.Column, e.Field = header[got], got+1
 		e.Msg = fmt.Sprintf("the row has %d fields but the header has %d: expected a value (or an empty field) for column %q onwards, separated by %q", got, n, header[got], rune(delim))
 	} else {
-		e.Column, e.Field = header[n-1], n+1
+		e.Column = header[n-1]
 		e.Msg = fmt.Sprintf("the row has %d fields but the header has %d: expected no field after the last column %q (a value containing %q must be quoted)", got, n, header[n-1], rune(delim))
 	}
 	return e

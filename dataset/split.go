@@ -43,7 +43,8 @@ const (
 // With SplitCol the column's values decide (train; validate, validation, val
 // or valid; test) and TrainFrac/ValFrac are ignored. With TimeCol (numeric or
 // datetime) rows are ordered by time (ties by row) and cut at TrainFrac and
-// TrainFrac+ValFrac; CV folds are then consecutive blocks of that order rather
+// TrainFrac+ValFrac (an ID column of integers, such as a time step, also
+// serves); CV folds are then consecutive blocks of that order rather
 // than stratified random folds, so no fold trains on its own future.
 func MakeSplit(f *Frame, rows []int, y []int, spec SplitSpec) (*Split, error) {
 	if len(rows) != len(y) {
@@ -219,7 +220,7 @@ func timeSplit(f *Frame, rows []int, spec SplitSpec) (*Split, error) {
 		return nil, &ParseError{File: f.Path, Msg: fmt.Sprintf("time column %q not found: expected one of %s", spec.TimeCol, f.names())}
 	}
 	c := f.Columns[j]
-	if c.Kind != Numeric && c.Kind != Datetime {
+	if c.Num == nil || (c.Kind != Numeric && c.Kind != Datetime && c.Kind != ID) {
 		return nil, &ParseError{File: f.Path, Column: c.Name, Field: j + 1,
 			Msg: fmt.Sprintf("time column is %s: expected a datetime or numeric column", c.Kind)}
 	}
