@@ -1,0 +1,34 @@
+# Two commands do the whole setup: `make demo` and `make test`.
+GO      ?= go
+BIN     := bin/automl
+PKGS    := ./...
+
+.PHONY: demo build test bench lint fuzz clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/automl
+
+# Runs a 30 s experiment on the bundled German Credit data and prints the leaderboard.
+demo: build
+	./$(BIN) demo --runs runs
+
+# Every test, with the race detector.
+test:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+
+# Go benchmarks of every hot path, then the comparison with XGBoost (needs python3-xgboost).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m $(PKGS)
+	@if [ -x bench/gbdt.sh ]; then bench/gbdt.sh; fi
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# Two minutes of coverage-guided fuzzing of the CSV reader.
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 2m ./dataset
+
+clean:
+	rm -rf bin runs
