@@ -27,8 +27,14 @@ type command struct {
 	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
+// extra are commands registered by other files of this package (init
+// functions calling register), listed after the core ones.
+var extra []command
+
+func register(c command) { extra = append(extra, c) }
+
 func commands() []command {
-	return []command{
+	return append([]command{
 		{"run", "search for the best classifier of a CSV file", cmdRun},
 		{"demo", "run a 30 s experiment on the bundled German Credit data", cmdDemo},
 		{"train", "fit one specified pipeline, without search", cmdTrain},
@@ -36,7 +42,7 @@ func commands() []command {
 		{"profile", "profile a CSV file: types, missing values, statistics, alerts", cmdProfile},
 		{"leaderboard", "print an experiment's ranked trials", cmdLeaderboard},
 		{"predict", "score new rows with a trial's model bundle", cmdPredict},
-	}
+	}, extra...)
 }
 
 func usage(w io.Writer) {
