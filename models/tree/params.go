@@ -30,8 +30,8 @@ type GBDTParams struct {
 	Rounds                int     `json:"rounds"`
 	LearningRate          float64 `json:"learning_rate"`
 	NumLeaves             int     `json:"num_leaves"`
-	MaxDepth              int     `json:"max_depth"`      // 0 = no limit
-	Growth                string  `json:"growth"`         // "leafwise" | "depthwise"
+	MaxDepth              int     `json:"max_depth"` // 0 = no limit
+	Growth                string  `json:"growth"`    // "leafwise" | "depthwise"
 	MinDataInLeaf         int     `json:"min_data_in_leaf"`
 	MinSumHessian         float64 `json:"min_sum_hessian"`
 	L1                    float64 `json:"l1"`

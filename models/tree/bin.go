@@ -1,0 +1,284 @@
+package tree
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// binSampleRows caps the rows used to find bin edges, as LightGBM's
+// bin_construct_sample_cnt does; every row is still binned.
+const binSampleRows = 200000
+
+// maxCode is the largest categorical code given its own bin; larger codes,
+// negative codes and NaN go to the missing-value bin.
+const maxCode = 1 << 20
+
+// feature maps the values of one column to histogram bins.
+type feature struct {
+	categorical bool
+	// upper holds the inclusive upper edge of each regular numeric bin: a
+	// value v falls in the first bin b with v <= upper[b]; the last edge
+	// is +Inf.
+	upper []float64
+	// nanBin is the bin of missing values (NaN; for categorical columns also
+	// negative or huge codes), -1 when training had none.
+	nanBin int
+	bins   int // bins including the missing-value bin
+	// codeBin maps a categorical code to its bin (-1: not seen in training).
+	codeBin []int16
+	// binCodes lists the categorical codes of each regular bin.
+	binCodes [][]int32
+}
+
+// catCode returns the category code of v as leaves reads it (truncation
+// towards zero) and whether v is a usable code.
+func catCode(v float64) (int32, bool) {
+	if math.IsNaN(v) || v <= -1 || v >= maxCode {
+		return 0, false
+	}
+	return int32(v), true
+}
+
+// bin returns the bin of value v.
+func (f *feature) bin(v float64) uint8 {
+	if f.categorical {
+		c, ok := catCode(v)
+		if !ok || int(c) >= len(f.codeBin) || f.codeBin[c] < 0 {
+			return uint8(f.nanBin)
+		}
+		return uint8(f.codeBin[c])
+	}
+	if math.IsNaN(v) {
+		return uint8(f.nanBin)
+	}
+	lo, hi := 0, len(f.upper)-1
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if v <= f.upper[m] {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return uint8(lo)
+}
+
+// midpoint returns a threshold t with a <= t < b, halfway when possible.
+func midpoint(a, b float64) float64 {
+	m := a + (b-a)/2
+	if !(m >= a && m < b) {
+		return a
+	}
+	return m
+}
+
+// numericFeature finds quantile bin edges for the non-missing values vals
+// (sorted in place) with at most maxBins regular bins.
+func numericFeature(vals []float64, hasNaN bool, maxBins int) feature {
+	slices.Sort(vals)
+	// distinct values and their counts
+	var dv []float64
+	var dc []int
+	for i, v := range vals {
+		if i > 0 && v == vals[i-1] {
+			dc[len(dc)-1]++
+			continue
+		}
+		dv = append(dv, v)
+		dc = append(dc, 1)
+	}
+	f := feature{nanBin: -1}
+	switch {
+	case len(dv) == 0:
+		f.upper = []float64{math.Inf(1)}
+	case len(dv) <= maxBins:
+		for i := 0; i+1 < len(dv); i++ {
+			f.upper = append(f.upper, midpoint(dv[i], dv[i+1]))
+		}
+		f.upper = append(f.upper, math.Inf(1))
+	default:
+		// Greedy equal-frequency bins; the target size is recomputed after
+		// each bin so heavy values do not starve the later bins.
+		rest, left := len(vals), maxBins
+		acc := 0
+		for i := 0; i+1 < len(dv); i++ {
+			acc += dc[i]
+			if left == 1 {
+				break
+			}
+			target := float64(rest) / float64(left)
+			if float64(acc) >= target || float64(dc[i+1]) >= target {
+				f.upper = append(f.upper, midpoint(dv[i], dv[i+1]))
+				rest -= acc
+				acc = 0
+				left--
+			}
+		}
+		f.upper = append(f.upper, math.Inf(1))
+	}
+	f.bins = len(f.upper)
+	if hasNaN {
+		f.nanBin = f.bins
+		f.bins++
+	}
+	return f
+}
+
+// categoricalFeature gives each category code its own bin, most frequent
+// first; beyond maxBins-1 codes the rarest share one bin.
+func categoricalFeature(col []float64) feature {
+	counts := map[int32]int{}
+	missing := false
+	for _, v := range col {
+		c, ok := catCode(v)
+		if !ok {
+			missing = true
+			continue
+		}
+		counts[c]++
+	}
+	type cc struct {
+		code  int32
+		count int
+	}
+	list := make([]cc, 0, len(counts))
+	maxC := int32(-1)
+	for c, n := range counts {
+		list = append(list, cc{c, n})
+		maxC = max(maxC, c)
+	}
+	slices.SortFunc(list, func(a, b cc) int {
+		if a.count != b.count {
+			return cmp.Compare(b.count, a.count)
+		}
+		return cmp.Compare(a.code, b.code)
+	})
+	f := feature{categorical: true, nanBin: -1, codeBin: make([]int16, maxC+1)}
+	for i := range f.codeBin {
+		f.codeBin[i] = -1
+	}
+	const own = 254 // codes with a bin of their own; the rest share bin 254
+	for i, e := range list {
+		b := min(i, own)
+		if b == len(f.binCodes) {
+			f.binCodes = append(f.binCodes, nil)
+		}
+		f.binCodes[b] = append(f.binCodes[b], e.code)
+		f.codeBin[e.code] = int16(b)
+	}
+	for _, codes := range f.binCodes {
+		slices.Sort(codes)
+	}
+	f.bins = len(f.binCodes)
+	if missing || f.bins == 0 {
+		f.nanBin = f.bins
+		f.bins++
+	}
+	return f
+}
+
+// binned is the training matrix as bin indices, one byte column per
+// feature, shared by every tree of an ensemble.
+type binned struct {
+	n     int
+	feats []feature
+	cols  [][]uint8
+	off   []int // first histogram bin of each feature
+	total int   // histogram bins over all features
+}
+
+// newBinned bins X. Columns flagged categorical get category bins when
+// catSplits is set and are treated as numbers otherwise.
+func newBinned(X *mat.Dense, cfg Config, maxBins int, catSplits bool, workers int) *binned {
+	n, d := X.Dims()
+	b := &binned{n: n, feats: make([]feature, d), cols: make([][]uint8, d), off: make([]int, d)}
+	var sample []int
+	if n > binSampleRows {
+		rng := rand.New(rand.NewPCG(cfg.Seed, 0x62696e73))
+		sample = rng.Perm(n)[:binSampleRows]
+		slices.Sort(sample)
+	}
+	parallelFor(d, workers, func(j int) {
+		col := make([]float64, n)
+		for i := range col {
+			col[i] = X.At(i, j)
+		}
+		if catSplits && j < len(cfg.Categorical) && cfg.Categorical[j] {
+			b.feats[j] = categoricalFeature(col)
+		} else {
+			vals := make([]float64, 0, n)
+			hasNaN := false
+			if sample != nil {
+				for _, i := range sample {
+					if v := col[i]; math.IsNaN(v) {
+						hasNaN = true
+					} else {
+						vals = append(vals, v)
+					}
+				}
+				for _, v := range col {
+					hasNaN = hasNaN || math.IsNaN(v)
+				}
+			} else {
+				for _, v := range col {
+					if math.IsNaN(v) {
+						hasNaN = true
+					} else {
+						vals = append(vals, v)
+					}
+				}
+			}
+			b.feats[j] = numericFeature(vals, hasNaN, maxBins)
+		}
+		f := &b.feats[j]
+		out := make([]uint8, n)
+		for i, v := range col {
+			out[i] = f.bin(v)
+		}
+		b.cols[j] = out
+	})
+	for j := range b.feats {
+		b.off[j] = b.total
+		b.total += b.feats[j].bins
+	}
+	return b
+}
+
+// parallelFor calls fn(i) for i in 0..n-1 on up to workers goroutines.
+// Callers make fn's result independent of which goroutine runs it.
+func parallelFor(n, workers int, fn func(i int)) {
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	next := 0
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				i := next
+				next++
+				mu.Unlock()
+				if i >= n {
+					return
+				}
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,155 @@
+package tree
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// synth makes a classification problem with n rows: numeric columns, a
+// column with missing values and, when cat is set, a categorical column of
+// codes 0..9 whose effect is not monotone in the code.
+func synth(n, classes int, cat bool, seed uint64) (*mat.Dense, []int, Config) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	d := 6
+	X := mat.NewDense(n, d, nil)
+	y := make([]int, n)
+	catEffect := []float64{0.5, -1, 2, 0, -2, 1, 0.3, -0.7, 1.5, -1.2}
+	for i := 0; i < n; i++ {
+		x := X.RawRowView(i)
+		for j := 0; j < 4; j++ {
+			x[j] = rng.NormFloat64()
+		}
+		x[4] = rng.NormFloat64()
+		if rng.Float64() < 0.2 {
+			x[4] = math.NaN()
+		}
+		x[5] = float64(rng.IntN(10))
+		s := x[0] + 0.5*x[1]*x[2] - 0.8*x[3]
+		if math.IsNaN(x[4]) {
+			s += 1
+		} else {
+			s += 0.5 * x[4]
+		}
+		if cat {
+			s += catEffect[int(x[5])]
+		}
+		s += 0.5 * rng.NormFloat64()
+		switch {
+		case classes == 2:
+			if s > 0 {
+				y[i] = 1
+			}
+		case s < -0.7:
+			y[i] = 0
+		case s < 0.7:
+			y[i] = 1
+		default:
+			y[i] = 2
+		}
+	}
+	cfg := Config{Classes: classes, Categorical: []bool{false, false, false, false, false, cat},
+		Cardinality: []int{0, 0, 0, 0, 0, 10}, Seed: seed, Workers: 2}
+	return X, y, cfg
+}
+
+// model is what every family provides.
+type model interface {
+	Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) error
+	PredictProba(X *mat.Dense) (*mat.Dense, error)
+	Ensemble() *Ensemble
+}
+
+func families(cfg Config, rounds int) map[string]model {
+	return map[string]model{
+		"decision_tree": NewDecisionTree(TreeParams{Criterion: "gini", MaxDepth: 8, MinSamplesLeaf: 2,
+			MaxBins: 255, CategoricalSplits: true}, cfg),
+		"decision_tree_entropy_leaves": NewDecisionTree(TreeParams{Criterion: "entropy", MaxLeaves: 12,
+			MinSamplesLeaf: 1, MaxBins: 32}, cfg),
+		"random_forest": NewRandomForest(ForestParams{Trees: 15, Criterion: "gini", MinSamplesLeaf: 1,
+			Bootstrap: true, MaxBins: 255, CategoricalSplits: true}, cfg),
+		"extra_trees": NewExtraTrees(ForestParams{Trees: 15, Criterion: "entropy", MinSamplesLeaf: 2,
+			MaxFeatures: 0.5, MaxBins: 64, CategoricalSplits: true}, cfg),
+		"gbdt": NewGBDT(GBDTParams{Rounds: rounds, LearningRate: 0.1, NumLeaves: 15, Growth: "leafwise",
+			MinDataInLeaf: 5, MinSumHessian: 1e-3, L1: 0.1, L2: 1, MaxBins: 255, CategoricalSplits: true,
+			FeatureFraction: 0.8, BaggingFraction: 0.8, BaggingFreq: 1}, cfg),
+		"gbdt_depthwise": NewGBDT(GBDTParams{Rounds: rounds, LearningRate: 0.2, NumLeaves: 31, MaxDepth: 4,
+			Growth: "depthwise", MinDataInLeaf: 10, L2: 1, MaxBins: 63, FeatureFractionByNode: 0.7}, cfg),
+	}
+}
+
+func accuracy(P *mat.Dense, y []int) float64 {
+	ok := 0
+	for i, c := range y {
+		row := P.RawRowView(i)
+		best := 0
+		for k := range row {
+			if row[k] > row[best] {
+				best = k
+			}
+		}
+		if best == c {
+			ok++
+		}
+	}
+	return float64(ok) / float64(len(y))
+}
+
+// TestLeavesAgree fits every family, binary and multiclass, saves it in
+// LightGBM's format and checks that leaves reproduces the trainer's
+// probabilities to 1e-12 on held-out rows (with missing values and codes
+// never seen in training).
+func TestLeavesAgree(t *testing.T) {
+	for _, classes := range []int{2, 3} {
+		X, y, cfg := synth(1200, classes, true, 11)
+		Xt, yt, _ := synth(400, classes, true, 12)
+		Xt.Set(0, 5, 42)  // unseen category code
+		Xt.Set(1, 5, -3)  // negative code
+		Xt.Set(2, 5, math.NaN())
+		Xt.Set(3, 0, math.NaN()) // missing where training had none
+		for name, m := range families(cfg, 30) {
+			if err := m.Fit(context.Background(), X, y, nil); err != nil {
+				t.Fatalf("%s/%d: fit: %v", name, classes, err)
+			}
+			P, err := m.PredictProba(Xt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acc := accuracy(P, yt)
+			// chance is about 0.5 (binary) and 0.4 (three classes)
+			if want := []float64{0, 0, 0.7, 0.5}[classes]; acc < want {
+				t.Errorf("%s/%d classes: test accuracy %.3f, want >= %v", name, classes, acc, want)
+			}
+			dir := t.TempDir()
+			if err := Save(dir, m.Ensemble()); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Load(dir, 2)
+			if err != nil {
+				t.Fatalf("%s: load: %v", name, err)
+			}
+			Q, err := s.PredictProba(Xt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, c := P.Dims()
+			worst := 0.0
+			for i := 0; i < r; i++ {
+				sum := 0.0
+				for k := 0; k < c; k++ {
+					worst = max(worst, math.Abs(P.At(i, k)-Q.At(i, k)))
+					sum += P.At(i, k)
+				}
+				if math.Abs(sum-1) > 1e-9 {
+					t.Fatalf("%s: row %d probabilities sum to %v", name, i, sum)
+				}
+			}
+			if worst > 1e-12 {
+				t.Errorf("%s/%d classes: trainer and leaves differ by %g", name, classes, worst)
+			}
+		}
+	}
+}
