@@ -55,6 +55,13 @@ type ColumnState struct {
 	// column in training, so TransformRow reads a raw value as Fit did.
 	True  []string `json:"true,omitempty"`
 	False []string `json:"false,omitempty"`
+	// Layouts are the time layouts that reproduce the training cells of a
+	// datetime column (for instance day-first "02/01/2006"), tried by
+	// TransformRow after the ISO forms.
+	Layouts []string `json:"layouts,omitempty"`
+	// DecimalComma is set when the training cells of a numeric column wrote
+	// decimals with a comma; TransformRow then accepts "1,5" as 1.5.
+	DecimalComma bool `json:"decimal_comma,omitempty"`
 }
 
 // PartState is one imputed and optionally scaled numeric feature.
@@ -95,7 +102,9 @@ func (s Spec) Fit(f *dataset.Frame, rows []int) (*Pipeline, error) {
 				return nil, fmt.Errorf("preprocess: fit: %w", err)
 			}
 			st.Parts = []PartState{fitPart(vals, s)}
+			st.DecimalComma = commaDecimals(col, rows)
 		case dataset.Datetime:
+			st.Layouts = learnLayouts(col, rows)
 			for k := range dateParts {
 				vals, err := numbers(f, col, rows, func(v float64) float64 { return datePart(v, k) })
 				if err != nil {
@@ -390,3 +399,57 @@ func (p *Pipeline) Features() []Feature {
 
 // NumFeatures is the number of output columns of Transform.
 func (p *Pipeline) NumFeatures() int { return len(p.features) }
+
+// commaDecimals reports whether a present training cell of a numeric column
+// holds a comma (which dataset only accepts as a decimal comma).
+func commaDecimals(col *dataset.Column, rows []int) bool {
+	for _, r := range rows {
+		if !col.Missing[r] && strings.IndexByte(col.Str[r], ',') >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// layoutCandidates are the layouts Fit tries on datetime training cells.
+var layoutCandidates = []string{
+	"2006-01-02", "2006-01-02 15:04:05", "2006-01-02T15:04:05", time.RFC3339Nano,
+	"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05Z07:00",
+	"2006/01/02", "2006/01/02 15:04:05", "2006/01/02 15:04",
+	"2/1/2006", "2/1/2006 15:04:05", "2/1/2006 15:04", "2.1.2006", "2.1.2006 15:04:05", "2.1.2006 15:04",
+	"1/2/2006", "1/2/2006 15:04:05", "1/2/2006 15:04",
+	"2-Jan-2006", "2 Jan 2006", "Jan 2, 2006", "2-Jan-2006 15:04:05", "2 January 2006", "January 2, 2006",
+}
+
+// learnLayouts returns, in order of first use, the candidate layouts that
+// parse the first training cells of a datetime column to the value the frame
+// holds, so that an ambiguous day/month order is read as in training.
+func learnLayouts(col *dataset.Column, rows []int) []string {
+	const sample = 200
+	var found []string
+	seen := 0
+	for _, r := range rows {
+		if col.Missing[r] || math.IsNaN(col.Num[r]) {
+			continue
+		}
+		if seen++; seen > sample {
+			break
+		}
+		if _, ok := parseISO(col.Str[r]); ok {
+			continue
+		}
+		for _, layout := range layoutCandidates {
+			t, err := time.Parse(layout, col.Str[r])
+			if err != nil {
+				continue
+			}
+			if math.Abs(float64(t.Unix())+float64(t.Nanosecond())/1e9-col.Num[r]) < 1e-3 {
+				if !slices.Contains(found, layout) {
+					found = append(found, layout)
+				}
+				break
+			}
+		}
+	}
+	return found
+}

@@ -24,7 +24,7 @@ func TestParseTime(t *testing.T) {
 		{"2024-02-29X", ""},
 		{"29.02.2024", ""},
 	} {
-		got, err := parseTime(tt.in)
+		got, err := parseTime(tt.in, nil)
 		switch {
 		case tt.want == "" && err == nil:
 			t.Errorf("%q: got %v, want an error", tt.in, got)

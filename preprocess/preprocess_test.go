@@ -2,6 +2,7 @@ package preprocess
 
 import (
 	"encoding/json"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -371,6 +372,44 @@ func TestUnmarshalRejectsDamagedState(t *testing.T) {
 		var q Pipeline
 		if err := json.Unmarshal([]byte(s), &q); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("edit %q: error %v, want %q", tt.to, err, tt.want)
+		}
+	}
+}
+
+func TestTransformRowReadsCellsAsTraining(t *testing.T) {
+	// Day-first dates and decimal commas, as dataset reads a ';' file.
+	f := buildFrame(t, "eu.csv", testColumn{"x", dataset.Numeric, []string{"1.5", "2", "4"}})
+	f.Columns[0].Str[0] = "1,5"
+	when := &dataset.Column{Name: "when", Kind: dataset.Datetime, Str: []string{"03/04/2021", "13/04/2021", ""},
+		Num: []float64{1617408000, 1618272000, math.NaN()}, Missing: []bool{false, false, true}} // 3 and 13 April 2021
+	f.Columns = append(f.Columns, when)
+	s := Spec{Columns: []Input{{"x", dataset.Numeric}, {"when", dataset.Datetime}}}
+	p, err := s.Fit(f, seq(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Columns[0].DecimalComma || !slices.Equal(p.Columns[1].Layouts, []string{"2/1/2006"}) {
+		t.Fatalf("learned comma %v, layouts %q", p.Columns[0].DecimalComma, p.Columns[1].Layouts)
+	}
+	rec := map[string]string{"x": "2,25", "when": "05/06/2022"}
+	dst := make([]float64, p.NumFeatures())
+	if err := p.TransformRow(func(c string) (string, bool) { v, ok := rec[c]; return v, ok }, dst); err != nil {
+		t.Fatal(err)
+	}
+	if want := []float64{2.25, 2022, 6, 5, 6, 0}; !slices.Equal(dst, want) { // 5 June 2022, a Sunday
+		t.Errorf("got %v, want %v", dst, want)
+	}
+	X, err := p.Transform(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		r := map[string]string{"x": f.Columns[0].Str[i], "when": when.Str[i]}
+		if err := p.TransformRow(func(c string) (string, bool) { v, ok := r[c]; return v, ok }, dst); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(dst, X.RawRowView(i)) {
+			t.Errorf("row %d: TransformRow %v, Transform %v", i, dst, X.RawRowView(i))
 		}
 	}
 }

@@ -57,12 +57,14 @@ var timeLayouts = []string{
 // values are read as follows:
 //
 //   - numeric: strconv.ParseFloat of the trimmed text, which must be finite;
+//     when the training cells used a decimal comma, "1,5" reads as 1.5;
 //   - boolean: in any case, a text seen for the column in training or one of
 //     true/false, t/f, yes/no, y/n, 1/0;
 //   - datetime: "2006-01-02", optionally followed by T or a space and
 //     "15:04", "15:04:05" or "15:04:05.000" and optionally Z (UTC), or
-//     RFC 3339 with a zone offset (converted to UTC), or "2006/01/02" with
-//     optional " 15:04:05" (UTC);
+//     RFC 3339 with a zone offset (converted to UTC), or a layout that read
+//     the column's training cells (ColumnState.Layouts, such as day-first
+//     "02/01/2006"), or "2006/01/02" with optional " 15:04:05" (UTC);
 //   - categorical: the trimmed text as given; a category unseen in training is
 //     encoded as in Transform.
 //
@@ -83,7 +85,7 @@ func (p *Pipeline) TransformRow(get func(col string) (string, bool), dst []float
 			ps := st.Parts[0]
 			v := ps.Fill
 			if !missing {
-				x, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
+				x, err := st.readNumber(raw)
 				if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
 					return fmt.Errorf("preprocess: column %q: %q is not a finite number", st.Name, raw)
 				}
@@ -105,7 +107,7 @@ func (p *Pipeline) TransformRow(get func(col string) (string, bool), dst []float
 		case dataset.Datetime:
 			var t float64
 			if !missing {
-				tm, err := parseTime(raw)
+				tm, err := parseTime(raw, st.Layouts)
 				if err != nil {
 					return fmt.Errorf("preprocess: column %q: %q is not a date or time (layouts such as 2006-01-02 or 2006-01-02T15:04:05Z07:00)", st.Name, raw)
 				}
@@ -136,6 +138,17 @@ func (p *Pipeline) TransformRow(get func(col string) (string, bool), dst []float
 	return nil
 }
 
+// readNumber reads a present numeric cell; with DecimalComma a single comma
+// and no dot is read as the decimal point.
+func (st *ColumnState) readNumber(raw string) (float64, error) {
+	s := strings.TrimSpace(raw)
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil && st.DecimalComma && strings.Count(s, ",") == 1 && !strings.Contains(s, ".") {
+		x, err = strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+	}
+	return x, err
+}
+
 // readBool reads a present boolean cell, ignoring case, without allocating.
 func (st *ColumnState) readBool(raw string) (float64, error) {
 	s := strings.TrimSpace(raw)
@@ -163,13 +176,20 @@ func (st *ColumnState) readBool(raw string) (float64, error) {
 }
 
 // parseTime reads a date or time: the common ISO forms without a zone (or
-// with Z) by hand, without allocating; anything else through timeLayouts.
-func parseTime(raw string) (time.Time, error) {
+// with Z) by hand, without allocating; anything else through the layouts
+// learned in training, then timeLayouts.
+func parseTime(raw string, learned []string) (time.Time, error) {
 	s := strings.TrimSpace(raw)
 	if t, ok := parseISO(s); ok {
 		return t, nil
 	}
 	var err error
+	for _, layout := range learned {
+		var t time.Time
+		if t, err = time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
 	for _, layout := range timeLayouts {
 		var t time.Time
 		if t, err = time.Parse(layout, s); err == nil {
