@@ -106,8 +106,8 @@ func TestLeavesAgree(t *testing.T) {
 	for _, classes := range []int{2, 3} {
 		X, y, cfg := synth(1200, classes, true, 11)
 		Xt, yt, _ := synth(400, classes, true, 12)
-		Xt.Set(0, 5, 42)  // unseen category code
-		Xt.Set(1, 5, -3)  // negative code
+		Xt.Set(0, 5, 42) // unseen category code
+		Xt.Set(1, 5, -3) // negative code
 		Xt.Set(2, 5, math.NaN())
 		Xt.Set(3, 0, math.NaN()) // missing where training had none
 		for name, m := range families(cfg, 30) {
