@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/goautoml/automl/dataset"
@@ -15,7 +14,9 @@ import (
 
 // Pipeline is the fitted state of a Spec: JSON-serializable and
 // self-contained. A Pipeline decoded with encoding/json transforms bit for bit
-// like the one Fit returned. Its methods are safe for concurrent use.
+// like the one Fit returned. Its methods are safe for concurrent use; it holds
+// no locks, so it may be copied. Build one with Fit or encoding/json: the
+// exported fields alone give the same results, only slower.
 type Pipeline struct {
 	// Spec is the spec that was fitted, with defaults filled in.
 	Spec Spec `json:"spec"`
@@ -25,7 +26,6 @@ type Pipeline struct {
 	TrainRows int `json:"train_rows"`
 
 	features []Feature
-	once     sync.Once
 	lookup   []map[string]int32 // per column: category -> code (categorical only)
 }
 
@@ -122,6 +122,7 @@ func (s Spec) Fit(f *dataset.Frame, rows []int) (*Pipeline, error) {
 		p.Columns[i] = st
 	}
 	p.features = p.buildFeatures()
+	p.lookup = p.buildLookup()
 	return p, nil
 }
 
@@ -394,11 +395,19 @@ func (st *ColumnState) cardinality() int {
 
 // Features describes the output columns of Transform, in order.
 func (p *Pipeline) Features() []Feature {
+	if p.features == nil {
+		return p.buildFeatures()
+	}
 	return slices.Clone(p.features)
 }
 
 // NumFeatures is the number of output columns of Transform.
-func (p *Pipeline) NumFeatures() int { return len(p.features) }
+func (p *Pipeline) NumFeatures() int {
+	if p.features == nil {
+		return len(p.buildFeatures())
+	}
+	return len(p.features)
+}
 
 // commaDecimals reports whether a present training cell of a numeric column
 // holds a comma (which dataset only accepts as a decimal comma).

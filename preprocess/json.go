@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/goautoml/automl/dataset"
 )
@@ -30,8 +29,7 @@ func (p *Pipeline) UnmarshalJSON(b []byte) error {
 	}
 	p.Spec, p.Columns, p.TrainRows = q.Spec, q.Columns, q.TrainRows
 	p.features = p.buildFeatures()
-	p.once = sync.Once{}
-	p.lookup = nil
+	p.lookup = p.buildLookup()
 	return nil
 }
 

@@ -413,3 +413,23 @@ func TestTransformRowReadsCellsAsTraining(t *testing.T) {
 		}
 	}
 }
+
+func TestPipelineFromExportedFields(t *testing.T) {
+	f := mixedFrame(t)
+	p, err := mixedSpec.Fit(f, seq(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &Pipeline{Spec: p.Spec, Columns: p.Columns, TrainRows: p.TrainRows}
+	X, err := p.Transform(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Y, err := q.Transform(f, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(X.RawMatrix().Data, Y.RawMatrix().Data) || !slices.Equal(p.Features(), q.Features()) {
+		t.Error("a pipeline built from the exported fields transforms differently")
+	}
+}

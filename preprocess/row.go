@@ -71,8 +71,8 @@ var timeLayouts = []string{
 // A value that does not read as its column's kind is an error naming the
 // column and the value; dst is then partly written.
 func (p *Pipeline) TransformRow(get func(col string) (string, bool), dst []float64) error {
-	if len(dst) != len(p.features) {
-		return fmt.Errorf("preprocess: transform row: dst has %d values, want %d", len(dst), len(p.features))
+	if n := p.NumFeatures(); len(dst) != n {
+		return fmt.Errorf("preprocess: transform row: dst has %d values, want %d", len(dst), n)
 	}
 	lookup := p.codes()
 	off := 0

@@ -8,25 +8,33 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// codes builds, once, the category lookups of the categorical columns.
+// codes returns the category lookups of the categorical columns, built by
+// Fit and UnmarshalJSON; a Pipeline assembled by hand gets them per call.
 func (p *Pipeline) codes() []map[string]int32 {
-	p.once.Do(func() {
-		p.lookup = make([]map[string]int32, len(p.Columns))
-		for i, st := range p.Columns {
-			if st.Kind != dataset.Categorical {
-				continue
-			}
-			m := make(map[string]int32, len(st.Categories)+len(st.Pooled))
-			for j, c := range st.Categories {
-				m[c] = int32(j)
-			}
-			for _, c := range st.Pooled {
-				m[c] = int32(len(st.Categories))
-			}
-			p.lookup[i] = m
+	if p.lookup != nil {
+		return p.lookup
+	}
+	return p.buildLookup()
+}
+
+// buildLookup maps each categorical column's categories to their codes;
+// pooled categories share the "other" code.
+func (p *Pipeline) buildLookup() []map[string]int32 {
+	lookup := make([]map[string]int32, len(p.Columns))
+	for i, st := range p.Columns {
+		if st.Kind != dataset.Categorical {
+			continue
 		}
-	})
-	return p.lookup
+		m := make(map[string]int32, len(st.Categories)+len(st.Pooled))
+		for j, c := range st.Categories {
+			m[c] = int32(j)
+		}
+		for _, c := range st.Pooled {
+			m[c] = int32(len(st.Categories))
+		}
+		lookup[i] = m
+	}
+	return lookup
 }
 
 // code returns the output code of category v of column i; pooled training
@@ -69,7 +77,7 @@ func (p *Pipeline) Transform(f *dataset.Frame, rows []int) (*mat.Dense, error) {
 		return nil, fmt.Errorf("preprocess: transform: %w", err)
 	}
 	lookup := p.codes()
-	nf := len(p.features)
+	nf := p.NumFeatures()
 	data := make([]float64, len(rows)*nf)
 	off := 0
 	for i := range p.Columns {
