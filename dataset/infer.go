@@ -3,9 +3,11 @@ package dataset
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 )
@@ -172,10 +174,16 @@ func parseDate(g int, s string, hint *int) (float64, bool) {
 // dateColumn returns Unix seconds for every row when all present values
 // parse in one date family.
 func dateColumn(c *Column) ([]float64, bool) {
+	first := firstPresent(c)
 groups:
 	for g := range dateGroups {
-		num := make([]float64, len(c.Str))
 		hint := 0
+		if first >= 0 {
+			if _, ok := parseDate(g, c.Str[first], &hint); !ok {
+				continue
+			}
+		}
+		num := make([]float64, len(c.Str))
 		for i, s := range c.Str {
 			if c.Missing[i] {
 				num[i] = math.NaN()
@@ -210,9 +218,13 @@ func IDName(name string) bool {
 		unicode.IsLower(rune(name[n-3]))
 }
 
-// infer sets Missing, Kind and Num of every column.
+// infer sets Missing, Kind and Num of every column, columns in parallel
+// on large frames. The error reported is that of the leftmost failing column.
 func infer(f *Frame, kinds map[string]Kind) error {
-	for j, c := range f.Columns {
+	errs := make([]error, len(f.Columns))
+	comma := make([]bool, len(f.Columns))
+	one := func(j int) {
+		c := f.Columns[j]
 		c.Missing = make([]bool, len(c.Str))
 		for i, s := range c.Str {
 			if IsMissingMarker(s) {
@@ -221,14 +233,37 @@ func infer(f *Frame, kinds map[string]Kind) error {
 			}
 		}
 		if k, forced := kinds[c.Name]; forced {
-			if err := force(f, j, k); err != nil {
-				return err
-			}
-			continue
+			comma[j], errs[j] = force(f, j, k)
+			return
 		}
-		if inferColumn(c, f.Delimiter == ';') {
-			f.DecimalComma = true
+		comma[j] = inferColumn(c, f.Delimiter == ';')
+	}
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || f.NumRows()*len(f.Columns) < 20000 {
+		for j := range f.Columns {
+			one(j)
 		}
+	} else {
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for range workers {
+			wg.Go(func() {
+				for j := range next {
+					one(j)
+				}
+			})
+		}
+		for j := range f.Columns {
+			next <- j
+		}
+		close(next)
+		wg.Wait()
+	}
+	for j := range f.Columns {
+		if errs[j] != nil {
+			return errs[j]
+		}
+		f.DecimalComma = f.DecimalComma || comma[j]
 	}
 	return nil
 }
@@ -236,6 +271,9 @@ func infer(f *Frame, kinds map[string]Kind) error {
 // numericColumn parses every present value; ok is false when one is not a
 // number or when dot and comma decimals are mixed.
 func numericColumn(c *Column, comma bool) (num []float64, usedComma, ok bool) {
+	if i := firstPresent(c); i >= 0 && numShape(c.Str[i], comma) == notNumber {
+		return nil, false, false
+	}
 	num = make([]float64, len(c.Str))
 	dots, commas := 0, 0
 	for i, s := range c.Str {
@@ -298,6 +336,16 @@ func inferColumn(c *Column, comma bool) bool {
 	return false
 }
 
+// firstPresent returns the first row that is not missing, or -1.
+func firstPresent(c *Column) int {
+	for i, m := range c.Missing {
+		if !m {
+			return i
+		}
+	}
+	return -1
+}
+
 // isZeroOne reports whether the present values are exactly {0, 1}, both seen.
 func isZeroOne(num []float64) bool {
 	zero, one := false, false
@@ -321,10 +369,15 @@ func uniqueIntegers(num []float64, named bool) bool {
 	if len(num) < 2 || (!named && len(num) < minRowsForUnnamedID) {
 		return false
 	}
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, v := range num {
 		if v != math.Trunc(v) {
 			return false
 		}
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if !named && hi-lo != float64(len(num)-1) {
+		return false
 	}
 	s := slices.Clone(num)
 	slices.Sort(s)
@@ -339,6 +392,11 @@ func uniqueIntegers(num []float64, named bool) bool {
 // boolColumn reads a column whose values all belong to one boolean
 // spelling family (true/false, yes/no, t/f, y/n; any case).
 func boolColumn(c *Column) ([]float64, bool) {
+	if i := firstPresent(c); i >= 0 {
+		if _, _, ok := boolWord(c.Str[i]); !ok {
+			return nil, false
+		}
+	}
 	num := make([]float64, len(c.Str))
 	family := 0
 	for i, s := range c.Str {
@@ -368,7 +426,7 @@ func stringKind(c *Column, present int) Kind {
 		}
 		distinct[s] = struct{}{}
 		length += len(s)
-		if strings.ContainsAny(s, " \t\n") {
+		if hasSpace(s) {
 			spaces++
 		}
 	}
@@ -385,9 +443,19 @@ func stringKind(c *Column, present int) Kind {
 	return Categorical
 }
 
+func hasSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '\t' || c == '\n' {
+			return true
+		}
+	}
+	return false
+}
+
 // force applies a kind the caller imposed on column j, failing on the first
-// cell that does not parse as that kind.
-func force(f *Frame, j int, k Kind) error {
+// cell that does not parse as that kind. It reports whether it read decimal
+// commas; it does not modify f itself, so columns can be forced in parallel.
+func force(f *Frame, j int, k Kind) (usedComma bool, err error) {
 	c := f.Columns[j]
 	bad := func(i int, want string) error {
 		return &ParseError{File: f.Path, Line: f.Line(i), Column: c.Name, Field: j + 1,
@@ -396,7 +464,7 @@ func force(f *Frame, j int, k Kind) error {
 	c.Kind, c.Num = k, nil
 	switch k {
 	case Categorical, Text, ID:
-		return nil
+		return false, nil
 	case Numeric:
 		c.Num = make([]float64, len(c.Str))
 		for i, s := range c.Str {
@@ -406,11 +474,9 @@ func force(f *Frame, j int, k Kind) error {
 			}
 			v, shape, ok := parseNumber(s, f.Delimiter == ';')
 			if !ok {
-				return bad(i, "a number")
+				return false, bad(i, "a number")
 			}
-			if shape == commaNumber {
-				f.DecimalComma = true
-			}
+			usedComma = usedComma || shape == commaNumber
 			c.Num[i] = v
 		}
 	case Boolean:
@@ -425,13 +491,13 @@ func force(f *Frame, j int, k Kind) error {
 			} else if v, _, ok := parseNumber(s, false); ok && (v == 0 || v == 1) {
 				c.Num[i] = v
 			} else {
-				return bad(i, "a boolean (true/false, yes/no, t/f, y/n or 1/0)")
+				return false, bad(i, "a boolean (true/false, yes/no, t/f, y/n or 1/0)")
 			}
 		}
 	case Datetime:
 		if num, ok := dateColumn(c); ok {
 			c.Num = num
-			return nil
+			return false, nil
 		}
 		c.Num = make([]float64, len(c.Str))
 		for i, s := range c.Str {
@@ -447,14 +513,14 @@ func force(f *Frame, j int, k Kind) error {
 				}
 			}
 			if !ok {
-				return bad(i, "a date such as 2006-01-02, 2006-01-02 15:04:05, 02/01/2006 or 2-Jan-2006")
+				return false, bad(i, "a date such as 2006-01-02, 2006-01-02 15:04:05, 02/01/2006 or 2-Jan-2006")
 			}
 		}
 	default:
-		return &ParseError{File: f.Path, Column: c.Name, Field: j + 1,
+		return false, &ParseError{File: f.Path, Column: c.Name, Field: j + 1,
 			Msg: fmt.Sprintf("unknown kind %q forced for this column: expected one of numeric, boolean, categorical, datetime, text, id", k)}
 	}
-	return nil
+	return usedComma, nil
 }
 
 func b2f(b bool) float64 {

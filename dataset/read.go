@@ -189,7 +189,7 @@ func checkBytes(name, s string, delim byte, header []string) error {
 			return nil
 		}
 		bad = invalidUTF8(s)
-		msg = fmt.Sprintf("invalid UTF-8 byte 0x%02x: expected UTF-8 text (convert the file from its legacy encoding, e.g. Latin-1, to UTF-8)", s[bad])
+		msg = fmt.Sprintf("invalid UTF-8 byte 0x%02x: expected UTF-8 text (this is a binary file, or text in a legacy encoding such as Latin-1 that must be converted to UTF-8)", s[bad])
 	}
 	lineStart := strings.LastIndexByte(s[:bad], '\n') + 1
 	line := 1 + strings.Count(s[:lineStart], "\n")

@@ -1,0 +1,72 @@
+package dataset
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+)
+
+// FuzzRead checks that no input panics the reader, that every failure is a
+// ParseError, and that every frame read is well formed and can be
+// profiled, encoded and split. Seeds: testdata/fuzz/FuzzRead and below.
+func FuzzRead(f *testing.F) {
+	for _, s := range []string{
+		"a,b\n1,2\n", "a;b\n1,5;x\n", "a\tb\n\"q\"\"x\"\ty\n", "a|b\r\n1|\r\n", "\ufeffa,b\n\"x\ny\",2\n",
+		"a,b\n2020-01-02,13/01/2020\n", "a,a\n1,2\n", "a,b\n1,\"open\n", "x,y\n1,0\n2,1\n3,0\n4,1\n5,0\n6,1\n7,0\n8,1\n9,0\n10,1\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, opt := range []Options{{}, {Delimiter: ';', Kinds: map[string]Kind{"a": Numeric, "b": Datetime, "x": Boolean}}} {
+			fr, err := ReadBytes("fuzz.csv", data, opt)
+			if err != nil {
+				var pe *ParseError
+				if !errors.As(err, &pe) || pe.File != "fuzz.csv" {
+					t.Fatalf("error %v (%T) is not a ParseError naming the file", err, err)
+				}
+				continue
+			}
+			checkFrame(t, fr)
+		}
+	})
+}
+
+func checkFrame(t *testing.T, fr *Frame) {
+	n := fr.NumRows()
+	if n == 0 || len(fr.Columns) == 0 {
+		t.Fatalf("frame with %d rows and %d columns", n, len(fr.Columns))
+	}
+	names := map[string]bool{}
+	for _, c := range fr.Columns {
+		if c.Name == "" || names[c.Name] {
+			t.Fatalf("bad column name %q", c.Name)
+		}
+		names[c.Name] = true
+		if c.Len() != n || len(c.Missing) != n || (c.Num != nil && len(c.Num) != n) {
+			t.Fatalf("column %q has ragged storage", c.Name)
+		}
+		for i := range n {
+			if c.Missing[i] && c.Str[i] != "" {
+				t.Fatalf("missing cell holds %q", c.Str[i])
+			}
+		}
+	}
+	for i := range n {
+		if fr.Line(i) < 2 {
+			t.Fatalf("row %d on line %d", i, fr.Line(i))
+		}
+	}
+	p := ProfileFrame(fr)
+	if _, err := json.Marshal(p); err != nil {
+		t.Fatalf("profile JSON: %v", err)
+	}
+	DuplicateRows(fr, nil)
+	last := fr.Columns[len(fr.Columns)-1].Name
+	tg, err := EncodeTarget(fr, last, "")
+	if err != nil {
+		return
+	}
+	if _, err := MakeSplit(fr, tg.Rows, tg.Y, SplitSpec{Seed: 1, CV: 2}); err != nil && len(tg.Rows) >= 10 {
+		t.Fatalf("split of %d rows: %v", len(tg.Rows), err)
+	}
+}
