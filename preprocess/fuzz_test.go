@@ -1,6 +1,7 @@
 package preprocess
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,33 @@ func FuzzParseISO(f *testing.F) {
 		}
 		if !got.Equal(want) {
 			t.Fatalf("%q: parseISO %v, time.Parse %v", s, got, want)
+		}
+	})
+}
+
+// FuzzTransformRow feeds arbitrary cell texts to the scoring path: it must
+// return an error or finite values, never panic.
+func FuzzTransformRow(f *testing.F) {
+	f.Add("2.5", "b", "yes", "2024-02-29 13:45:00")
+	f.Add("NA", "", "?", "2024/02/29")
+	f.Add("1e400", "zz", "TRUE", "2024-02-29T13:45:07.5+05:30")
+	f.Fuzz(func(t *testing.T, num, cat, flag, when string) {
+		frame := mixedFrame(t)
+		spec := mixedSpec
+		spec.Scale = true
+		p, err := spec.Fit(frame, seq(8))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := map[string]string{"num": num, "cat": cat, "flag": flag, "when": when}
+		dst := make([]float64, p.NumFeatures())
+		if err := p.TransformRow(func(c string) (string, bool) { v, ok := rec[c]; return v, ok }, dst); err != nil {
+			return
+		}
+		for j, v := range dst {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("%q: feature %d is %v", rec, j, v)
+			}
 		}
 	})
 }
