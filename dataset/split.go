@@ -3,6 +3,7 @@ package dataset
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -54,8 +55,8 @@ func MakeSplit(f *Frame, rows []int, y []int, spec SplitSpec) (*Split, error) {
 		if r < 0 || r >= f.NumRows() {
 			return nil, fmt.Errorf("split: row %d outside the frame's %d rows", r, f.NumRows())
 		}
-		if y[i] < 0 || y[i] >= len(rows) {
-			return nil, fmt.Errorf("split: class index %d of row %d out of range", y[i], r)
+		if y[i] < 0 {
+			return nil, fmt.Errorf("split: negative class index %d for row %d", y[i], r)
 		}
 	}
 	if spec.TrainFrac == 0 {
@@ -119,13 +120,13 @@ func MakeSplit(f *Frame, rows []int, y []int, spec SplitSpec) (*Split, error) {
 
 // byClass groups rows by class, classes in ascending order, rows in input order.
 func byClass(rows, y []int) [][]int {
-	k := 0
-	for _, c := range y {
-		k = max(k, c+1)
-	}
-	groups := make([][]int, k)
+	m := map[int][]int{}
 	for i, r := range rows {
-		groups[y[i]] = append(groups[y[i]], r)
+		m[y[i]] = append(m[y[i]], r)
+	}
+	groups := make([][]int, 0, len(m))
+	for _, c := range slices.Sorted(maps.Keys(m)) {
+		groups = append(groups, m[c])
 	}
 	return groups
 }

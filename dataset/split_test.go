@@ -224,3 +224,20 @@ func TestSplitErrors(t *testing.T) {
 		t.Error("row outside the frame accepted")
 	}
 }
+
+// Class indices need not be dense nor below the number of rows.
+func TestSplitSparseClasses(t *testing.T) {
+	f := read(t, "x\n1\n2\n3\n4\n5\n6\n")
+	rows := []int{0, 1, 2, 3, 4, 5}
+	sp, err := MakeSplit(f, rows, []int{9, 9, 9, 2, 2, 2}, SplitSpec{Seed: 2, TrainFrac: 0.5, ValFrac: 0.5, CV: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPartition(t, rows, sp.Train, sp.Val, sp.Test)
+	if len(sp.Test) != 0 || len(sp.Train) != 4 || len(sp.Folds) != 2 {
+		t.Errorf("%+v", sp)
+	}
+	if _, err := MakeSplit(f, rows, []int{0, 0, 0, -1, 1, 1}, SplitSpec{}); err == nil {
+		t.Error("negative class accepted")
+	}
+}
