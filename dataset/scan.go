@@ -21,16 +21,12 @@ func newScanner(s string, delim byte) *scanner {
 	return &scanner{s: s, line: 1, delim: delim}
 }
 
-// scanError is a tokenizing error; field is the 0-based field index within
+// scanError is a tokenizing problem; field is the 0-based field index within
 // the record, so the caller can name the column.
 type scanError struct {
 	line  int
 	field int
 	msg   string
-}
-
-func (e *scanError) Error() string {
-	return fmt.Sprintf("line %d field %d: %s", e.line, e.field+1, e.msg)
 }
 
 // isBlank reports whether c counts as white space around a field.
