@@ -1,0 +1,49 @@
+package explain
+
+import (
+	"context"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/models/tree"
+)
+
+// BenchmarkTreeSHAP explains 1,000 rows of a 200-round, 31-leaf binary
+// GBDT (the target: at most 1 s on the 2-core build machine).
+func BenchmarkTreeSHAP(b *testing.B) {
+	X, y := synth(3000, 2, 9)
+	cfg := tree.Config{Classes: 2, Categorical: []bool{false, false, false, false, false, true, false},
+		Cardinality: []int{0, 0, 0, 0, 0, 6, 0}, Seed: 1, Workers: 2}
+	m := tree.NewGBDT(tree.GBDTParams{Rounds: 200, LearningRate: 0.05, NumLeaves: 31, Growth: "leafwise",
+		MinDataInLeaf: 5, L2: 1, MaxBins: 255, CategoricalSplits: true}, cfg)
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		b.Fatal(err)
+	}
+	e := m.Ensemble()
+	leaves := 0
+	for _, t := range e.Trees {
+		for _, n := range t.Nodes {
+			if n.Left < 0 {
+				leaves++
+			}
+		}
+	}
+	ex, err := NewTreeExplainer(e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	X1k := X.Slice(0, 1000, 0, 7)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := ex.Explain(mat1k(X1k), 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(e.Trees)), "trees")
+	b.ReportMetric(float64(leaves)/float64(len(e.Trees)), "leaves/tree")
+	b.ReportMetric(float64(ex.maxDepth), "max_depth")
+	b.ReportMetric(1000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func mat1k(m mat.Matrix) *mat.Dense { return mat.DenseCopyOf(m) }
