@@ -76,7 +76,8 @@ type Config struct {
 	// 10, a negative value every trial.
 	KeepBundles int `json:"keep_bundles,omitempty"`
 	// Grace is how long the search waits for fits in flight once the budget
-	// is reached (default max(1 s, 2 % of Timeout) minus bookkeeping).
+	// is reached (default half of max(1 s, 2 % of Timeout), leaving the other
+	// half for writing the results).
 	Grace time.Duration `json:"-"`
 }
 
@@ -107,7 +108,7 @@ func (c Config) Defaults(classes int) Config {
 		c.RunsDir = "runs"
 	}
 	if c.Grace == 0 {
-		c.Grace = max(time.Second, c.Timeout/50)
+		c.Grace = max(time.Second, c.Timeout/50) / 2
 	}
 	return c
 }

@@ -33,6 +33,10 @@ type Options struct {
 	OnTrial func(t Trial, p Progress)
 	// Searcher replaces the default random search.
 	Searcher Searcher
+	// Started is when the caller began the experiment (before Prepare): the
+	// time budget counts from it, so reading and checking the data is
+	// inside the budget. Zero means when the search starts.
+	Started time.Time
 }
 
 // Result sums up a finished experiment.
@@ -124,12 +128,15 @@ func search(parent context.Context, st *Store, p *Prepared, done []Trial, opt Op
 	if searcher == nil {
 		searcher = NewRandomSearch(cfg.Seed, cfg.families(), p.Base)
 	}
-	start := time.Now()
+	start := opt.Started
+	if start.IsZero() {
+		start = time.Now()
+	}
 	ctx, cancelBudget := context.WithCancelCause(parent)
 	defer cancelBudget(nil)
 	if cfg.Timeout > 0 {
 		var stop context.CancelFunc
-		ctx, stop = context.WithTimeoutCause(ctx, cfg.Timeout, ErrBudget)
+		ctx, stop = context.WithDeadlineCause(ctx, start.Add(cfg.Timeout), ErrBudget)
 		defer stop()
 	}
 

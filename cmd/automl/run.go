@@ -166,6 +166,7 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, stdout, stderr io.Writer) error {
+	started := time.Now()
 	p, err := automl.Prepare(cfg)
 	if err != nil {
 		return err
@@ -174,7 +175,7 @@ func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, 
 		printGuardrails(stderr, p.Experiment)
 	}
 	bar := newProgress(stderr, quiet || jsonOut)
-	res, err := automl.RunPrepared(ctx, p, automl.Options{OnTrial: bar.trial, OnStart: bar.start})
+	res, err := automl.RunPrepared(ctx, p, automl.Options{OnTrial: bar.trial, OnStart: bar.start, Started: started})
 	bar.done()
 	if err != nil {
 		return err

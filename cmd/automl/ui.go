@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/goautoml/automl/web"
+)
+
+func init() {
+	register(command{"ui", "serve the web interface (experiments, uploads, live progress)", cmdUI})
+}
+
+func cmdUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("ui", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on; beyond loopback it needs --token")
+	runs := fs.String("runs", "runs", "folder holding experiments")
+	token := fs.String("token", os.Getenv("AUTOML_TOKEN"), "access token every request must carry (default $AUTOML_TOKEN)")
+	maxUpload := fs.Int64("max-upload", web.DefaultMaxUpload>>20, "largest accepted upload, in MB")
+	workers := fs.Int("workers", 0, "trials each experiment runs at once (0 = number of cores)")
+	if _, err := parse(fs, args, 0); err != nil {
+		return err
+	}
+	if err := web.CheckAddr(*addr, *token); err != nil {
+		return usagef("%v", err)
+	}
+	if *maxUpload <= 0 {
+		return usagef("--max-upload %d: expected a positive number of MB", *maxUpload)
+	}
+	s, err := web.New(web.Config{Runs: *runs, Token: *token, MaxUpload: *maxUpload << 20, Workers: *workers, Logger: slog.Default()})
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, *addr, func(a net.Addr) {
+		fmt.Fprintf(stdout, "automl ui: serving %s on http://%s/ (Ctrl-C to stop)\n", *runs, a)
+	})
+}
