@@ -1,0 +1,287 @@
+package web
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/metrics"
+)
+
+// column is one sortable leaderboard column.
+type column struct {
+	Key, Label string
+	Sort       string // "ascending", "descending" or "" (aria-sort)
+	URL        string // the page sorted by this column (works without JS)
+	Higher     bool   // bigger is better: the first click sorts descending
+}
+
+// row is one trial in the leaderboard.
+type row struct {
+	ID, Rank     int
+	Family, Desc string
+	OK           bool
+	Error        string
+	Cells        []cell
+	URL          string
+}
+
+// cell is one metric value: Text shown, Value for sorting ("" = none).
+type cell struct{ Text, Value string }
+
+type tab struct {
+	Key, Label, URL string
+	Current         bool
+}
+
+type expView struct {
+	page
+	Name, Status, Stop, Error string
+	Running                   bool
+	Exp                       *automl.Experiment
+	Data                      string
+	Metric, MetricLabel       string
+	Higher                    bool
+	Tab                       string
+	Tabs                      []tab
+	Columns                   []column
+	Rows                      []row
+	Seen                      int // trials in the page, for the event stream
+	Done, Failed              int
+	Chart                     chartView
+	Budget                    float64 // seconds, 0 = none
+	DeadlineMS                int64   // Unix ms when the budget ends, 0 = none
+	TimeLeft                  string
+	Profile                   []profileRow
+	Exploration               string // download URL, "" when not made yet
+}
+
+// leaderboardKeys are the sortable columns besides the metrics.
+func metricColumns(primary string) []string {
+	out := []string{primary}
+	for _, m := range metrics.Names {
+		if m != primary {
+			out = append(out, m)
+		}
+	}
+	return append(out, "test_"+primary)
+}
+
+// experiment is an experiment's page, with tabs: leaderboard (live while
+// running), guardrails, data profile and files.
+func (h *handler) experiment(w http.ResponseWriter, r *http.Request) {
+	x, ok := h.loadOr404(w, r)
+	if !ok {
+		return
+	}
+	e := x.Exp
+	trials, err := x.trials()
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, "Cannot read the trials: "+err.Error())
+		return
+	}
+	v := &expView{Name: e.Name, Status: x.Status, Stop: string(x.Stop), Error: x.Err, Running: x.Status == "running",
+		Exp: e, Data: filepath.Base(e.Data.Path), Metric: e.Config.Metric, MetricLabel: metricLabel(e.Config.Metric),
+		Higher: metrics.HigherIsBetter(e.Config.Metric), Seen: len(trials), Budget: e.Config.Timeout.Seconds()}
+	v.Tab = r.URL.Query().Get("tab")
+	if !slices.Contains([]string{"leaderboard", "guardrails", "profile", "files"}, v.Tab) {
+		v.Tab = "leaderboard"
+	}
+	base := "/experiments/" + url.PathEscape(e.Name)
+	for _, t := range [][2]string{{"leaderboard", "Leaderboard"}, {"guardrails", "Guardrails"}, {"profile", "Data profile"}, {"files", "Downloads"}} {
+		v.Tabs = append(v.Tabs, tab{Key: t[0], Label: t[1], URL: base + "?tab=" + t[0], Current: t[0] == v.Tab})
+	}
+	for _, t := range trials {
+		v.Done++
+		if t.Status != "ok" {
+			v.Failed++
+		}
+	}
+	if v.Running && e.Config.Timeout > 0 {
+		deadline := e.Started.Add(e.Config.Timeout)
+		if x.Live != nil {
+			deadline = x.Live.started.Add(x.Live.timeout)
+		}
+		v.DeadlineMS = deadline.UnixMilli()
+		v.TimeLeft = formatSeconds(max(0, time.Until(deadline).Seconds()))
+	}
+	switch v.Tab {
+	case "leaderboard":
+		v.Chart = chart(bestOverTime(trials, v.Metric), v.Budget)
+		v.Columns, v.Rows = leaderboard(trials, v.Metric, r.URL.Query().Get("sort"), r.URL.Query().Get("dir"), base)
+	case "profile":
+		v.Profile = profileRows(e.Profile)
+	case "files":
+		if fileExists(filepath.Join(x.Store.Dir, "exploration.ipynb")) {
+			v.Exploration = base + "/files/exploration.ipynb"
+		}
+	}
+	h.render(w, r, http.StatusOK, "experiment.html", v)
+}
+
+// loadOr404 loads the experiment named in the path, answering 404 itself.
+func (h *handler) loadOr404(w http.ResponseWriter, r *http.Request) (*expState, bool) {
+	name := r.PathValue("exp")
+	x, err := h.s.load(name)
+	if errors.Is(err, errNoExperiment) {
+		h.fail(w, r, http.StatusNotFound, "There is no experiment called "+strconv.Quote(name)+".")
+		return nil, false
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusInternalServerError, "Cannot read experiment "+name+": "+err.Error())
+		return nil, false
+	}
+	return x, true
+}
+
+// leaderboard ranks trials by the primary metric and orders them by the
+// requested column.
+func leaderboard(trials []automl.Trial, metric, sortKey, dir, base string) ([]column, []row) {
+	keys := metricColumns(metric)
+	if !slices.Contains(keys, sortKey) && sortKey != "trial" && sortKey != "fit" {
+		sortKey = metric
+	}
+	ranked := automl.Leaderboard(trials, metric)
+	rank := make(map[int]int, len(ranked))
+	for i, t := range ranked {
+		if t.Status == "ok" {
+			rank[t.ID] = i + 1
+		}
+	}
+	var cols []column
+	for _, k := range append(keys, "fit") {
+		label := k
+		switch {
+		case k == "fit":
+			label = "fit time"
+		case k == "test_"+metric:
+			label = "test " + metricLabel(metric)
+		default:
+			label = metricLabel(k)
+		}
+		cols = append(cols, column{Key: k, Label: label, Higher: k != "fit" && metrics.HigherIsBetter(trimTest(k))})
+	}
+	rows := make([]row, len(ranked))
+	for i, t := range ranked {
+		rows[i] = trialRow(t, rank[t.ID], keys, base)
+	}
+	// Order by the requested column; missing values last.
+	idx := slices.Index(append(keys, "fit"), sortKey)
+	desc := dir == "desc" || (dir == "" && sortKey != "fit" && sortKey != "trial" && metrics.HigherIsBetter(trimTest(sortKey)))
+	if sortKey != metric || dir != "" {
+		slices.SortStableFunc(rows, func(a, b row) int {
+			var va, vb float64
+			if sortKey == "trial" {
+				va, vb = float64(a.ID), float64(b.ID)
+			} else {
+				va, vb = cellNum(a.Cells[idx]), cellNum(b.Cells[idx])
+			}
+			switch {
+			case math.IsNaN(va) && math.IsNaN(vb):
+				return a.ID - b.ID
+			case math.IsNaN(va):
+				return 1
+			case math.IsNaN(vb):
+				return -1
+			case va == vb:
+				return a.ID - b.ID
+			case (va < vb) != desc:
+				return -1
+			}
+			return 1
+		})
+	}
+	for i := range cols {
+		c := &cols[i]
+		next := "desc"
+		if !c.Higher {
+			next = "asc"
+		}
+		if c.Key == sortKey {
+			c.Sort = "ascending"
+			next = "desc"
+			if desc {
+				c.Sort, next = "descending", "asc"
+			}
+		}
+		c.URL = base + "?sort=" + url.QueryEscape(c.Key) + "&dir=" + next
+	}
+	return cols, rows
+}
+
+func trimTest(k string) string {
+	if len(k) > 5 && k[:5] == "test_" {
+		return k[5:]
+	}
+	return k
+}
+
+func cellNum(c cell) float64 {
+	if c.Value == "" {
+		return math.NaN()
+	}
+	v, err := strconv.ParseFloat(c.Value, 64)
+	if err != nil {
+		return math.NaN()
+	}
+	return v
+}
+
+// trialRow builds one leaderboard row; keys are the metric columns, then
+// the fit time is added.
+func trialRow(t automl.Trial, rank int, keys []string, base string) row {
+	rw := row{ID: t.ID, Rank: rank, Family: familyLabel(t.Model.Family), Desc: automl.Describe(t), OK: t.Status == "ok",
+		URL: base + "/trials/" + strconv.Itoa(t.ID)}
+	if !rw.OK {
+		rw.Error = firstLine(t.Error)
+	}
+	for _, k := range keys {
+		m := t.Val
+		if k != trimTest(k) {
+			m = t.Test
+		}
+		v, ok := m[trimTest(k)]
+		if !ok || math.IsNaN(v) || !rw.OK {
+			rw.Cells = append(rw.Cells, cell{Text: "–"})
+			continue
+		}
+		rw.Cells = append(rw.Cells, cell{Text: formatScore(v), Value: strconv.FormatFloat(v, 'g', -1, 64)})
+	}
+	rw.Cells = append(rw.Cells, cell{Text: formatSeconds(t.Timing.FitSeconds), Value: strconv.FormatFloat(t.Timing.FitSeconds, 'g', -1, 64)})
+	return rw
+}
+
+func firstLine(s string) string {
+	for i := range len(s) {
+		if s[i] == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+// stop cancels a running experiment; it ends as interrupted.
+func (h *handler) stop(w http.ResponseWriter, r *http.Request) {
+	x, ok := h.loadOr404(w, r)
+	if !ok {
+		return
+	}
+	if x.Live == nil || x.Status != "running" {
+		h.fail(w, r, http.StatusConflict, "Experiment "+x.Exp.Name+" is not running in this server.")
+		return
+	}
+	x.Live.cancel()
+	http.Redirect(w, r, "/experiments/"+url.PathEscape(x.Exp.Name), http.StatusSeeOther)
+}

@@ -1,0 +1,68 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/dataset"
+)
+
+// launch prepares an experiment and starts its search under the server's
+// context (not the request's: the search outlives the request). It returns
+// the experiment's name once the search is running.
+func (s *Server) launch(f *dataset.Frame, cfg automl.Config) (string, error) {
+	cfg.Workers = s.cfg.Workers
+	cfg.RunsDir = s.cfg.Runs
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cfg.Name = s.freeName(strings.TrimSuffix(filepath.Base(cfg.Data), filepath.Ext(cfg.Data)))
+	p, err := automl.PrepareFrame(f, cfg)
+	if err != nil {
+		return "", err
+	}
+	if err := s.ctx.Err(); err != nil {
+		return "", fmt.Errorf("the server is shutting down")
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	snap := *p.Experiment
+	snap.Status, snap.Started = "running", time.Now().UTC()
+	l := newLiveRun(snap, cancel)
+	s.live.add(l)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer cancel()
+		res, err := automl.RunPrepared(ctx, p, automl.Options{Logger: s.log, OnTrial: l.add})
+		status, stop := "failed", automl.StopReason("")
+		if res != nil {
+			status, stop = res.Experiment.Status, res.Experiment.StopReason
+		}
+		if err != nil {
+			s.log.Error("experiment failed", "name", snap.Name, "err", err)
+			l.fail(err)
+		} else {
+			s.log.Info("experiment ended", "name", snap.Name, "status", status, "stop", stop)
+		}
+		l.end(status, stop)
+	}()
+	return snap.Name, nil
+}
+
+// freeName picks stem-<UTC time>, with a suffix when that folder is taken.
+// Called with s.mu held.
+func (s *Server) freeName(stem string) string {
+	base := stem + "-" + time.Now().UTC().Format("20060102-150405")
+	name := base
+	for i := 2; ; i++ {
+		_, err := os.Stat(filepath.Join(s.cfg.Runs, name))
+		if os.IsNotExist(err) && s.live.get(name) == nil {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+}

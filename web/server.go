@@ -1,0 +1,172 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultMaxUpload is the default limit on an uploaded file's size.
+const DefaultMaxUpload = 200 << 20
+
+// Config is what a Server needs. Zero values mean the documented defaults.
+type Config struct {
+	// Runs is the folder holding experiments (default "runs").
+	Runs string
+	// Token, when set, is required on every request (a login form trades it
+	// for a cookie). Serve refuses a non-loopback address without one.
+	Token string
+	// MaxUpload bounds an uploaded CSV's size in bytes (default 200 MB).
+	MaxUpload int64
+	// Workers is how many trials each experiment runs at once (0 = cores).
+	Workers int
+	// Logger receives request errors and experiment outcomes (default: discard).
+	Logger *slog.Logger
+}
+
+// Server is the UI: its handler, the experiments it runs and their shared
+// context. Experiments outlive the requests that start them; Close stops them.
+type Server struct {
+	cfg    Config
+	runs   *os.Root // the store: every file served is opened through it
+	log    *slog.Logger
+	secret []byte // keys CSRF tokens and the login cookie
+	pages  map[string]*template.Template
+
+	ctx    context.Context // parent of every experiment started here
+	cancel context.CancelFunc
+	live   *registry
+	wg     sync.WaitGroup
+	mu     sync.Mutex // guards naming of new experiments
+}
+
+// New opens (creating if needed) the runs folder and parses the templates.
+func New(cfg Config) (*Server, error) {
+	if cfg.Runs == "" {
+		cfg.Runs = "runs"
+	}
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.Runs, uploadsDir), 0o755); err != nil {
+		return nil, fmt.Errorf("runs folder: %w", err)
+	}
+	root, err := os.OpenRoot(cfg.Runs)
+	if err != nil {
+		return nil, fmt.Errorf("runs folder: %w", err)
+	}
+	pages, err := parsePages()
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	s := &Server{cfg: cfg, runs: root, log: cfg.Logger, secret: make([]byte, 32), pages: pages, live: newRegistry()}
+	rand.Read(s.secret)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s, nil
+}
+
+// Close stops the experiments still running (they are recorded as
+// interrupted), waits for them to write their records, and releases the store.
+func (s *Server) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	return s.runs.Close()
+}
+
+// Done is closed when Close starts: long-lived responses (event streams) end then.
+func (s *Server) Done() <-chan struct{} { return s.ctx.Done() }
+
+// Handler returns the UI's routes wrapped in the security layers.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	h := &handler{s: s}
+	static, _ := fs.Sub(assets, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", h.list)
+	mux.HandleFunc("GET /login", h.loginPage)
+	mux.HandleFunc("POST /login", h.login)
+	mux.HandleFunc("GET /new", h.newPage)
+	mux.HandleFunc("POST /uploads", h.upload)
+	mux.HandleFunc("POST /samples/{sample}", h.sample)
+	mux.HandleFunc("GET /new/{upload}", h.setup)
+	mux.HandleFunc("POST /experiments", h.start)
+	mux.HandleFunc("GET /experiments/{exp}", h.experiment)
+	mux.HandleFunc("GET /experiments/{exp}/events", h.events)
+	mux.HandleFunc("POST /experiments/{exp}/stop", h.stop)
+	mux.HandleFunc("GET /experiments/{exp}/files/{path...}", h.file)
+	mux.HandleFunc("GET /experiments/{exp}/trials/{id}", h.trial)
+	mux.HandleFunc("GET /experiments/{exp}/trials/{id}/bundle.zip", h.bundleZip)
+	mux.HandleFunc("GET /experiments/{exp}/trials/{id}/artifacts.zip", h.artifactsZip)
+	mux.HandleFunc("/", h.notFound)
+	return s.secure(mux)
+}
+
+// CheckAddr refuses to listen beyond the loopback interface without a token.
+func CheckAddr(addr, token string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("address %q: %w", addr, err)
+	}
+	if token != "" || loopback(host) {
+		return nil
+	}
+	return errors.New("listening on " + addr + " exposes the UI beyond this machine: give --token (or AUTOML_TOKEN), or bind to 127.0.0.1")
+}
+
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Serve listens on addr until ctx ends, then shuts down: experiments still
+// running are stopped and recorded as interrupted.
+func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) error {
+	if err := CheckAddr(addr, s.cfg.Token); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	srv.RegisterOnShutdown(s.cancel)
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		s.Close()
+		return err
+	case <-ctx.Done():
+	}
+	sctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	err = srv.Shutdown(sctx)
+	s.Close()
+	return err
+}

@@ -1,0 +1,318 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/dataset"
+	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/models"
+)
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type classCount struct {
+	Label string
+	Count int
+	Pct   string
+}
+
+// checkView is what Prepare found for the chosen target.
+type checkView struct {
+	Problem    string
+	Classes    []classCount
+	Positive   string
+	Guardrails []automl.Guardrail
+	Dropped    []automl.DroppedColumn
+	Features   int
+	Split      automl.SplitInfo
+}
+
+// settings are the experiment's settings as the form shows them.
+type settings struct {
+	Metric    string
+	Metrics   []option
+	Budget    int // seconds
+	Families  []option
+	TrainFrac float64
+	ValFrac   float64
+	CV        int
+	Seed      uint64
+	Exclude   []option
+}
+
+type setupView struct {
+	page
+	Upload, File string
+	Rows         int
+	Header       []string
+	Preview      [][]string
+	Targets      []option // suggested first
+	Suggested    int      // how many of Targets are suggestions
+	Target       string
+	Profile      []profileRow
+	Check        *checkView
+	Error        string
+	Settings     settings
+}
+
+const previewRows = 8
+
+// setup shows an uploaded file: a preview, the profile, the target choice
+// and, once a target is chosen, the guardrails and the settings form.
+func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("upload")
+	path := h.s.uploadFile(id)
+	if path == "" {
+		h.fail(w, r, http.StatusNotFound, "There is no upload "+id+": upload the file again.")
+		return
+	}
+	f, err := dataset.Read(path, dataset.Options{})
+	if err != nil {
+		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+err.Error())
+		return
+	}
+	v := &setupView{Upload: id, File: filepath.Base(path), Rows: f.NumRows(), Target: r.URL.Query().Get("target")}
+	for _, c := range f.Columns {
+		v.Header = append(v.Header, c.Name)
+	}
+	for i := range min(previewRows, f.NumRows()) {
+		row := make([]string, len(f.Columns))
+		for j, c := range f.Columns {
+			row[j] = c.Str[i]
+		}
+		v.Preview = append(v.Preview, row)
+	}
+	prof := dataset.ProfileFrame(f)
+	v.Profile = profileRows(prof)
+	sugg := likelyTargets(f, prof)
+	for _, n := range sugg {
+		v.Targets = append(v.Targets, option{Value: n, Label: n, Selected: n == v.Target})
+	}
+	v.Suggested = len(sugg)
+	for _, c := range f.Columns {
+		if !slices.Contains(sugg, c.Name) {
+			v.Targets = append(v.Targets, option{Value: c.Name, Label: c.Name, Selected: c.Name == v.Target})
+		}
+	}
+	cfg, err := configFrom(r.URL.Query(), path, h.s.cfg.Runs)
+	v.Settings = settingsOf(cfg, f, 0)
+	status := http.StatusOK
+	switch {
+	case v.Target == "":
+	case err != nil:
+		v.Error, status = err.Error(), http.StatusBadRequest
+	default:
+		p, err := automl.PrepareFrame(f, cfg)
+		if err != nil {
+			v.Error, status = err.Error(), http.StatusUnprocessableEntity
+			break
+		}
+		e := p.Experiment
+		v.Check = &checkView{Problem: e.Problem, Guardrails: e.Plan.Guardrails, Dropped: e.Plan.Dropped,
+			Features: len(e.Plan.Columns), Split: e.Split}
+		for k, c := range e.Target.Classes {
+			v.Check.Classes = append(v.Check.Classes, classCount{Label: c, Count: e.Target.Counts[k], Pct: formatPct(e.Target.Counts[k], len(e.Target.Y))})
+		}
+		if e.Target.Positive >= 0 {
+			v.Check.Positive = e.Target.Classes[e.Target.Positive]
+		}
+		v.Settings = settingsOf(e.Config, f, len(e.Target.Classes))
+	}
+	h.render(w, r, status, "setup.html", v)
+}
+
+// start prepares and launches an experiment, then shows its page.
+func (h *handler) start(w http.ResponseWriter, r *http.Request) {
+	id := r.PostForm.Get("upload")
+	path := h.s.uploadFile(id)
+	if path == "" {
+		h.fail(w, r, http.StatusNotFound, "There is no upload "+id+": upload the file again.")
+		return
+	}
+	cfg, err := configFrom(r.PostForm, path, h.s.cfg.Runs)
+	if err == nil && cfg.Target == "" {
+		err = fmt.Errorf("choose the target column")
+	}
+	if err != nil {
+		h.fail(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	f, err := dataset.Read(path, dataset.Options{})
+	if err != nil {
+		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+err.Error())
+		return
+	}
+	name, err := h.s.launch(f, cfg)
+	if err != nil {
+		h.fail(w, r, http.StatusUnprocessableEntity, "The experiment cannot start: "+err.Error())
+		return
+	}
+	http.Redirect(w, r, "/experiments/"+url.PathEscape(name), http.StatusSeeOther)
+}
+
+// configFrom reads the settings form. Empty fields keep the defaults.
+func configFrom(q url.Values, data, runs string) (automl.Config, error) {
+	cfg := automl.Config{Data: data, Target: q.Get("target"), Metric: q.Get("metric"), RunsDir: runs, Timeout: 60 * time.Second, Seed: 1}
+	cfg.Split.TrainFrac, cfg.Split.ValFrac = 0.6, 0.2
+	num := func(field string, set func(string) error) error {
+		if s := strings.TrimSpace(q.Get(field)); s != "" {
+			if err := set(s); err != nil {
+				return fmt.Errorf("%s %q: %w", strings.ReplaceAll(field, "_", " "), s, err)
+			}
+		}
+		return nil
+	}
+	errs := []error{
+		num("budget", func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 24*3600 {
+				return fmt.Errorf("expected whole seconds between 1 and 86400")
+			}
+			cfg.Timeout = time.Duration(n) * time.Second
+			return nil
+		}),
+		num("train_frac", fracSetter(&cfg.Split.TrainFrac)),
+		num("val_frac", fracSetter(&cfg.Split.ValFrac)),
+		num("cv", func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 || n == 1 || n > 20 {
+				return fmt.Errorf("expected 0 (no cross-validation) or 2 to 20 folds")
+			}
+			cfg.Split.CV = n
+			return nil
+		}),
+		num("seed", func(s string) error {
+			n, err := strconv.ParseUint(s, 10, 64)
+			if err != nil {
+				return fmt.Errorf("expected a whole number ≥ 0")
+			}
+			cfg.Seed = n
+			return nil
+		}),
+	}
+	for _, f := range q["family"] {
+		cfg.Include = append(cfg.Include, models.Family(f))
+	}
+	if q.Get("families") == "set" && len(cfg.Include) == 0 {
+		errs = append(errs, fmt.Errorf("choose at least one model family"))
+	}
+	cfg.ExcludeCols = q["exclude"]
+	for _, err := range errs {
+		if err != nil {
+			return cfg, err
+		}
+	}
+	if cfg.Target != "" {
+		return cfg, cfg.Validate()
+	}
+	return cfg, nil
+}
+
+func fracSetter(dst *float64) func(string) error {
+	return func(s string) error {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || !(v > 0 && v < 1) {
+			return fmt.Errorf("expected a fraction between 0 and 1")
+		}
+		*dst = v
+		return nil
+	}
+}
+
+// settingsOf turns a config into the form's fields.
+func settingsOf(cfg automl.Config, f *dataset.Frame, classes int) settings {
+	s := settings{Metric: cfg.Metric, Budget: int(cfg.Timeout / time.Second), TrainFrac: cfg.Split.TrainFrac,
+		ValFrac: cfg.Split.ValFrac, CV: cfg.Split.CV, Seed: cfg.Seed}
+	if s.Metric == "" {
+		s.Metric = "roc_auc"
+		if classes > 2 {
+			s.Metric = "log_loss"
+		}
+	}
+	for _, m := range metrics.Names {
+		s.Metrics = append(s.Metrics, option{Value: m, Label: metricLabel(m), Selected: m == s.Metric})
+	}
+	for _, fam := range automl.Families {
+		on := len(cfg.Include) == 0 || slices.Contains(cfg.Include, fam)
+		s.Families = append(s.Families, option{Value: string(fam), Label: familyLabel(fam), Selected: on})
+	}
+	for _, c := range f.Columns {
+		if c.Name != cfg.Target {
+			s.Exclude = append(s.Exclude, option{Value: c.Name, Label: c.Name, Selected: slices.Contains(cfg.ExcludeCols, c.Name)})
+		}
+	}
+	return s
+}
+
+var targetName = regexp.MustCompile(`(?i)^(class|target|label|y|outcome|result|response|default|churn|churned|survived|diagnosis|fraud|is_fraud|approved|status|quality)$`)
+
+// likelyTargets ranks columns that look like a classification target: a
+// telling name, few distinct values, the last position. At most five.
+func likelyTargets(f *dataset.Frame, p *dataset.Profile) []string {
+	type cand struct {
+		name  string
+		score int
+	}
+	var cs []cand
+	for i, c := range p.Columns {
+		if c.Kind == dataset.ID || c.Kind == dataset.Text || c.Kind == dataset.Datetime || c.Distinct < 2 || c.Distinct > 20 {
+			continue
+		}
+		score := 1
+		if targetName.MatchString(c.Name) {
+			score += 3
+		}
+		if i == len(p.Columns)-1 {
+			score += 2
+		}
+		if c.Distinct == 2 {
+			score++
+		}
+		if score >= 3 {
+			cs = append(cs, cand{c.Name, score})
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b cand) int { return b.score - a.score })
+	var out []string
+	for _, c := range cs[:min(len(cs), 5)] {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+var familyLabels = map[models.Family]string{
+	models.Logistic: "Logistic regression", models.NaiveBayes: "Naive Bayes", models.KNN: "k nearest neighbours",
+	models.DecisionTree: "Decision tree", models.GBDT: "Gradient boosting", models.RandomForest: "Random forest",
+	models.ExtraTrees: "Extra trees",
+}
+
+func familyLabel(f models.Family) string {
+	if l, ok := familyLabels[f]; ok {
+		return l
+	}
+	return string(f)
+}
+
+var metricLabels = map[string]string{
+	"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "log_loss": "log loss", "accuracy": "accuracy",
+	"balanced_accuracy": "balanced accuracy", "precision": "precision", "recall": "recall", "f1": "F1",
+}
+
+func metricLabel(m string) string {
+	if l, ok := metricLabels[m]; ok {
+		return l
+	}
+	return m
+}

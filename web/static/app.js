@@ -1,0 +1,207 @@
+// automl UI: small progressive enhancements. Every page works without this
+// script; it adds drag and drop, live progress, client-side sorting and a
+// copy button.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", function () {
+  autosubmit();
+  dropZone();
+  copyButtons();
+  var table = document.getElementById("leaderboard");
+  if (table) sortable(table);
+  var live = document.getElementById("live");
+  if (live && live.dataset.running === "true") follow(live, table);
+});
+
+// A select marked data-autosubmit submits its form when changed.
+function autosubmit() {
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
+    sel.addEventListener("change", function () {
+      if (sel.value) sel.form.requestSubmit();
+    });
+  });
+}
+
+// Dropping a file on the upload zone picks it and submits the form.
+function dropZone() {
+  var zone = document.getElementById("drop");
+  var form = document.getElementById("upload-form");
+  if (!zone || !form) return;
+  var input = form.querySelector("input[type=file]");
+  var status = document.getElementById("upload-status");
+  ["dragenter", "dragover"].forEach(function (t) {
+    zone.addEventListener(t, function (e) { e.preventDefault(); zone.classList.add("over"); });
+  });
+  ["dragleave", "drop"].forEach(function (t) {
+    zone.addEventListener(t, function () { zone.classList.remove("over"); });
+  });
+  zone.addEventListener("drop", function (e) {
+    e.preventDefault();
+    if (!e.dataTransfer.files.length) return;
+    input.files = e.dataTransfer.files;
+    form.requestSubmit();
+  });
+  form.addEventListener("submit", function () {
+    if (input.files.length) status.textContent = "Uploading " + input.files[0].name + "…";
+  });
+}
+
+function copyButtons() {
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var field = document.getElementById(b.dataset.copy);
+      var done = function () { b.textContent = "Copied"; setTimeout(function () { b.textContent = "Copy"; }, 1500); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(done, function () { field.select(); });
+      } else {
+        field.select();
+        if (document.execCommand("copy")) done();
+      }
+    });
+  });
+}
+
+// Column index of the heading whose link has data-key=key.
+function columnOf(table, key) {
+  var ths = table.tHead.rows[0].cells;
+  for (var i = 0; i < ths.length; i++) {
+    var a = ths[i].querySelector("a[data-key]");
+    if (a && a.dataset.key === key) return i;
+  }
+  return -1;
+}
+
+function cellValue(row, i) {
+  var v = row.cells[i] ? row.cells[i].dataset.v : "";
+  return v === undefined || v === "" ? NaN : parseFloat(v);
+}
+
+// orderRows sorts the body by column i; missing values last, ties by trial.
+function orderRows(table, i, desc) {
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  rows.sort(function (a, b) {
+    var va = cellValue(a, i), vb = cellValue(b, i);
+    if (isNaN(va) && isNaN(vb)) return a.dataset.id - b.dataset.id;
+    if (isNaN(va)) return 1;
+    if (isNaN(vb)) return -1;
+    if (va === vb) return a.dataset.id - b.dataset.id;
+    return (va < vb) !== desc ? -1 : 1;
+  });
+  rows.forEach(function (r) { body.appendChild(r); });
+}
+
+// rank numbers successful trials by the primary metric.
+function rank(table) {
+  var i = columnOf(table, table.dataset.primary);
+  var higher = table.tHead.rows[0].cells[i].querySelector("a").dataset.higher === "true";
+  var rows = Array.prototype.slice.call(table.tBodies[0].rows).filter(function (r) { return !isNaN(cellValue(r, i)); });
+  rows.sort(function (a, b) {
+    var va = cellValue(a, i), vb = cellValue(b, i);
+    if (va === vb) return a.dataset.id - b.dataset.id;
+    return (va > vb) === higher ? -1 : 1;
+  });
+  rows.forEach(function (r, k) { r.cells[0].textContent = k + 1; });
+}
+
+// sortable sorts the leaderboard in place when a heading is clicked (the
+// links still work without the script: they ask the server to sort).
+function sortable(table) {
+  var head = table.tHead.rows[0];
+  var sorted = head.querySelector("th[aria-sort]");
+  table.dataset.sortKey = sorted ? sorted.querySelector("a").dataset.key : table.dataset.primary;
+  table.dataset.sortDesc = sorted ? String(sorted.getAttribute("aria-sort") === "descending") : "true";
+  head.querySelectorAll("a[data-key]").forEach(function (a) {
+    a.addEventListener("click", function (e) {
+      e.preventDefault();
+      var key = a.dataset.key, desc;
+      if (table.dataset.sortKey === key) desc = table.dataset.sortDesc !== "true";
+      else desc = key !== "trial" && key !== "fit" && a.dataset.higher === "true";
+      table.dataset.sortKey = key;
+      table.dataset.sortDesc = String(desc);
+      head.querySelectorAll("th").forEach(function (th) { th.removeAttribute("aria-sort"); });
+      a.parentNode.setAttribute("aria-sort", desc ? "descending" : "ascending");
+      orderRows(table, columnOf(table, key), desc);
+      var url = new URL(a.href);
+      url.searchParams.set("dir", desc ? "desc" : "asc");
+      history.replaceState(null, "", url);
+    });
+  });
+}
+
+function resort(table) {
+  orderRows(table, columnOf(table, table.dataset.sortKey), table.dataset.sortDesc === "true");
+  rank(table);
+}
+
+// follow listens to the experiment's event stream: new trials join the
+// leaderboard and the chart; the page reloads when the search ends.
+function follow(live, table) {
+  var deadline = parseInt(live.dataset.deadline, 10);
+  var left = document.getElementById("left");
+  var timer = null;
+  if (deadline > 0 && left) {
+    var tick = function () {
+      var s = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      left.textContent = s >= 120 ? Math.floor(s / 60) + " min " + (s % 60) + " s" : s + " s";
+    };
+    tick();
+    timer = setInterval(tick, 1000);
+  }
+  var chart = document.getElementById("chart");
+  var points = chart ? JSON.parse(chart.dataset.points || "[]") || [] : [];
+  var higher = live.dataset.higher === "true";
+  var budget = parseFloat(live.dataset.budget) || 0;
+  var es = new EventSource(live.dataset.events);
+  es.addEventListener("trial", function (e) {
+    var ev = JSON.parse(e.data);
+    document.getElementById("done").textContent = ev.done;
+    document.getElementById("failed").textContent = ev.failed;
+    if (table && !table.querySelector('tr[data-id="' + ev.id + '"]')) {
+      var tmp = document.createElement("tbody");
+      tmp.innerHTML = ev.html;
+      table.tBodies[0].appendChild(tmp.rows[0]);
+      var none = document.getElementById("no-trials");
+      if (none) none.remove();
+      resort(table);
+    }
+    if (chart && ev.score !== null) {
+      var best = points.length ? points[points.length - 1][1] : ev.score;
+      if (!points.length || (higher ? ev.score > best : ev.score < best)) best = ev.score;
+      points.push([ev.offset, best]);
+      draw(chart, points, budget);
+    }
+  });
+  es.addEventListener("end", function (e) {
+    es.close();
+    if (timer) clearInterval(timer);
+    var ev = JSON.parse(e.data);
+    var st = document.getElementById("status");
+    st.textContent = ev.status;
+    st.className = "status " + ev.status;
+    setTimeout(function () { location.reload(); }, 300);
+  });
+}
+
+function fmt(v) { return v.toFixed(4); }
+
+// draw redraws the best-score chart; the scaling matches chart.go.
+function draw(svg, pts, budget) {
+  var W = 600, H = 180, P = 40;
+  var xmax = budget, ymin = Infinity, ymax = -Infinity;
+  pts.forEach(function (p) { xmax = Math.max(xmax, p[0]); ymin = Math.min(ymin, p[1]); ymax = Math.max(ymax, p[1]); });
+  if (xmax <= 0) xmax = 1;
+  if (ymax - ymin < 1e-9) { ymin -= 0.01; ymax += 0.01; }
+  var x = function (t) { return P + (W - 2 * P) * t / xmax; };
+  var y = function (s) { return H - P / 2 - (H - P) * (s - ymin) / (ymax - ymin); };
+  var out = [];
+  pts.forEach(function (p, i) {
+    if (i > 0) out.push(x(p[0]).toFixed(1) + "," + y(pts[i - 1][1]).toFixed(1));
+    out.push(x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1));
+  });
+  document.getElementById("chart-line").setAttribute("points", out.join(" "));
+  document.getElementById("chart-ymin").textContent = fmt(ymin);
+  document.getElementById("chart-ymax").textContent = fmt(ymax);
+  var empty = document.getElementById("chart-empty");
+  if (empty) empty.remove();
+}

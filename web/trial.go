@@ -1,0 +1,199 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/metrics"
+)
+
+// plotKinds are the explanation plots a trial page shows, each with the
+// file names (under trials/<id>/explain/, without extension) it may have.
+var plotKinds = []struct {
+	Key, Title string
+	Names      []string
+}{
+	{"roc", "ROC curve", []string{"roc", "roc_curve"}},
+	{"pr", "Precision–recall curve", []string{"pr", "pr_curve", "precision_recall"}},
+	{"confusion", "Confusion matrix", []string{"confusion", "confusion_matrix"}},
+	{"calibration", "Calibration", []string{"calibration", "calibration_curve", "reliability"}},
+	{"shap_bar", "SHAP importance", []string{"shap_bar", "shap-bar", "shap_importance", "importance"}},
+	{"shap_beeswarm", "SHAP beeswarm", []string{"shap_beeswarm", "shap-beeswarm", "beeswarm"}},
+}
+
+type metricRow struct {
+	Label, Val, Test string
+	Primary          bool
+}
+
+type kv struct{ Key, Value string }
+
+type plot struct {
+	Key, Title, URL, Alt string
+}
+
+type trialView struct {
+	page
+	Exp, ExpURL    string
+	Status, Error  string
+	Trial          automl.Trial
+	Rank, Of       int
+	Family, Desc   string
+	Metric         string
+	Metrics        []metricRow
+	Folds          int
+	Prep           []kv
+	Columns        []string
+	Params         []kv
+	Plots          []plot
+	Notebook       string
+	Bundle, Zip    string
+	PredictCommand string
+}
+
+// trial is a trial's page: metrics, preprocessing and hyperparameters,
+// plots, downloads and the command to score new data with it.
+func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
+	x, ok := h.loadOr404(w, r)
+	if !ok {
+		return
+	}
+	id, err := strconv.Atoi(r.PathValue("id"))
+	trials, terr := x.trials()
+	if terr != nil {
+		h.fail(w, r, http.StatusInternalServerError, "Cannot read the trials: "+terr.Error())
+		return
+	}
+	var t *automl.Trial
+	for i := range trials {
+		if err == nil && trials[i].ID == id {
+			t = &trials[i]
+		}
+	}
+	if t == nil {
+		h.fail(w, r, http.StatusNotFound, fmt.Sprintf("Experiment %s has no finished trial %q.", x.Exp.Name, r.PathValue("id")))
+		return
+	}
+	metric := x.Exp.Config.Metric
+	base := "/experiments/" + url.PathEscape(x.Exp.Name)
+	tdir := x.Store.TrialDir(id)
+	v := &trialView{Exp: x.Exp.Name, ExpURL: base, Status: t.Status, Error: t.Error, Trial: *t,
+		Family: familyLabel(t.Model.Family), Desc: automl.Describe(*t), Metric: metricLabel(metric), Folds: len(t.Folds)}
+	for i, lt := range automl.Leaderboard(trials, metric) {
+		if lt.Status == "ok" {
+			v.Of++
+			if lt.ID == id {
+				v.Rank = i + 1
+			}
+		}
+	}
+	for _, m := range metricColumns(metric)[:len(metrics.Names)] {
+		v.Metrics = append(v.Metrics, metricRow{Label: metricLabel(m), Val: lookup(t.Val, m), Test: lookup(t.Test, m), Primary: m == metric})
+	}
+	p := t.Prep
+	v.Prep = []kv{{"numeric imputation", p.NumericImpute}, {"scaling", yesNo(p.Scale)},
+		{"categorical imputation", p.CategoricalImpute}, {"encoding", p.Encoding}}
+	if p.CategoricalImpute == "constant" {
+		v.Prep = append(v.Prep, kv{"fill value", p.FillValue})
+	}
+	if p.MaxCategories > 0 {
+		v.Prep = append(v.Prep, kv{"categories kept per column", strconv.Itoa(p.MaxCategories)})
+	}
+	if t.Features > 0 {
+		v.Prep = append(v.Prep, kv{"features after preprocessing", strconv.Itoa(t.Features)})
+	}
+	for _, c := range p.Columns {
+		v.Columns = append(v.Columns, c.Name+" ("+string(c.Kind)+")")
+	}
+	v.Params = params(automl.ModelParams(t.Model))
+	v.Params = append([]kv{{"seed", strconv.FormatUint(t.Seed, 10)}}, v.Params...)
+	if t.BestIteration > 0 {
+		v.Params = append(v.Params, kv{"best iteration (early stopping)", strconv.Itoa(t.BestIteration)})
+	}
+	rel := filepath.ToSlash(filepath.Join(automl.TrialsDir, strconv.Itoa(id)))
+	for _, k := range plotKinds {
+		pl := plot{Key: k.Key, Title: k.Title, Alt: k.Title + " of trial " + strconv.Itoa(id)}
+	find:
+		for _, n := range k.Names {
+			for _, ext := range []string{".svg", ".png"} {
+				if fileExists(filepath.Join(tdir, "explain", n+ext)) {
+					pl.URL = base + "/files/" + rel + "/explain/" + n + ext
+					break find
+				}
+			}
+		}
+		v.Plots = append(v.Plots, pl)
+	}
+	if fileExists(filepath.Join(tdir, "notebook.ipynb")) {
+		v.Notebook = base + "/files/" + rel + "/notebook.ipynb"
+	}
+	if fileExists(filepath.Join(tdir, automl.BundleFile)) {
+		v.Bundle = base + "/trials/" + strconv.Itoa(id) + "/bundle.zip"
+		v.PredictCommand = "automl predict --model " + shellQuote(tdir) + " --data new.csv"
+	}
+	if _, err := os.Stat(tdir); err == nil {
+		v.Zip = base + "/trials/" + strconv.Itoa(id) + "/artifacts.zip"
+	}
+	h.render(w, r, http.StatusOK, "trial.html", v)
+}
+
+func lookup(m map[string]float64, k string) string {
+	v, ok := m[k]
+	if !ok || math.IsNaN(v) {
+		return "–"
+	}
+	return formatScore(v)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "standard (mean 0, variance 1)"
+	}
+	return "none"
+}
+
+// params lists a params struct's JSON fields in declaration order.
+func params(p any) []kv {
+	if p == nil {
+		return nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	var out []kv
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return out
+		}
+		out = append(out, kv{Key: strings.ReplaceAll(fmt.Sprint(k), "_", " "), Value: strings.Trim(string(raw), `"`)})
+	}
+	return out
+}
+
+// shellQuote quotes a path for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
