@@ -1,0 +1,220 @@
+package serving
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// work is the reusable state of one score request.
+type work struct {
+	body bytes.Buffer
+	q    request
+	x    []float64
+	out  []byte
+	get  rowGetter
+}
+
+// score answers POST /score.
+func (h *handler) score(w http.ResponseWriter, r *http.Request) int {
+	csv := false
+	switch ct := mediaType(r.Header.Get("Content-Type")); {
+	case ct == "" || ct == "application/json" || strings.HasSuffix(ct, "+json"):
+	case ct == "text/csv":
+		csv = true
+	default:
+		return writeError(w, http.StatusUnsupportedMediaType, ErrorBody{Error: "unsupported media type",
+			Fields: []FieldError{{Field: "Content-Type", Message: fmt.Sprintf("Content-Type %q: send application/json or text/csv", ct)}}})
+	}
+	if r.ContentLength > h.opts.MaxBodyBytes {
+		return h.tooLarge(w)
+	}
+	wk := h.work.Get().(*work)
+	defer h.work.Put(wk)
+	wk.body.Reset()
+	if r.ContentLength > 0 {
+		wk.body.Grow(int(r.ContentLength) + 1)
+	}
+	if _, err := wk.body.ReadFrom(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes)); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return h.tooLarge(w)
+		}
+		return writeError(w, http.StatusBadRequest, ErrorBody{Error: "bad request",
+			Fields: []FieldError{{Field: "body", Message: "reading the body: " + err.Error()}}})
+	}
+	body := wk.body.String()
+
+	q := &wk.q
+	q.reset()
+	if r.URL.RawQuery != "" {
+		if v := r.URL.Query()["method"]; len(v) > 0 {
+			m, ok := parseMethod(v[0])
+			if !ok {
+				q.fail(http.StatusBadRequest, "method", -1, `method: want "predict" or "predict_proba", got %q`, v[0])
+			}
+			q.method = m
+		}
+	}
+	if csv {
+		h.parseCSV(body, q)
+	} else {
+		h.parseJSON(body, q)
+	}
+	if q.status == http.StatusBadRequest && q.rows > 0 || len(q.errs) == 0 {
+		h.transform(q, wk)
+	}
+	if len(q.errs) > 0 {
+		return h.badRequest(w, r, q)
+	}
+
+	X := mat.NewDense(q.rows, h.nf, wk.x[:q.rows*h.nf])
+	P, err := h.clf.PredictProba(X)
+	if err == nil {
+		if n, k := P.Dims(); n != q.rows || k != len(h.labels) {
+			err = fmt.Errorf("model returned %d×%d probabilities for %d rows and %d classes", n, k, q.rows, len(h.labels))
+		}
+	}
+	if err == nil {
+		wk.out, err = h.encode(wk.out[:0], P, q.method)
+	}
+	if err != nil {
+		h.log.Error("serving: score", "rows", q.rows, "err", err)
+		return writeError(w, http.StatusInternalServerError, ErrorBody{Error: "scoring failed: " + err.Error()})
+	}
+	h.met.rows.Add(uint64(q.rows))
+	return writeJSON(w, http.StatusOK, wk.out)
+}
+
+func (h *handler) tooLarge(w http.ResponseWriter) int {
+	return writeError(w, http.StatusRequestEntityTooLarge, ErrorBody{Error: "request too large",
+		Fields: []FieldError{{Field: "body", Message: fmt.Sprintf("body: more than %d bytes; send fewer rows per request", h.opts.MaxBodyBytes)}}})
+}
+
+func (h *handler) badRequest(w http.ResponseWriter, r *http.Request, q *request) int {
+	status := q.status
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	n := len(q.errs) + q.omitted
+	msg := fmt.Sprintf("invalid request: %d bad field", n)
+	if n != 1 {
+		msg += "s"
+	}
+	if status == http.StatusRequestEntityTooLarge {
+		msg = "request too large"
+	}
+	if h.log.Enabled(r.Context(), -4) { // slog.LevelDebug
+		h.log.Debug("serving: rejected", "status", status, "fields", n, "first", q.errs[0].Message)
+	}
+	return writeError(w, status, ErrorBody{Error: msg, Fields: q.errs, Omitted: q.omitted})
+}
+
+// transform turns every row into features in wk.x. A row the pipeline
+// refuses is probed column by column, so that every bad value is reported.
+func (h *handler) transform(q *request, wk *work) {
+	need := q.rows * h.nf
+	if cap(wk.x) < need {
+		wk.x = make([]float64, need)
+	}
+	x := wk.x[:need]
+	g := &wk.get
+	g.names, g.index = h.names, h.index
+	n := len(h.names)
+	for r := 0; r < q.rows; r++ {
+		g.cells, g.next, g.only = q.cells[r*n:(r+1)*n], 0, -1
+		dst := x[r*h.nf : (r+1)*h.nf]
+		if err := h.prep.TransformRow(g.get, dst); err == nil {
+			continue
+		}
+		for j := range n {
+			if c := g.cells[j]; c.t == vNull || c.t == vAbsent {
+				continue
+			}
+			g.next, g.only = 0, j
+			if err := h.prep.TransformRow(g.get, dst); err != nil {
+				q.fail(http.StatusBadRequest, h.names[j], r, "data[%d]: %s", r, strings.TrimPrefix(err.Error(), "preprocess: "))
+			}
+		}
+	}
+}
+
+// rowGetter hands one record's cells to TransformRow, which asks for the
+// columns in the pipeline's order: the next expected column is checked
+// first, before the map.
+type rowGetter struct {
+	names []string
+	index map[string]int
+	cells []cell
+	next  int
+	only  int // >= 0: every other column reads as missing (probing)
+}
+
+func (g *rowGetter) get(col string) (string, bool) {
+	j := g.next
+	if j >= len(g.names) || g.names[j] != col {
+		var ok bool
+		if j, ok = g.index[col]; !ok {
+			return "", false
+		}
+	}
+	g.next = j + 1
+	if g.only >= 0 && j != g.only {
+		return "", false
+	}
+	switch c := g.cells[j]; c.t {
+	case vString, vNumber, vBool, vText:
+		return c.v, true
+	}
+	return "", false
+}
+
+// encode writes the response body for P.
+func (h *handler) encode(b []byte, P *mat.Dense, m method) ([]byte, error) {
+	rows, k := P.Dims()
+	if m == methodPredict {
+		b = append(b, `{"predictions":[`...)
+		for i := range rows {
+			p := P.RawRowView(i)
+			best := 0
+			for j := 1; j < k; j++ {
+				if p[j] > p[best] {
+					best = j
+				}
+			}
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, h.labels[best]...)
+		}
+		return append(b, "]}\n"...), nil
+	}
+	b = append(b, `{"classes":`...)
+	b = append(b, h.classes...)
+	b = append(b, `,"probabilities":[`...)
+	for i := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		for j, v := range P.RawRowView(i) {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return b, fmt.Errorf("row %d: probability of class %s is %v", i, h.m.Classes[j], v)
+			}
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		}
+		b = append(b, ']')
+	}
+	return append(b, "]}\n"...), nil
+}
+
+// matRow wraps one feature row as a 1×n matrix.
+func matRow(x []float64) *mat.Dense { return mat.NewDense(1, len(x), x) }
