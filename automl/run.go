@@ -276,23 +276,30 @@ func search(parent context.Context, st *Store, p *Prepared, done []Trial, opt Op
 			tell(f.t)
 		}
 	}
+	receive := func(f finished) {
+		if f.err == nil {
+			if err := st.WriteTrial(f.t); err != nil && writeErr == nil {
+				writeErr = err
+			}
+		} else {
+			log.Debug("trial cut short", "trial", f.t.ID, "cause", f.err)
+		}
+		pending[f.t.ID] = f
+		flush()
+		if writeErr != nil {
+			cancelBudget(writeErr)
+		}
+	}
 loop:
 	for {
 		select {
 		case f := <-results:
-			if f.err == nil {
-				if err := st.WriteTrial(f.t); err != nil && writeErr == nil {
-					writeErr = err
-				}
-			} else {
-				log.Debug("trial cut short", "trial", f.t.ID, "cause", f.err)
-			}
-			pending[f.t.ID] = f
-			flush()
-			if writeErr != nil {
-				cancelBudget(writeErr)
-			}
+			receive(f)
 		case <-allDone:
+			// The workers are gone; what they sent last is still buffered.
+			for len(results) > 0 {
+				receive(<-results)
+			}
 			break loop
 		case <-grace:
 			log.Warn("fits still running after the grace period were abandoned")
