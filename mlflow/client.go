@@ -20,7 +20,7 @@ import (
 )
 
 // Client talks to one MLflow tracking server. Set the fields before the first call; a Client is
-// then safe for concurrent use.
+// then safe for concurrent use and must not be copied.
 type Client struct {
 	// BaseURL is the tracking server's root, e.g. "http://localhost:5000" (the value of
 	// MLFLOW_TRACKING_URI). A path prefix is kept: "https://host/mlflow" calls
@@ -257,7 +257,8 @@ func (c *Client) attempt(ctx context.Context, pol RetryPolicy, method, path stri
 		return data, 0, false, nil
 	}
 	apiErr := newAPIError(method, path, resp.StatusCode, data)
-	return nil, parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), retryableStatus(resp.StatusCode), apiErr
+	apiErr.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	return nil, apiErr.RetryAfter, retryableStatus(resp.StatusCode), apiErr
 }
 
 // retryableTransportError tells connection failures and timeouts (worth retrying) from

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // MLflow error codes (databricks_pb2.ErrorCode names) that callers branch on.
@@ -26,6 +27,8 @@ type APIError struct {
 	StatusCode int
 	Code       string
 	Message    string
+	// RetryAfter is the server's Retry-After (0 when absent).
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {

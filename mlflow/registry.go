@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CreateRegisteredModel creates a registered model. An existing name is an error for which
@@ -120,6 +121,7 @@ func (c *Client) GetOrCreateModelVersion(ctx context.Context, req CreateModelVer
 	pol := c.Retry.withDefaults()
 	once := pol
 	once.MaxAttempts = 1
+	start := time.Now()
 	for attempt := 1; ; attempt++ {
 		found, err := c.SearchModelVersions(ctx, filter)
 		if err != nil {
@@ -140,12 +142,13 @@ func (c *Client) GetOrCreateModelVersion(ctx context.Context, req CreateModelVer
 			return mv, true, nil
 		}
 		var apiErr *APIError
-		if errors.As(err, &apiErr) && !retryableStatus(apiErr.StatusCode) || ctx.Err() != nil || attempt >= pol.MaxAttempts {
+		if errors.As(err, &apiErr) && !retryableStatus(apiErr.StatusCode) || ctx.Err() != nil {
 			return nil, false, err
 		}
-		c.mu.Lock()
-		wait := pol.backoff(attempt, c.rng)
-		c.mu.Unlock()
+		wait := c.nextWait(pol, attempt, err)
+		if attempt >= pol.MaxAttempts || time.Since(start)+wait > pol.MaxElapsed {
+			return nil, false, fmt.Errorf("mlflow: get or create model version: gave up after %d attempts: %w", attempt, err)
+		}
 		if err := sleep(ctx, wait); err != nil {
 			return nil, false, err
 		}

@@ -15,7 +15,8 @@ import (
 // wait before attempt n+1 is min(MaxDelay, BaseDelay·2^(n-1)), of which the upper half is
 // jitter drawn from a generator seeded with Seed, and never less than the server's
 // Retry-After. The client gives up after MaxAttempts attempts, or earlier when the next wait
-// would end after MaxElapsed from the first attempt; it then returns the last error.
+// would end after MaxElapsed from the first attempt; it then returns the last error. So a call
+// lasts at most MaxElapsed plus one attempt (itself bounded by AttemptTimeout).
 type RetryPolicy struct {
 	MaxAttempts    int           // attempts in all, the first included
 	BaseDelay      time.Duration // wait after the first failure, before jitter

@@ -248,9 +248,7 @@ func (c *Client) GetOrCreateRun(ctx context.Context, req CreateRunRequest, key, 
 		if attempt >= pol.MaxAttempts {
 			return nil, false, fmt.Errorf("mlflow: get or create run: gave up after %d attempts: %w", attempt, err)
 		}
-		c.mu.Lock()
-		wait := pol.backoff(attempt, c.rng)
-		c.mu.Unlock()
+		wait := c.nextWait(pol, attempt, err)
 		if time.Since(start)+wait > pol.MaxElapsed {
 			return nil, false, fmt.Errorf("mlflow: get or create run: gave up after %d attempts: %w", attempt, err)
 		}
@@ -258,6 +256,18 @@ func (c *Client) GetOrCreateRun(ctx context.Context, req CreateRunRequest, key, 
 			return nil, false, err
 		}
 	}
+}
+
+// nextWait is the backoff after a failed attempt, at least the Retry-After err carries.
+func (c *Client) nextWait(pol RetryPolicy, attempt int, err error) time.Duration {
+	c.mu.Lock()
+	wait := pol.backoff(attempt, c.rng)
+	c.mu.Unlock()
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		wait = max(wait, apiErr.RetryAfter)
+	}
+	return wait
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
