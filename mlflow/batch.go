@@ -270,3 +270,24 @@ func FlattenParams(prefix string, v any) ([]Param, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }
+
+// MetricsFromMap turns named values (such as metrics.Evaluate's result) into metrics at one
+// timestamp (Unix milliseconds) and step, sorted by key; keys are sanitized with SanitizeKey.
+func MetricsFromMap(values map[string]float64, timestamp, step int64) []Metric {
+	out := make([]Metric, 0, len(values))
+	for k, v := range values {
+		out = append(out, Metric{Key: SanitizeKey(k), Value: v, Timestamp: timestamp, Step: step})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
+
+// TagsFromMap turns a map into tags sorted by key; keys are sanitized with SanitizeKey.
+func TagsFromMap(values map[string]string) []Tag {
+	out := make([]Tag, 0, len(values))
+	for k, v := range values {
+		out = append(out, Tag{Key: SanitizeKey(k), Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
+}
