@@ -51,6 +51,9 @@ type Result struct {
 // Run prepares the data, creates the experiment folder under cfg.RunsDir and
 // searches until a budget is reached.
 func Run(ctx context.Context, cfg Config, opt Options) (*Result, error) {
+	if opt.Started.IsZero() {
+		opt.Started = time.Now()
+	}
 	p, err := Prepare(cfg)
 	if err != nil {
 		return nil, err
