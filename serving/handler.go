@@ -222,10 +222,10 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) int {
 	if a, ok := allowed[r.URL.Path]; ok {
 		w.Header().Set("Allow", a)
 		return writeError(w, http.StatusMethodNotAllowed, ErrorBody{Error: "method not allowed",
-			Fields: []FieldError{{Field: "method", Message: fmt.Sprintf("%s %s: this path answers %s", r.Method, r.URL.Path, a)}}})
+			Fields: []FieldError{{Field: "method", Message: fmt.Sprintf("method %s is not allowed on %s; use %s", r.Method, r.URL.Path, a)}}})
 	}
 	return writeError(w, http.StatusNotFound, ErrorBody{Error: "not found",
-		Fields: []FieldError{{Field: "path", Message: fmt.Sprintf("no route %s; the routes are POST /score, GET /swagger.json, /openapi.json, /ready, /status, /metrics", r.URL.Path)}}})
+		Fields: []FieldError{{Field: "path", Message: fmt.Sprintf("path %s: no such route; the routes are POST /score, GET /swagger.json, /openapi.json, /ready, /status, /metrics", r.URL.Path)}}})
 }
 
 // statusInfo is the body of GET /status.

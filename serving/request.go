@@ -135,7 +135,7 @@ func (h *handler) parseJSON(body string, q *request) {
 	if sc.err != nil {
 		q.errs, q.omitted = q.errs[:0], 0
 		q.status, q.rows = 0, 0
-		q.fail(http.StatusBadRequest, "body", -1, "%s", sc.err.Error())
+		q.fail(http.StatusBadRequest, "body", -1, "body: %s", sc.err.Error())
 		return
 	}
 	if dataAt < 0 {
@@ -371,9 +371,9 @@ func (h *handler) parseCSV(body string, q *request) {
 	head, err := rd.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			q.fail(http.StatusBadRequest, "body", -1, "CSV body is empty: want a header line naming the columns, then one line per row")
+			q.fail(http.StatusBadRequest, "body", -1, "body: the CSV is empty: want a header line naming the columns, then one line per row")
 		} else {
-			q.fail(http.StatusBadRequest, "body", -1, "CSV header: %v", err)
+			q.fail(http.StatusBadRequest, "body", -1, "body: CSV header: %v", err)
 		}
 		return
 	}
@@ -387,7 +387,7 @@ func (h *handler) parseCSV(body string, q *request) {
 			break
 		}
 		if err != nil {
-			q.fail(http.StatusBadRequest, "body", q.rows, "CSV: %v", err)
+			q.fail(http.StatusBadRequest, "body", q.rows, "body: CSV: %v", err)
 			return
 		}
 		r := q.rows
@@ -400,7 +400,7 @@ func (h *handler) parseCSV(body string, q *request) {
 		row := h.addRow(q)
 		line, _ := rd.FieldPos(0)
 		if len(rec) != len(head) {
-			q.fail(http.StatusBadRequest, "body", r, "CSV line %d: %d fields, the header has %d", line, len(rec), len(head))
+			q.fail(http.StatusBadRequest, "body", r, "body: CSV line %d: %d fields, the header has %d", line, len(rec), len(head))
 		}
 		for j, v := range rec {
 			if j < len(q.pos) && q.pos[j] >= 0 {
@@ -414,6 +414,6 @@ func (h *handler) parseCSV(body string, q *request) {
 		}
 	}
 	if q.rows == 0 {
-		q.fail(http.StatusBadRequest, "body", -1, "CSV body has a header but no rows to score")
+		q.fail(http.StatusBadRequest, "body", -1, "body: the CSV has a header but no rows to score")
 	}
 }
