@@ -14,8 +14,9 @@ import (
 // The best-score chart's drawing area, in SVG units (static/app.js uses
 // the same numbers to redraw it live).
 const (
-	chartW, chartH = 600.0, 180.0
+	chartW, chartH = 900.0, 200.0
 	chartPad       = 40.0
+	chartLeft      = 60.0 // room for the score labels
 )
 
 // chartView is the best-score-over-time chart: a polyline in a fixed
@@ -75,7 +76,7 @@ func chart(pts [][2]float64, budget float64) chartView {
 	if ymax-ymin < 1e-9 {
 		ymin, ymax = ymin-0.01, ymax+0.01
 	}
-	x := func(t float64) float64 { return chartPad + (chartW-2*chartPad)*t/xmax }
+	x := func(t float64) float64 { return chartLeft + (chartW-chartLeft-chartPad/2)*t/xmax }
 	y := func(s float64) float64 { return chartH - chartPad/2 - (chartH-chartPad)*(s-ymin)/(ymax-ymin) }
 	var sb strings.Builder
 	for i, p := range pts {

@@ -69,4 +69,3 @@ func bestScore(st *automl.Store, id int, metric string) float64 {
 	}
 	return t.Score(metric)
 }
-

@@ -187,12 +187,12 @@ function fmt(v) { return v.toFixed(4); }
 
 // draw redraws the best-score chart; the scaling matches chart.go.
 function draw(svg, pts, budget) {
-  var W = 600, H = 180, P = 40;
+  var W = 900, H = 200, P = 40, L = 60;
   var xmax = budget, ymin = Infinity, ymax = -Infinity;
   pts.forEach(function (p) { xmax = Math.max(xmax, p[0]); ymin = Math.min(ymin, p[1]); ymax = Math.max(ymax, p[1]); });
   if (xmax <= 0) xmax = 1;
   if (ymax - ymin < 1e-9) { ymin -= 0.01; ymax += 0.01; }
-  var x = function (t) { return P + (W - 2 * P) * t / xmax; };
+  var x = function (t) { return L + (W - L - P / 2) * t / xmax; };
   var y = function (s) { return H - P / 2 - (H - P) * (s - ymin) / (ymax - ymin); };
   var out = [];
   pts.forEach(function (p, i) {

@@ -1,0 +1,564 @@
+package web
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/samples"
+)
+
+// multipartBody builds an upload form; token "" leaves the CSRF field out.
+func multipartBody(t *testing.T, token, filename string, data []byte) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if token != "" {
+		mw.WriteField("csrf", token)
+	}
+	fw, err := mw.CreateFormFile("file", filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+func (c *client) upload(token, filename string, data []byte) (int, string, *http.Response) {
+	c.t.Helper()
+	body, ctype := multipartBody(c.t, token, filename, data)
+	req, _ := http.NewRequest("POST", c.base+"/uploads", body)
+	req.Header.Set("Content-Type", ctype)
+	return c.do(req)
+}
+
+// startExperiment uploads German Credit and starts a search with the given
+// form values; it returns the experiment's name.
+func (c *client) startExperiment(extra url.Values) string {
+	c.t.Helper()
+	tok := c.csrf()
+	code, body, resp := c.post("/samples/german_credit", url.Values{"csrf": {tok}})
+	wantStatus(c.t, "sample", code, http.StatusSeeOther, body)
+	up := strings.TrimPrefix(resp.Header.Get("Location"), "/new/")
+	form := url.Values{"csrf": {tok}, "upload": {up}, "target": {"class"}, "families": {"set"}}
+	for k, v := range extra {
+		form[k] = v
+	}
+	code, body, resp = c.post("/experiments", form)
+	wantStatus(c.t, "start", code, http.StatusSeeOther, body)
+	name, _ := url.PathUnescape(strings.TrimPrefix(resp.Header.Get("Location"), "/experiments/"))
+	return name
+}
+
+func waitRun(t *testing.T, s *Server, name string) {
+	t.Helper()
+	l := s.live.get(name)
+	if l == nil {
+		t.Fatalf("experiment %s is not running here", name)
+	}
+	select {
+	case <-l.done:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("experiment %s did not end", name)
+	}
+}
+
+// fastRun is a short search with the cheapest families.
+var fastRun = url.Values{"budget": {"2"}, "family": {"logistic", "naive_bayes"}}
+
+func TestListEmptyAndNew(t *testing.T) {
+	_, c := newTestServer(t, Config{})
+	code, body, resp := c.get("/")
+	wantStatus(t, "list", code, 200, body)
+	if !strings.Contains(body, "No experiments yet") || !strings.Contains(body, `href="/new"`) {
+		t.Errorf("empty list page lacks its invitation:\n%s", body)
+	}
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("CSP = %q", csp)
+	}
+	code, body, _ = c.get("/new")
+	wantStatus(t, "new", code, 200, body)
+	for _, want := range []string{`enctype="multipart/form-data"`, `action="/samples/german_credit"`, "200 MB"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/new lacks %q", want)
+		}
+	}
+	code, body, _ = c.get("/static/app.js")
+	wantStatus(t, "static", code, 200, body)
+	code, body, _ = c.get("/nowhere")
+	wantStatus(t, "unknown page", code, 404, body)
+}
+
+func TestUploadAndSetup(t *testing.T) {
+	s, c := newTestServer(t, Config{})
+	tok := c.csrf()
+	code, body, resp := c.upload(tok, `..\../evil name;rm -rf.csv`, samples.GermanCredit)
+	wantStatus(t, "upload", code, http.StatusSeeOther, body)
+	loc := resp.Header.Get("Location")
+	id := strings.TrimPrefix(loc, "/new/")
+	path := s.uploadFile(id)
+	if filepath.Base(path) != "evil_name_rm_-rf.csv" || filepath.Dir(filepath.Dir(path)) != filepath.Join(s.cfg.Runs, uploadsDir) {
+		t.Errorf("upload stored at %s", path)
+	}
+	code, body, _ = c.get(loc)
+	wantStatus(t, "setup", code, 200, body)
+	if !strings.Contains(body, `<optgroup label="Suggested"><option value="class">`) {
+		t.Errorf("class is not the first suggested target")
+	}
+	if !strings.Contains(body, "<td>A11</td>") || strings.Contains(body, `id="start-form"`) {
+		t.Errorf("setup without target: want a preview and no start form")
+	}
+	code, body, _ = c.get(loc + "?target=class")
+	wantStatus(t, "check", code, 200, body)
+	for _, want := range []string{"binary classification", `id="start-form"`, "Guardrails", `value="gbdt"`, `<option value="roc_auc" selected>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("checked setup lacks %q", want)
+		}
+	}
+	// A column with one row per value cannot be a target.
+	code, body, _ = c.get(loc + "?target=" + url.QueryEscape("Credit amount"))
+	wantStatus(t, "bad target", code, http.StatusUnprocessableEntity, body)
+	code, body, _ = c.get(loc + "?target=class&budget=-3")
+	wantStatus(t, "bad budget", code, http.StatusBadRequest, body)
+	code, body, _ = c.get("/new/0123456789abcdef")
+	wantStatus(t, "unknown upload", code, 404, body)
+	code, body, _ = c.get("/new/..%2f..%2fetc")
+	wantStatus(t, "bad upload id", code, 404, body)
+}
+
+func TestUploadErrors(t *testing.T) {
+	s, c := newTestServer(t, Config{MaxUpload: 4096})
+	tok := c.csrf()
+	code, body, _ := c.upload(tok, "big.csv", bytes.Repeat([]byte("a,b\n1,2\n"), 2000))
+	wantStatus(t, "oversized", code, http.StatusRequestEntityTooLarge, body)
+
+	// Without a Content-Length the limit is found while streaming.
+	big, ctype := multipartBody(t, tok, "big.csv", bytes.Repeat([]byte("a,b\n1,2\n"), 2000))
+	req, _ := http.NewRequest("POST", c.base+"/uploads", io.MultiReader(big))
+	req.Header.Set("Content-Type", ctype)
+	req.ContentLength = -1
+	code, body, _ = c.do(req)
+	wantStatus(t, "oversized, chunked", code, http.StatusRequestEntityTooLarge, body)
+
+	code, body, _ = c.upload(tok, "empty.csv", nil)
+	wantStatus(t, "empty", code, http.StatusBadRequest, body)
+	code, body, _ = c.upload(tok, "junk.csv", []byte("\x00\x01\x02\xff\xfe"))
+	wantStatus(t, "not a table", code, http.StatusBadRequest, body)
+	if !strings.Contains(body, "cannot be read as a table") {
+		t.Errorf("bad upload page does not say why:\n%s", body)
+	}
+	code, body, _ = c.upload("", "ok.csv", []byte("a,b\n1,2\n"))
+	wantStatus(t, "upload without token", code, http.StatusForbidden, body)
+	code, body, _ = c.upload("forged", "ok.csv", []byte("a,b\n1,2\n"))
+	wantStatus(t, "upload with a wrong token", code, http.StatusForbidden, body)
+	req, _ = http.NewRequest("POST", c.base+"/uploads", strings.NewReader("x=1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set(csrfHeader, tok)
+	code, body, _ = c.do(req)
+	wantStatus(t, "upload without a file", code, http.StatusBadRequest, body)
+	// Nothing of the failed uploads is left behind.
+	entries, _ := os.ReadDir(filepath.Join(s.cfg.Runs, uploadsDir))
+	if len(entries) != 0 {
+		t.Errorf("%d upload folders left after failed uploads", len(entries))
+	}
+}
+
+func TestCSRF(t *testing.T) {
+	_, c := newTestServer(t, Config{})
+	tok := c.csrf()
+	for _, path := range []string{"/samples/german_credit", "/experiments", "/experiments/x/stop", "/login"} {
+		code, body, _ := c.post(path, url.Values{})
+		wantStatus(t, path+" without token", code, http.StatusForbidden, body)
+		code, body, _ = c.post(path, url.Values{"csrf": {tok + "x"}})
+		wantStatus(t, path+" with a wrong token", code, http.StatusForbidden, body)
+	}
+	// A token belongs to its session: another browser's token is refused.
+	_, other := newTestServer(t, Config{})
+	code, body, _ := c.post("/samples/german_credit", url.Values{"csrf": {other.csrf()}})
+	wantStatus(t, "foreign token", code, http.StatusForbidden, body)
+	// A cross-site browser request is refused even with a token.
+	req, _ := http.NewRequest("POST", c.base+"/samples/german_credit", strings.NewReader(url.Values{"csrf": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	code, body, _ = c.do(req)
+	wantStatus(t, "cross-site", code, http.StatusForbidden, body)
+	code, body, _ = c.post("/samples/german_credit", url.Values{"csrf": {tok}})
+	wantStatus(t, "sample with token", code, http.StatusSeeOther, body)
+	code, body, _ = c.post("/samples/iris", url.Values{"csrf": {tok}})
+	wantStatus(t, "unknown sample", code, http.StatusNotFound, body)
+}
+
+func TestToken(t *testing.T) {
+	_, c := newTestServer(t, Config{Token: "s3cret"})
+	code, body, _ := c.get("/")
+	wantStatus(t, "no token, HTML", code, http.StatusUnauthorized, body)
+	if !strings.Contains(body, `name="token"`) {
+		t.Errorf("401 page is not the login form")
+	}
+	req, _ := http.NewRequest("GET", c.base+"/experiments/x/events", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	code, body, _ = c.do(req)
+	wantStatus(t, "no token, events", code, http.StatusUnauthorized, body)
+	code, body, _ = c.get("/static/style.css")
+	wantStatus(t, "static without token", code, 200, body)
+
+	_, body, _ = c.get("/login")
+	tok := csrfRE.FindStringSubmatch(body)[1]
+	code, body, _ = c.post("/login", url.Values{"csrf": {tok}, "token": {"guess"}, "next": {"/new"}})
+	wantStatus(t, "wrong token", code, http.StatusUnauthorized, body)
+	code, body, resp := c.post("/login", url.Values{"csrf": {tok}, "token": {"s3cret"}, "next": {"//evil.example/"}})
+	wantStatus(t, "login", code, http.StatusSeeOther, body)
+	if loc := resp.Header.Get("Location"); loc != "/" {
+		t.Errorf("login redirects off-site to %q", loc)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name == authCookie && strings.Contains(ck.Value, "s3cret") {
+			t.Errorf("login cookie holds the token itself")
+		}
+	}
+	code, body, _ = c.get("/")
+	wantStatus(t, "after login", code, 200, body)
+
+	_, fresh := newTestServer(t, Config{Token: "other"})
+	req, _ = http.NewRequest("GET", fresh.base+"/", nil)
+	req.Header.Set("Authorization", "Bearer other")
+	code, body, _ = fresh.do(req)
+	wantStatus(t, "bearer", code, 200, body)
+}
+
+func TestCheckAddr(t *testing.T) {
+	for _, tc := range []struct {
+		addr, token string
+		ok          bool
+	}{
+		{"127.0.0.1:8080", "", true},
+		{"localhost:8080", "", true},
+		{"[::1]:8080", "", true},
+		{"127.8.9.1:80", "", true},
+		{":8080", "", false},
+		{"0.0.0.0:8080", "", false},
+		{"192.168.1.4:8080", "", false},
+		{"0.0.0.0:8080", "t", true},
+		{"nonsense", "t", false},
+	} {
+		if err := CheckAddr(tc.addr, tc.token); (err == nil) != tc.ok {
+			t.Errorf("CheckAddr(%q, %q) = %v", tc.addr, tc.token, err)
+		}
+	}
+}
+
+func TestSanitizeName(t *testing.T) {
+	for in, want := range map[string]string{
+		"data.csv":               "data.csv",
+		"../../etc/passwd":       "passwd.csv",
+		`C:\Users\me\x y.TSV`:    "x_y.csv",
+		".hidden.csv":            "hidden.csv",
+		"":                       "data.csv",
+		"ünïcode.csv":            "n_code.csv",
+		"a.b.c.csv":              "a_b_c.csv",
+		strings.Repeat("x", 300): strings.Repeat("x", 76) + ".csv",
+	} {
+		if got := sanitizeName(in); got != want {
+			t.Errorf("sanitizeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// readEvents reads an event stream until "end"; it returns the events.
+func readEvents(t *testing.T, r io.Reader) (trials []trialEvent, end endEvent) {
+	t.Helper()
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var event string
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			data := []byte(strings.TrimPrefix(line, "data: "))
+			if event == "trial" {
+				var ev trialEvent
+				if err := json.Unmarshal(data, &ev); err != nil {
+					t.Fatal(err)
+				}
+				trials = append(trials, ev)
+			} else if event == "end" {
+				if err := json.Unmarshal(data, &end); err != nil {
+					t.Fatal(err)
+				}
+				return trials, end
+			}
+		}
+	}
+	t.Fatalf("event stream ended without an end event (%d trials): %v", len(trials), sc.Err())
+	return
+}
+
+func TestExperimentLifecycle(t *testing.T) {
+	s, c := newTestServer(t, Config{})
+	name := c.startExperiment(fastRun)
+	code, body, _ := c.get("/experiments/" + name)
+	wantStatus(t, "experiment page while running", code, 200, body)
+	if !strings.Contains(body, `data-running="true"`) || !strings.Contains(body, `id="stop"`) {
+		t.Errorf("running experiment page lacks the live parts")
+	}
+	// The event stream delivers every trial, then the end.
+	req, _ := http.NewRequest("GET", c.base+"/experiments/"+name+"/events?after=0", nil)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("events content type %q", ct)
+	}
+	evs, end := readEvents(t, resp.Body)
+	resp.Body.Close()
+	waitRun(t, s, name)
+	st, _ := automl.OpenStore(filepath.Join(s.cfg.Runs, name))
+	stored, _ := st.Trials()
+	if len(evs) != len(stored) || len(stored) == 0 {
+		t.Fatalf("%d trial events, %d trials stored", len(evs), len(stored))
+	}
+	for i, ev := range evs {
+		if ev.ID != stored[i].ID || !strings.Contains(ev.HTML, fmt.Sprintf(`<tr data-id="%d"`, ev.ID)) {
+			t.Fatalf("event %d is trial %d (%.40q), want trial %d", i, ev.ID, ev.HTML, stored[i].ID)
+		}
+	}
+	if end.Status != "done" || end.Stop != "timeout" {
+		t.Errorf("end event %+v", end)
+	}
+	// A reconnecting stream resumes after the last event it saw.
+	req, _ = http.NewRequest("GET", c.base+"/experiments/"+name+"/events", nil)
+	req.Header.Set("Last-Event-ID", fmt.Sprint(len(evs)-1))
+	resp, err = c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := readEvents(t, resp.Body)
+	resp.Body.Close()
+	if len(again) != 1 || again[0].ID != evs[len(evs)-1].ID {
+		t.Errorf("resumed stream sent %d trials", len(again))
+	}
+
+	code, body, _ = c.get("/experiments/" + name)
+	wantStatus(t, "experiment page", code, 200, body)
+	if strings.Count(body, "<tr data-id=") != len(stored) || !strings.Contains(body, `class="status done"`) || strings.Contains(body, `id="stop"`) {
+		t.Errorf("finished page: %d rows for %d trials", strings.Count(body, "<tr data-id="), len(stored))
+	}
+	code, body, _ = c.get("/experiments/" + name + "?sort=trial&dir=asc")
+	wantStatus(t, "sorted", code, 200, body)
+	if i0, i1 := strings.Index(body, `<tr data-id="0"`), strings.Index(body, `<tr data-id="1"`); i0 < 0 || i1 < i0 {
+		t.Errorf("sort by trial ascending: trial 0 at %d, trial 1 at %d", i0, i1)
+	}
+	for _, tab := range []string{"guardrails", "profile", "files"} {
+		code, body, _ = c.get("/experiments/" + name + "?tab=" + tab)
+		wantStatus(t, tab, code, 200, body)
+	}
+	if !strings.Contains(body, "not made yet") && !strings.Contains(body, `id="exploration"`) {
+		t.Errorf("files tab mentions no exploration notebook")
+	}
+	code, body, _ = c.get("/")
+	wantStatus(t, "list", code, 200, body)
+	if !strings.Contains(body, `href="/experiments/`+name+`"`) || !strings.Contains(body, "german_credit.csv") {
+		t.Errorf("list lacks the experiment")
+	}
+
+	best := automl.Leaderboard(stored, "roc_auc")[0]
+	tp := fmt.Sprintf("/experiments/%s/trials/%d", name, best.ID)
+	code, body, _ = c.get(tp)
+	wantStatus(t, "trial", code, 200, body)
+	for _, want := range []string{"rank 1 of", "automl predict --model", "ROC AUC <small>(primary)</small>", `id="plot-roc"`, `id="plot-shap_beeswarm"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("trial page lacks %q", want)
+		}
+	}
+	code, body, resp = c.get(tp + "/bundle.zip")
+	wantStatus(t, "bundle.zip", code, 200, body)
+	zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("bundle.zip: %v", err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if !strings.Contains(strings.Join(names, " "), "/model.json") || strings.Contains(strings.Join(names, " "), "trial.json") {
+		t.Errorf("bundle.zip holds %v", names)
+	}
+	code, body, _ = c.get(tp + "/artifacts.zip")
+	wantStatus(t, "artifacts.zip", code, 200, body)
+	if zr, err := zip.NewReader(strings.NewReader(body), int64(len(body))); err != nil || len(zr.File) < 2 {
+		t.Errorf("artifacts.zip: %v", err)
+	}
+	code, body, resp = c.get("/experiments/" + name + "/files/trials.jsonl")
+	wantStatus(t, "trials.jsonl", code, 200, body)
+	if strings.Count(body, "\n") != len(stored) || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("trials.jsonl download: %d lines", strings.Count(body, "\n"))
+	}
+
+	for _, p := range []string{
+		"/experiments/nope", "/experiments/%2e%2e", "/experiments/.uploads", "/experiments/nope/events",
+		tp + "0", "/experiments/" + name + "/trials/x", "/experiments/" + name + "/trials/-1/bundle.zip",
+		"/experiments/" + name + "/trials/99999/artifacts.zip",
+	} {
+		code, body, _ = c.get(p)
+		wantStatus(t, p, code, 404, body)
+	}
+	code, body, _ = c.post("/experiments/"+name+"/stop", url.Values{"csrf": {c.csrf()}})
+	wantStatus(t, "stop a finished run", code, http.StatusConflict, body)
+}
+
+func TestStartErrors(t *testing.T) {
+	_, c := newTestServer(t, Config{})
+	tok := c.csrf()
+	_, _, resp := c.post("/samples/german_credit", url.Values{"csrf": {tok}})
+	up := strings.TrimPrefix(resp.Header.Get("Location"), "/new/")
+	for _, tc := range []struct {
+		form url.Values
+		want int
+	}{
+		{url.Values{"upload": {"0123456789abcdef"}, "target": {"class"}}, 404},
+		{url.Values{"upload": {up}}, 400},
+		{url.Values{"upload": {up}, "target": {"class"}, "families": {"set"}}, 400},
+		{url.Values{"upload": {up}, "target": {"class"}, "family": {"svm"}}, 400},
+		{url.Values{"upload": {up}, "target": {"class"}, "cv": {"1"}}, 400},
+		{url.Values{"upload": {up}, "target": {"class"}, "train_frac": {"0.9"}, "val_frac": {"0.3"}}, 400},
+		{url.Values{"upload": {up}, "target": {"nope"}}, 422},
+	} {
+		tc.form.Set("csrf", tok)
+		code, body, _ := c.post("/experiments", tc.form)
+		wantStatus(t, fmt.Sprint(tc.form), code, tc.want, body)
+	}
+}
+
+func TestStopAndRestart(t *testing.T) {
+	runs := t.TempDir()
+	s, c := newTestServer(t, Config{Runs: runs})
+	name := c.startExperiment(url.Values{"budget": {"600"}, "family": {"logistic"}})
+	code, body, _ := c.post("/experiments/"+name+"/stop", url.Values{"csrf": {c.csrf()}})
+	wantStatus(t, "stop", code, http.StatusSeeOther, body)
+	waitRun(t, s, name)
+	st, _ := automl.OpenStore(filepath.Join(runs, name))
+	e, _ := st.Experiment()
+	if e.Status != "interrupted" || e.StopReason != automl.StopCancelled {
+		t.Errorf("stopped experiment: status %q, stop %q", e.Status, e.StopReason)
+	}
+
+	// A second experiment runs when the server closes: a new server on the
+	// same folder shows it as interrupted, read back from the store.
+	other := c.startExperiment(url.Values{"budget": {"600"}, "family": {"logistic"}})
+	s.Close()
+	// Simulate a kill: the record still says running.
+	st2, _ := automl.OpenStore(filepath.Join(runs, other))
+	e2, _ := st2.Experiment()
+	e2.Status, e2.StopReason, e2.Finished = "running", "", nil
+	if err := st2.WriteExperiment(e2); err != nil {
+		t.Fatal(err)
+	}
+	_, c2 := newTestServer(t, Config{Runs: runs})
+	code, body, _ = c2.get("/")
+	wantStatus(t, "list after restart", code, 200, body)
+	if strings.Count(body, `<span class="status interrupted">interrupted</span>`) != 2 {
+		t.Errorf("after a restart both experiments should show as interrupted:\n%s", body)
+	}
+	code, body, _ = c2.get("/experiments/" + other)
+	wantStatus(t, "page after restart", code, 200, body)
+	if !strings.Contains(body, `class="status interrupted"`) || strings.Contains(body, `id="stop"`) {
+		t.Errorf("restarted page does not show the run as interrupted")
+	}
+	code, body, _ = c2.post("/experiments/"+other+"/stop", url.Values{"csrf": {c2.csrf()}})
+	wantStatus(t, "stop after restart", code, http.StatusConflict, body)
+}
+
+func TestDownloadsStayInStore(t *testing.T) {
+	s, c := newTestServer(t, Config{})
+	name := c.startExperiment(url.Values{"budget": {"1"}, "family": {"naive_bayes"}})
+	waitRun(t, s, name)
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	os.WriteFile(secret, []byte("top secret"), 0o644)
+	if err := os.Symlink(secret, filepath.Join(s.cfg.Runs, name, "leak.txt")); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(s.cfg.Runs, "outside.txt"), []byte("not an experiment file"), 0o644)
+	for _, p := range []string{
+		"/files/..%2foutside.txt",
+		"/files/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+		"/files/%2Fetc%2Fpasswd",
+		"/files/" + url.PathEscape(secret),
+		"/files/leak.txt",
+		"/files/trials",
+		"/files/",
+		"/files/.%2F..%2Foutside.txt",
+	} {
+		code, body, _ := c.get("/experiments/" + name + p)
+		if code == 200 || strings.Contains(body, "secret") || strings.Contains(body, "root:") || strings.Contains(body, "not an experiment") {
+			t.Errorf("%s: status %d, body %.60q", p, code, body)
+		}
+	}
+	// Cleaned paths redirect (ServeMux) and never serve the file.
+	for _, p := range []string{"/files/../../outside.txt", "/files//etc/passwd"} {
+		code, body, _ := c.get("/experiments/" + name + p)
+		if code == 200 || strings.Contains(body, "root:") {
+			t.Errorf("%s: status %d", p, code)
+		}
+	}
+	code, body, _ := c.get("/experiments/" + name + "/files/experiment.json")
+	wantStatus(t, "experiment.json", code, 200, body)
+	code, body, _ = c.get("/experiments/" + url.PathEscape("../"+filepath.Base(s.cfg.Runs)) + "/files/experiment.json")
+	if code == 200 {
+		t.Errorf("experiment name with ../ served a file")
+	}
+}
+
+// TestSlowClients: a stalled upload and a stalled event stream do not keep
+// anyone else waiting.
+func TestSlowClients(t *testing.T) {
+	s, c := newTestServer(t, Config{})
+	name := c.startExperiment(url.Values{"budget": {"3"}, "family": {"logistic"}})
+	u, _ := url.Parse(c.base)
+	tok := c.csrf()
+	var cookies []string
+	for _, ck := range c.hc.Jar.Cookies(u) {
+		cookies = append(cookies, ck.Name+"="+ck.Value)
+	}
+	// An upload that sends its headers and a few bytes, then stalls.
+	up, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	fmt.Fprintf(up, "POST /uploads HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\nX-CSRF-Token: %s\r\nContent-Type: multipart/form-data; boundary=xx\r\nContent-Length: 100000\r\n\r\n--xx\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\na,b\n",
+		u.Host, strings.Join(cookies, "; "), tok)
+	// An event stream whose reader never reads.
+	ev, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ev.Close()
+	fmt.Fprintf(ev, "GET /experiments/%s/events HTTP/1.1\r\nHost: %s\r\n\r\n", name, u.Host)
+	time.Sleep(200 * time.Millisecond)
+	for _, p := range []string{"/", "/experiments/" + name, "/new"} {
+		start := time.Now()
+		code, body, _ := c.get(p)
+		wantStatus(t, p, code, 200, body)
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s took %v beside slow clients", p, d)
+		}
+	}
+	waitRun(t, s, name)
+}
