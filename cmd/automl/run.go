@@ -85,6 +85,7 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 		fs.Var(&c.exclude, "exclude", "model families to leave out")
 		fs.IntVar(&c.cfg.Workers, "workers", 0, "trials run at once (0 = number of cores)")
 	}
+	registerHookFlags(fs)
 }
 
 func familyList() string {
@@ -147,6 +148,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("resume", stderr)
+	registerHookFlags(fs)
 	jsonOut := fs.Bool("json", false, "print one JSON summary at the end")
 	quiet := fs.Bool("quiet", false, "no progress output")
 	pos, err := parse(fs, args, 1)
@@ -157,11 +159,12 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return usagef("expected the experiment folder: automl resume runs/<experiment>")
 	}
 	bar := newProgress(stderr, *quiet || *jsonOut)
-	res, err := automl.Resume(ctx, pos[0], automl.Options{OnTrial: bar.trial, OnStart: bar.start})
+	res, err := automl.Resume(ctx, pos[0], hookOptions(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
 	bar.done()
 	if err != nil {
 		return err
 	}
+	afterRun(ctx, res, stderr)
 	return report(res, *jsonOut, nil, stdout)
 }
 
@@ -175,11 +178,12 @@ func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, 
 		printGuardrails(stderr, p.Experiment)
 	}
 	bar := newProgress(stderr, quiet || jsonOut)
-	res, err := automl.RunPrepared(ctx, p, automl.Options{OnTrial: bar.trial, OnStart: bar.start, Started: started})
+	res, err := automl.RunPrepared(ctx, p, hookOptions(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start, Started: started}))
 	bar.done()
 	if err != nil {
 		return err
 	}
+	afterRun(ctx, res, stderr)
 	return report(res, jsonOut, nil, stdout)
 }
 

@@ -58,11 +58,12 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		printGuardrails(stderr, p.Experiment)
 	}
 	bar := newProgress(stderr, c.quiet || c.jsonOut)
-	res, err := automl.RunPrepared(ctx, p, automl.Options{Searcher: automl.Fixed(spec), OnTrial: bar.trial, OnStart: bar.start})
+	res, err := automl.RunPrepared(ctx, p, hookOptions(ctx, automl.Options{Searcher: automl.Fixed(spec), OnTrial: bar.trial, OnStart: bar.start}))
 	bar.done()
 	if err != nil {
 		return err
 	}
+	afterRun(ctx, res, stderr)
 	var fit *float64
 	if len(res.Trials) > 0 {
 		v := res.Trials[0].Timing.FitSeconds
