@@ -1,0 +1,144 @@
+package explain
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/models"
+)
+
+// runExperiment runs a small search on a testdata file.
+func runExperiment(t *testing.T, file string, keep int, fams ...models.Family) *automl.Result {
+	t.Helper()
+	data, err := filepath.Abs(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := automl.Config{Data: data, Target: "class", MaxTrials: 2 * len(fams), Seed: 5, Include: fams,
+		RunsDir: t.TempDir(), Name: "e", Workers: 2, KeepBundles: keep}
+	res, err := automl.Run(context.Background(), cfg, automl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// readSHAP reads shap_values.csv and checks additivity from the file alone.
+func readSHAP(t *testing.T, path string, tol float64) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := recs[0]
+	if head[0] != "row" || head[1] != "class" || head[2] != "base_value" || head[len(head)-1] != "raw_prediction" {
+		t.Fatalf("%s: header %v", path, head)
+	}
+	for i, r := range recs[1:] {
+		sum := 0.0
+		for _, s := range r[2 : len(r)-1] {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				t.Fatalf("%s line %d: %v", path, i+2, err)
+			}
+			sum += v
+		}
+		raw, _ := strconv.ParseFloat(r[len(r)-1], 64)
+		if math.Abs(sum-raw) > tol {
+			t.Fatalf("%s line %d: base + values %.15g, raw prediction %.15g", path, i+2, sum, raw)
+		}
+	}
+	return recs
+}
+
+func TestExperimentFiles(t *testing.T) {
+	res := runExperiment(t, "german_credit.csv", 1, models.Logistic, models.GBDT, models.RandomForest)
+	reps, err := Experiment(context.Background(), res.Dir, 3, Options{Rows: 40, Permutations: 2, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 3 {
+		t.Fatalf("%d trials explained, want 3", len(reps))
+	}
+	if reps[0].Trial != *res.Experiment.Best {
+		t.Errorf("first explained trial %d, best is %d", reps[0].Trial, *res.Experiment.Best)
+	}
+	refits := 0
+	for _, r := range reps {
+		if r.Refit {
+			refits++
+		}
+		for _, f := range r.Files {
+			if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+				t.Errorf("trial %d: %s missing or empty", r.Trial, f)
+			}
+		}
+		recs := readSHAP(t, filepath.Join(r.Dir, SHAPFile), 1e-9)
+		if len(recs) != 41 {
+			t.Errorf("trial %d: %d SHAP lines, want 40 (binary: one class)", r.Trial, len(recs)-1)
+		}
+		if len(recs[0]) != 3+20+1 {
+			t.Errorf("trial %d: %d columns, want one per input column (20) and 4 more", r.Trial, len(recs[0]))
+		}
+		var m Metrics
+		raw, err := os.ReadFile(filepath.Join(r.Dir, MetricsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		trial := findTrial(t, res.Trials, r.Trial)
+		for name, want := range map[string]map[string]float64{"validation": trial.Val, "test": trial.Test} {
+			got := m.Splits[name]
+			if got == nil {
+				t.Fatalf("trial %d: no %s metrics", r.Trial, name)
+			}
+			for k, v := range want {
+				if math.Abs(got.Metrics[k]-v) > 1e-12 {
+					t.Errorf("trial %d %s %s: explain %.15g, search %.15g", r.Trial, name, k, got.Metrics[k], v)
+				}
+			}
+		}
+		if m.Permutation == nil || m.Permutation.Split != "validation" {
+			t.Errorf("trial %d: permutation importance %+v", r.Trial, m.Permutation)
+		}
+		wantMethod := "tree_path_dependent"
+		if trial.Model.Family == models.Logistic {
+			wantMethod = "permutation"
+		}
+		if m.SHAP.Method != wantMethod || m.SHAP.Rows != 40 || m.SHAP.Partial {
+			t.Errorf("trial %d (%s): SHAP %+v", r.Trial, trial.Model.Family, m.SHAP)
+		}
+	}
+	if refits == 0 {
+		t.Error("KeepBundles 1 but no trial was refitted")
+	}
+	for _, f := range []string{"score_over_time.png", "score_by_family.svg"} {
+		if _, err := os.Stat(filepath.Join(res.Dir, Folder, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func findTrial(t *testing.T, ts []automl.Trial, id int) automl.Trial {
+	for _, tr := range ts {
+		if tr.ID == id {
+			return tr
+		}
+	}
+	t.Fatalf("no trial %d", id)
+	return automl.Trial{}
+}

@@ -1,0 +1,129 @@
+package explain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/metrics"
+)
+
+// Ranked returns the successful trials from best to worst on metric (ties
+// by trial ID).
+func Ranked(trials []automl.Trial, metric string) []automl.Trial {
+	var ok []automl.Trial
+	for _, t := range trials {
+		if !math.IsNaN(t.Score(metric)) {
+			ok = append(ok, t)
+		}
+	}
+	hib := metrics.HigherIsBetter(metric)
+	sort.SliceStable(ok, func(a, b int) bool {
+		sa, sb := ok[a].Score(metric), ok[b].Score(metric)
+		if sa != sb {
+			return (sa > sb) == hib
+		}
+		return ok[a].ID < ok[b].ID
+	})
+	return ok
+}
+
+// Experiment explains the experiment in dir after its search: the
+// experiment's plots (best score over time, score by family) in
+// <dir>/explain/, then the explanations of its top trials, best first
+// (the experiment's recorded best, then the next best by validation
+// score), top in all; top 0 makes only the experiment's plots.
+//
+// It runs within opt.Timeout (and ctx): when the bound is reached, the
+// trial in progress keeps what was finished and the rest are skipped,
+// which is not an error. The reports list the trials explained. A trial
+// that cannot be explained does not stop the others; the errors are
+// returned joined.
+func Experiment(ctx context.Context, dir string, top int, opt Options) ([]*Report, error) {
+	opt = opt.withDefaults()
+	if opt.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, opt.Timeout, ErrTimeout)
+		defer cancel()
+	}
+	st, err := automl.OpenStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	e, err := st.Experiment()
+	if err != nil {
+		return nil, err
+	}
+	trials, err := st.Trials()
+	if err != nil {
+		return nil, err
+	}
+	if err := ExperimentPlots(dir, trials, e.Config.Metric); err != nil {
+		return nil, err
+	}
+	if top <= 0 {
+		return nil, nil
+	}
+	order := Ranked(trials, e.Config.Metric)
+	if e.Best != nil {
+		for i, t := range order {
+			if t.ID == *e.Best {
+				order = append(append([]automl.Trial{t}, order[:i]...), order[i+1:]...)
+				break
+			}
+		}
+	}
+	order = order[:min(top, len(order))]
+	if len(order) == 0 {
+		return nil, nil
+	}
+	s, err := open(dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	var reports []*Report
+	var errs []error
+	for _, t := range order {
+		if ctx.Err() != nil {
+			opt.Logger.Warn("explanation time bound reached", "skipped_from_trial", t.ID)
+			break
+		}
+		r, err := s.explain(ctx, t, opt)
+		if err != nil {
+			if ctx.Err() != nil {
+				break // the bound ended a refit or a prediction: not a failure of the trial
+			}
+			errs = append(errs, err)
+			continue
+		}
+		reports = append(reports, r)
+	}
+	return reports, errors.Join(errs...)
+}
+
+// ExperimentPlots draws the best validation score over time and the
+// scores by model family into <dir>/explain/.
+func ExperimentPlots(dir string, trials []automl.Trial, metric string) error {
+	out := filepath.Join(dir, Folder)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	p, err := ScoreOverTime(trials, metric)
+	if err != nil {
+		return fmt.Errorf("plot score over time: %w", err)
+	}
+	if _, err := Save(p, Size+Size/3, Size, out, "score_over_time"); err != nil {
+		return err
+	}
+	p, err = ScoreByFamily(trials, metric)
+	if err != nil {
+		return fmt.Errorf("plot score by family: %w", err)
+	}
+	_, err = Save(p, Size+Size/3, Size, out, "score_by_family")
+	return err
+}
