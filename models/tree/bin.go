@@ -190,7 +190,18 @@ type binned struct {
 	cols  [][]uint8
 	off   []int // first histogram bin of each feature
 	total int   // histogram bins over all features
+	// mfb is each feature's most frequent bin; when skip is set, histogram
+	// building leaves it out and derives it from the node's totals.
+	mfb  []int
+	skip []bool
+	// rows holds the same bins row-major (n x d) for building the
+	// histograms of dense features.
+	rows []uint8
 }
+
+// skipShare is the share of rows the most frequent bin must hold for
+// histogram building to skip it.
+const skipShare = 0.6
 
 // newBinned bins X. Columns flagged categorical get category bins when
 // catSplits is set and are treated as numbers otherwise.
@@ -241,6 +252,29 @@ func newBinned(X *mat.Dense, cfg Config, maxBins int, catSplits bool, workers in
 			out[i] = f.bin(v)
 		}
 		b.cols[j] = out
+	})
+	b.mfb, b.skip = make([]int, d), make([]bool, d)
+	parallelFor(d, workers, func(j int) {
+		var counts [256]int
+		for _, v := range b.cols[j] {
+			counts[v]++
+		}
+		for k, c := range counts {
+			if c > counts[b.mfb[j]] {
+				b.mfb[j] = k
+			}
+		}
+		b.skip[j] = float64(counts[b.mfb[j]]) >= skipShare*float64(n)
+	})
+	b.rows = make([]uint8, n*d)
+	const chunk = 4096
+	parallelFor((n+chunk-1)/chunk, workers, func(c int) {
+		for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
+			row := b.rows[i*d : i*d+d]
+			for j := range row {
+				row[j] = b.cols[j][i]
+			}
+		}
 	})
 	for j := range b.feats {
 		b.off[j] = b.total

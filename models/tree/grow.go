@@ -49,6 +49,8 @@ type grower struct {
 	bufR      []float64
 	catBuf    []int
 	listBuf   []int
+	denseBuf  []int
+	taskBuf   []buildTask
 	sparse    []float64 // clean scratch bins for nodes without a histogram
 	small     int       // nodes with fewer rows use sparse scans
 	keyBuf    []float64
@@ -79,6 +81,7 @@ func newGrower(d *binned, p growParams, mode, classes, workers int) *grower {
 	}
 	g.stride = g.K + 1
 	g.rows, g.tmp = make([]int32, d.n), make([]int32, d.n)
+	g.denseBuf, g.taskBuf = make([]int, 0, len(d.feats)), make([]buildTask, 0, len(d.feats)+workers)
 	size := d.total * g.stride
 	limit := histMemory / (size*8 + 1)
 	if p.maxLeaves > 0 {
@@ -158,7 +161,7 @@ func (g *grower) grow(root []int32, identity bool, feats []int, rng *rand.Rand) 
 	var hist []float64
 	if m >= g.small {
 		hist = g.pool.get()
-		g.build(hist, g.rows[:m], feats, identity)
+		g.build(hist, g.rows[:m], tot, feats, identity)
 	}
 	g.consider(q, 0, hist, feats)
 	leaves := 1
@@ -257,15 +260,15 @@ func (g *grower) apply(q *queue, it pending, feats []int) {
 	case it.hist != nil:
 		sh = g.pool.get()
 		sn := &g.nodes[small]
-		g.build(sh, g.rows[sn.lo:sn.hi], feats, false)
+		g.build(sh, g.rows[sn.lo:sn.hi], sn.stats, feats, false)
 		lh = it.hist
 		g.subtract(lh, sh, feats)
 	default:
 		lh = g.pool.get()
-		g.build(lh, g.rows[ln.lo:ln.hi], feats, false)
+		g.build(lh, g.rows[ln.lo:ln.hi], ln.stats, feats, false)
 		if sn := &g.nodes[small]; sn.hi-sn.lo >= g.small {
 			sh = g.pool.get()
-			g.build(sh, g.rows[sn.lo:sn.hi], feats, false)
+			g.build(sh, g.rows[sn.lo:sn.hi], sn.stats, feats, false)
 		}
 	}
 	hl, hr := sh, lh

@@ -42,9 +42,13 @@ func (p *histPool) full() bool { return p.out >= p.limit }
 // built on one goroutine.
 const minParallelWork = 1 << 15
 
-// build fills hist for the features feats over rows. identity means rows
-// are 0..n-1 in order, which saves the gathers.
-func (g *grower) build(hist []float64, rows []int32, feats []int, identity bool) {
+// build fills hist for the features feats over rows, whose statistics
+// total tot. identity means rows are 0..n-1 in order, which saves the
+// gathers. Dense features are summed row by row in blocks (one pass over
+// each row's bins), sparse ones column by column skipping their most
+// frequent bin. Each feature is summed by one goroutine in row order, so
+// the result does not depend on the number of workers.
+func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int, identity bool) {
 	m := len(rows)
 	if !identity {
 		g.gather(rows)
@@ -54,23 +58,116 @@ func (g *grower) build(hist []float64, rows []int32, feats []int, identity bool)
 		workers = 1
 	}
 	s := g.stride
-	parallelFor(len(feats), workers, func(i int) {
-		f := feats[i]
+	dense := g.denseBuf[:0]
+	tasks := g.taskBuf[:0]
+	for _, f := range feats {
+		if g.d.skip[f] {
+			tasks = append(tasks, buildTask{sparse: f})
+		} else {
+			dense = append(dense, f)
+		}
+	}
+	if len(dense) > 0 {
+		blocks := min(len(dense), workers)
+		for b := 0; b < blocks; b++ {
+			tasks = append(tasks, buildTask{sparse: -1, dense: dense[b*len(dense)/blocks : (b+1)*len(dense)/blocks]})
+		}
+	}
+	g.denseBuf, g.taskBuf = dense, tasks
+	var og, oh, ow []float64
+	var oy []int32
+	if g.mode == modeGrad {
+		og, oh = g.og[:m], g.oh[:m]
+	} else {
+		oy, ow = g.oy[:m], g.ow[:m]
+	}
+	if identity {
+		og, oh, oy, ow = g.g, g.h, g.y, g.w
+	}
+	parallelFor(len(tasks), workers, func(i int) {
+		t := tasks[i]
+		if t.sparse < 0 {
+			offs := make([]int, len(t.dense))
+			for j, f := range t.dense {
+				offs[j] = g.d.off[f] * s
+				clear(hist[offs[j] : offs[j]+g.d.feats[f].bins*s])
+			}
+			if g.mode == modeGrad {
+				buildGradRows(hist, g.d.rows, len(g.d.feats), rows, og, oh, t.dense, offs)
+			} else {
+				buildClassRows(hist, g.d.rows, len(g.d.feats), rows, oy, ow, t.dense, offs, g.K)
+			}
+			return
+		}
+		f := t.sparse
 		off := g.d.off[f] * s
-		h := hist[off : off+g.d.feats[f].bins*s]
+		nb := g.d.feats[f].bins
+		h := hist[off : off+nb*s]
 		clear(h)
 		col := g.d.cols[f]
+		skip := g.d.mfb[f]
 		switch {
 		case g.mode == modeGrad && identity:
-			buildGradIdentity(h, col, g.g, g.h)
+			buildGradIdentity(h, col, g.g, g.h, skip, nb)
 		case g.mode == modeGrad:
-			buildGrad(h, col, rows, g.og[:m], g.oh[:m])
+			buildGrad(h, col, rows, og, oh, skip, nb)
 		case identity:
-			buildClassIdentity(h, col, g.y, g.w, g.K)
+			buildClassIdentity(h, col, g.y, g.w, g.K, skip)
 		default:
-			buildClass(h, col, rows, g.oy[:m], g.ow[:m], g.K)
+			buildClass(h, col, rows, oy, ow, g.K, skip)
+		}
+		// the skipped bin holds whatever the others do not
+		c := h[skip*s : skip*s+s]
+		copy(c, tot)
+		for b := 0; b < nb; b++ {
+			if b != skip {
+				for k := range c {
+					c[k] -= h[b*s+k]
+				}
+			}
 		}
 	})
+}
+
+// buildTask is one unit of histogram work: one sparse feature, or a block
+// of dense features.
+type buildTask struct {
+	sparse int // feature, or -1 for a dense block
+	dense  []int
+}
+
+// buildGradRows sums gradient statistics of the dense features feats (at
+// histogram offsets offs) row by row from the row-major bins.
+func buildGradRows(hist []float64, bins []uint8, d int, rows []int32, og, oh []float64, feats, offs []int) {
+	og = og[:len(rows)]
+	oh = oh[:len(rows)]
+	for i, r := range rows {
+		row := bins[int(r)*d : int(r)*d+d]
+		gr, hs := og[i], oh[i]
+		for j, f := range feats {
+			k := offs[j] + int(row[f])*3
+			c := hist[k : k+3 : k+3]
+			c[0] += gr
+			c[1] += hs
+			c[2]++
+		}
+	}
+}
+
+// buildClassRows is buildGradRows for class weights.
+func buildClassRows(hist []float64, bins []uint8, d int, rows []int32, oy []int32, ow []float64, feats, offs []int, K int) {
+	s := K + 1
+	oy = oy[:len(rows)]
+	ow = ow[:len(rows)]
+	for i, r := range rows {
+		row := bins[int(r)*d : int(r)*d+d]
+		y, w := int(oy[i]), ow[i]
+		for j, f := range feats {
+			k := offs[j] + int(row[f])*s
+			hist[k+y] += w
+			hist[k+K]++
+		}
+	}
 }
 
 // gather copies the per-row statistics of rows into contiguous buffers.
@@ -90,47 +187,138 @@ func (g *grower) gather(rows []int32) {
 	}
 }
 
-func buildGradIdentity(h []float64, col []uint8, gr, hs []float64) {
+// fewBins is the bin count up to which gradient histograms are summed
+// into four interleaved copies: rows falling into the same bin one after
+// another would otherwise wait on each other's additions.
+const fewBins = 64
+
+func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip, nb int) {
 	hs = hs[:len(col)]
 	gr = gr[:len(col)]
-	for i, b := range col {
-		k := int(b) * 3
-		c := h[k : k+3 : k+3]
-		c[0] += gr[i]
-		c[1] += hs[i]
-		c[2]++
+	switch {
+	case skip >= 0:
+		sk := uint8(skip)
+		for i, b := range col {
+			if b == sk {
+				continue
+			}
+			k := int(b) * 3
+			c := h[k : k+3 : k+3]
+			c[0] += gr[i]
+			c[1] += hs[i]
+			c[2]++
+		}
+	case nb <= fewBins:
+		var acc [4 * fewBins * 3]float64
+		n4 := len(col) &^ 3
+		for i := 0; i < n4; i += 4 {
+			for j := 0; j < 4; j++ {
+				k := (j*fewBins + int(col[i+j])) * 3
+				c := acc[k : k+3 : k+3]
+				c[0] += gr[i+j]
+				c[1] += hs[i+j]
+				c[2]++
+			}
+		}
+		for i := n4; i < len(col); i++ {
+			k := int(col[i]) * 3
+			acc[k] += gr[i]
+			acc[k+1] += hs[i]
+			acc[k+2]++
+		}
+		mergeAcc(h, acc[:], nb)
+	default:
+		for i, b := range col {
+			k := int(b) * 3
+			c := h[k : k+3 : k+3]
+			c[0] += gr[i]
+			c[1] += hs[i]
+			c[2]++
+		}
 	}
 }
 
-func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64) {
+// mergeAcc adds the four interleaved copies in acc into h.
+func mergeAcc(h, acc []float64, nb int) {
+	for j := 0; j < 4; j++ {
+		part := acc[j*fewBins*3 : (j*fewBins+nb)*3]
+		for k := range h {
+			h[k] += part[k]
+		}
+	}
+}
+
+func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64, skip, nb int) {
 	og = og[:len(rows)]
 	oh = oh[:len(rows)]
-	for i, r := range rows {
-		k := int(col[r]) * 3
-		c := h[k : k+3 : k+3]
-		c[0] += og[i]
-		c[1] += oh[i]
-		c[2]++
+	switch {
+	case skip >= 0:
+		sk := uint8(skip)
+		for i, r := range rows {
+			b := col[r]
+			if b == sk {
+				continue
+			}
+			k := int(b) * 3
+			c := h[k : k+3 : k+3]
+			c[0] += og[i]
+			c[1] += oh[i]
+			c[2]++
+		}
+	case nb <= fewBins && len(rows) >= 4*fewBins:
+		var acc [4 * fewBins * 3]float64
+		n4 := len(rows) &^ 3
+		for i := 0; i < n4; i += 4 {
+			for j := 0; j < 4; j++ {
+				k := (j*fewBins + int(col[rows[i+j]])) * 3
+				c := acc[k : k+3 : k+3]
+				c[0] += og[i+j]
+				c[1] += oh[i+j]
+				c[2]++
+			}
+		}
+		for i := n4; i < len(rows); i++ {
+			k := int(col[rows[i]]) * 3
+			acc[k] += og[i]
+			acc[k+1] += oh[i]
+			acc[k+2]++
+		}
+		mergeAcc(h, acc[:], nb)
+	default:
+		for i, r := range rows {
+			k := int(col[r]) * 3
+			c := h[k : k+3 : k+3]
+			c[0] += og[i]
+			c[1] += oh[i]
+			c[2]++
+		}
 	}
 }
 
-func buildClassIdentity(h []float64, col []uint8, y []int32, w []float64, K int) {
+func buildClassIdentity(h []float64, col []uint8, y []int32, w []float64, K, skip int) {
 	s := K + 1
 	y = y[:len(col)]
 	w = w[:len(col)]
 	for i, b := range col {
+		if int(b) == skip {
+			continue
+		}
 		k := int(b) * s
 		h[k+int(y[i])] += w[i]
 		h[k+K]++
 	}
 }
 
-func buildClass(h []float64, col []uint8, rows []int32, oy []int32, ow []float64, K int) {
+func buildClass(h []float64, col []uint8, rows []int32, oy []int32, ow []float64, K, skip int) {
 	s := K + 1
 	oy = oy[:len(rows)]
 	ow = ow[:len(rows)]
 	for i, r := range rows {
-		k := int(col[r]) * s
+		b := col[r]
+		if int(b) == skip {
+			continue
+		}
+		k := int(b) * s
 		h[k+int(oy[i])] += ow[i]
 		h[k+K]++
 	}

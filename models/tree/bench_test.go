@@ -1,0 +1,133 @@
+package tree
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// benchData is a dense numeric problem of n rows and d columns.
+func benchData(n, d int) (*mat.Dense, []int) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	X := mat.NewDense(n, d, nil)
+	y := make([]int, n)
+	for i := 0; i < n; i++ {
+		x := X.RawRowView(i)
+		for j := range x {
+			x[j] = rng.NormFloat64()
+		}
+		if x[0]+x[1]*x[2]+rng.NormFloat64() > 0 {
+			y[i] = 1
+		}
+	}
+	return X, y
+}
+
+func BenchmarkBinning(b *testing.B) {
+	X, _ := benchData(50000, 20)
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			for b.Loop() {
+				newBinned(X, Config{Classes: 2}, 255, false, w)
+			}
+			b.ReportMetric(float64(50000*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// gradGrower returns a boosting grower over X with log-loss gradients at 0.
+func gradGrower(X *mat.Dense, y []int, workers int) *grower {
+	d := newBinned(X, Config{Classes: 2}, 255, false, workers)
+	g := newGrower(d, growParams{maxLeaves: 31, minCount: 20, l2: 1, leafwise: true}, modeGrad, 2, workers)
+	g.g, g.h = make([]float64, len(y)), make([]float64, len(y))
+	for i, c := range y {
+		g.g[i], g.h[i] = 0.5-float64(c), 0.25
+	}
+	return g
+}
+
+func BenchmarkHistogram(b *testing.B) {
+	X, y := benchData(100000, 50)
+	for _, w := range []int{1, 2} {
+		g := gradGrower(X, y, w)
+		feats := intRange(50)
+		all := make([]int32, len(y))
+		for i := range all {
+			all[i] = int32(i)
+		}
+		// a node of every third row, as deep nodes see them
+		var node []int32
+		for i := 0; i < len(y); i += 3 {
+			node = append(node, int32(i))
+		}
+		tot := []float64{0, 0, 0}
+		hist := make([]float64, g.d.total*g.stride)
+		b.Run(fmt.Sprintf("root/workers=%d", w), func(b *testing.B) {
+			for b.Loop() {
+				g.build(hist, all, tot, feats, true)
+			}
+			b.ReportMetric(float64(len(all)*50*b.N)/b.Elapsed().Seconds(), "bins/s")
+		})
+		b.Run(fmt.Sprintf("node/workers=%d", w), func(b *testing.B) {
+			for b.Loop() {
+				g.build(hist, node, tot, feats, false)
+			}
+			b.ReportMetric(float64(len(node)*50*b.N)/b.Elapsed().Seconds(), "bins/s")
+		})
+	}
+}
+
+func BenchmarkSplitFinding(b *testing.B) {
+	X, y := benchData(100000, 50)
+	g := gradGrower(X, y, 1)
+	all := make([]int32, len(y))
+	tot := make([]float64, 3)
+	for i := range all {
+		all[i] = int32(i)
+		tot[0] += g.g[i]
+		tot[1] += g.h[i]
+	}
+	tot[2] = float64(len(all))
+	feats := intRange(50)
+	hist := make([]float64, g.d.total*g.stride)
+	g.build(hist, all, tot, feats, true)
+	sp := split{lstats: make([]float64, 3), rstats: make([]float64, 3)}
+	for b.Loop() {
+		g.findBest(hist, all, tot, feats, &sp)
+	}
+	if !sp.valid() {
+		b.Fatal("no split found")
+	}
+}
+
+func BenchmarkPredict(b *testing.B) {
+	X, y := benchData(20000, 20)
+	m := NewGBDT(GBDTParams{Rounds: 100, LearningRate: 0.1, NumLeaves: 31, MinDataInLeaf: 20, L2: 1, MaxBins: 255},
+		Config{Classes: 2, Workers: 2})
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if err := Save(dir, m.Ensemble()); err != nil {
+		b.Fatal(err)
+	}
+	s, err := Load(dir, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("trainer/workers=1", func(b *testing.B) {
+		for b.Loop() {
+			m.Ensemble().PredictProba(X, 1)
+		}
+		b.ReportMetric(float64(20000*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("leaves/workers=1", func(b *testing.B) {
+		for b.Loop() {
+			s.PredictProba(X)
+		}
+		b.ReportMetric(float64(20000*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+}
