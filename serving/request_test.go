@@ -145,3 +145,42 @@ func TestErrorListIsCapped(t *testing.T) {
 		t.Fatalf("%d fields listed, %d omitted, %q", len(eb.Fields), eb.Omitted, eb.Error)
 	}
 }
+
+// Batches large enough to be transformed in parallel report bad values in
+// row order, and count the ones beyond the listed 100.
+func TestParallelBatchErrors(t *testing.T) {
+	h := New(load(t, mixedBundle(t)), Options{})
+	csvBody := func(bad func(r int) bool) string {
+		var b strings.Builder
+		b.WriteString("age,income,member,signup,plan,city\n")
+		for r := range 3000 {
+			age := "31"
+			if bad(r) {
+				age = "old"
+			}
+			b.WriteString(age + ",4353.7,yes,2021-05-19,basic,Oslo\n")
+		}
+		return b.String()
+	}
+	r := do(h, "POST", "/score", "text/csv", csvBody(func(r int) bool { return r == 10 || r == 1600 || r == 2999 }))
+	var eb ErrorBody
+	if err := json.Unmarshal(r.Body.Bytes(), &eb); err != nil || r.Code != 400 {
+		t.Fatalf("%d %s", r.Code, trim(r.Body.String()))
+	}
+	if len(eb.Fields) != 3 {
+		t.Fatalf("want 3 errors: %s", r.Body)
+	}
+	for i, want := range []int{10, 1600, 2999} {
+		if fe := eb.Fields[i]; fe.Field != "age" || fe.Row == nil || *fe.Row != want {
+			t.Errorf("error %d: %+v, want age at row %d", i, fe, want)
+		}
+	}
+	r = do(h, "POST", "/score", "text/csv", csvBody(func(int) bool { return true }))
+	eb = ErrorBody{}
+	if err := json.Unmarshal(r.Body.Bytes(), &eb); err != nil || r.Code != 400 {
+		t.Fatalf("%d %s", r.Code, trim(r.Body.String()))
+	}
+	if len(eb.Fields) != maxFieldErrors || eb.Omitted != 3000-maxFieldErrors || eb.Error != "invalid request: 3000 bad fields" {
+		t.Fatalf("%d listed, %d omitted, %q", len(eb.Fields), eb.Omitted, eb.Error)
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -115,18 +117,57 @@ func (h *handler) badRequest(w http.ResponseWriter, r *http.Request, q *request)
 	return writeError(w, status, ErrorBody{Error: msg, Fields: q.errs, Omitted: q.omitted})
 }
 
+// parallelRows is the batch size from which rows are transformed on every
+// core.
+const parallelRows = 2048
+
 // transform turns every row into features in wk.x. A row the pipeline
 // refuses is probed column by column, so that every bad value is reported.
+// Large batches are split across GOMAXPROCS goroutines.
 func (h *handler) transform(q *request, wk *work) {
 	need := q.rows * h.nf
 	if cap(wk.x) < need {
 		wk.x = make([]float64, need)
 	}
 	x := wk.x[:need]
-	g := &wk.get
-	g.names, g.index = h.names, h.index
+	workers := runtime.GOMAXPROCS(0)
+	if q.rows < parallelRows || workers < 2 {
+		wk.get = rowGetter{names: h.names, index: h.index}
+		errs, extra := h.transformRows(q, x, 0, q.rows, &wk.get)
+		for _, e := range errs {
+			q.fail(http.StatusBadRequest, e.Field, *e.Row, "%s", e.Message)
+		}
+		q.omitted += extra
+		return
+	}
+	per := (q.rows + workers - 1) / workers
+	errs := make([][]FieldError, workers)
+	extra := make([]int, workers)
+	var wg sync.WaitGroup
+	for k := range workers {
+		lo, hi := k*per, min((k+1)*per, q.rows)
+		if lo >= hi {
+			break
+		}
+		wg.Go(func() {
+			g := rowGetter{names: h.names, index: h.index}
+			errs[k], extra[k] = h.transformRows(q, x, lo, hi, &g)
+		})
+	}
+	wg.Wait()
+	for k, es := range errs {
+		for _, e := range es {
+			q.fail(http.StatusBadRequest, e.Field, *e.Row, "%s", e.Message)
+		}
+		q.omitted += extra[k]
+	}
+}
+
+// transformRows transforms rows lo..hi-1 and returns the first
+// maxFieldErrors bad values found and the count of the others.
+func (h *handler) transformRows(q *request, x []float64, lo, hi int, g *rowGetter) (errs []FieldError, extra int) {
 	n := len(h.names)
-	for r := 0; r < q.rows; r++ {
+	for r := lo; r < hi; r++ {
 		g.cells, g.next, g.only = q.cells[r*n:(r+1)*n], 0, -1
 		dst := x[r*h.nf : (r+1)*h.nf]
 		if err := h.prep.TransformRow(g.get, dst); err == nil {
@@ -137,11 +178,16 @@ func (h *handler) transform(q *request, wk *work) {
 				continue
 			}
 			g.next, g.only = 0, j
-			if err := h.prep.TransformRow(g.get, dst); err != nil {
-				q.fail(http.StatusBadRequest, h.names[j], r, "data[%d]: %s", r, strings.TrimPrefix(err.Error(), "preprocess: "))
+			if err := h.prep.TransformRow(g.get, dst); err != nil && len(errs) >= maxFieldErrors {
+				extra++
+			} else if err != nil {
+				row := r
+				errs = append(errs, FieldError{Field: h.names[j], Row: &row,
+					Message: fmt.Sprintf("data[%d]: %s", r, strings.TrimPrefix(err.Error(), "preprocess: "))})
 			}
 		}
 	}
+	return errs, extra
 }
 
 // rowGetter hands one record's cells to TransformRow, which asks for the

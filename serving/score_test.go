@@ -260,3 +260,17 @@ func TestPooledStateDoesNotLeak(t *testing.T) {
 		t.Fatalf("all-null record: %d %s", r.Code, r.Body)
 	}
 }
+
+// A batch large enough to be transformed on every core scores as the model.
+func TestLargeBatchEqualsModel(t *testing.T) {
+	m := load(t, germanBundle(t))
+	f, err := dataset.Read(germanCSV, dataset.Options{Kinds: m.Kinds()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([]int, 2*parallelRows+1)
+	for i := range rows {
+		rows[i] = (i * 7) % f.NumRows()
+	}
+	checkScores(t, m, f, rows)
+}
