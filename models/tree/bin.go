@@ -25,6 +25,10 @@ type feature struct {
 	// value v falls in the first bin b with v <= upper[b]; the last edge
 	// is +Inf.
 	upper []float64
+	// lo and hi are the smallest and largest training values in each
+	// regular numeric bin; split thresholds fall midway between the
+	// values of the node's adjacent non-empty bins.
+	lo, hi []float64
 	// nanBin is the bin of missing values (NaN; for categorical columns also
 	// negative or huge codes), -1 when training had none.
 	nanBin int
@@ -68,9 +72,10 @@ func (f *feature) bin(v float64) uint8 {
 	return uint8(lo)
 }
 
-// midpoint returns a threshold t with a <= t < b, halfway when possible.
+// midpoint returns a threshold t with a <= t < b, halfway when possible,
+// computed as scikit-learn does (a/2 + b/2).
 func midpoint(a, b float64) float64 {
-	m := a + (b-a)/2
+	m := a/2 + b/2
 	if !(m >= a && m < b) {
 		return a
 	}
@@ -252,6 +257,19 @@ func newBinned(X *mat.Dense, cfg Config, maxBins int, catSplits bool, workers in
 			out[i] = f.bin(v)
 		}
 		b.cols[j] = out
+		if !f.categorical {
+			r := len(f.upper)
+			f.lo, f.hi = make([]float64, r), make([]float64, r)
+			for k := range f.lo {
+				f.lo[k], f.hi[k] = math.Inf(1), math.Inf(-1)
+			}
+			for i, v := range col {
+				if k := int(out[i]); k < r {
+					f.lo[k] = min(f.lo[k], v)
+					f.hi[k] = max(f.hi[k], v)
+				}
+			}
+		}
 	})
 	b.mfb, b.skip = make([]int, d), make([]bool, d)
 	parallelFor(d, workers, func(j int) {

@@ -222,7 +222,7 @@ func (g *grower) export(value func(stats []float64) float64) Tree {
 				}
 				slices.Sort(n.Categories)
 			} else {
-				n.Threshold, n.DefaultLeft = ft.upper[sp.bin], sp.nanLeft
+				n.Threshold, n.DefaultLeft = midpoint(ft.hi[sp.bin], ft.lo[sp.binR]), sp.nanLeft
 			}
 		}
 		t.Nodes[i] = n

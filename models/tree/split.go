@@ -32,6 +32,7 @@ type split struct {
 	gain    float64
 	cat     bool
 	bin     int       // numeric: bins <= bin go left
+	binR    int       // numeric: the first non-empty bin on the right
 	nanLeft bool      // numeric: the missing-value bin goes left
 	mask    [4]uint64 // categorical: bins going left
 	lstats  []float64 // statistics of the left child (stride slots)
@@ -239,14 +240,14 @@ func (g *grower) scanNumeric(f int, h []float64, list []int, tot []float64, best
 			if !g.worthIt(gain, sl, sr, sp, best) {
 				continue
 			}
-			g.take(best, f, gain, b, nanLeft, nan == nil, L, R)
+			g.take(best, f, gain, b, list[i+1], nanLeft, nan == nil, L, R)
 		}
 	}
 }
 
 // take records a numeric split as the node's best so far.
-func (g *grower) take(best *split, f int, gain float64, b int, nanLeft, noNaN bool, L, R []float64) {
-	best.feature, best.gain, best.cat, best.bin = f, gain, false, b
+func (g *grower) take(best *split, f int, gain float64, b, bR int, nanLeft, noNaN bool, L, R []float64) {
+	best.feature, best.gain, best.cat, best.bin, best.binR = f, gain, false, b, bR
 	best.nanLeft = nanLeft
 	if noNaN {
 		// no missing values here: send them to the heavier side
@@ -275,7 +276,7 @@ func (g *grower) scanGrad(f int, h []float64, list []int, nan, tot []float64, be
 			}
 			gl, hl, nl = nan[0], nan[1], nan[2]
 		}
-		for _, b := range list[:len(list)-1] {
+		for i, b := range list[:len(list)-1] {
 			c := h[b*3 : b*3+3 : b*3+3]
 			gl += c[0]
 			hl += c[1]
@@ -298,7 +299,7 @@ func (g *grower) scanGrad(f int, h []float64, list []int, nan, tot []float64, be
 			L, R := g.bufL, g.bufR
 			L[0], L[1], L[2] = gl, hl, nl
 			R[0], R[1], R[2] = gr, hr, nr
-			g.take(best, f, gain, b, nanLeft, nan == nil, L, R)
+			g.take(best, f, gain, b, list[i+1], nanLeft, nan == nil, L, R)
 		}
 	}
 }
