@@ -9,6 +9,7 @@ import (
 
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/preprocess"
 )
 
@@ -30,6 +31,8 @@ type Plan struct {
 	ClassWeights  []float64          `json:"class_weights,omitempty"` // per class; nil = unweighted
 	MaxCategories int                `json:"max_categories"`          // 0 = no cap needed
 	Guardrails    []Guardrail        `json:"guardrails"`
+	// Skip lists families left out of the search because of the data.
+	Skip []models.Family `json:"skip,omitempty"`
 }
 
 // DroppedColumn is a column not used as a feature, and why.
@@ -45,6 +48,7 @@ const (
 	highCardinality  = 50   // categorical columns with more values are capped
 	categoryCap      = 30   // the cap: most frequent categories kept, rest bucketed
 	mostlyMissingPct = 0.95 // columns missing in more rows are dropped
+	knnMaxRows       = 20000
 )
 
 // Guard runs the guardrails on a frame whose target is encoded and whose rows
@@ -77,9 +81,14 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 			Action:  "kept: duplicates can be genuine observations; check how the data was collected"})
 	}
 	for _, a := range p.Alerts {
-		if a.Code == "numbers_as_strings" || a.Code == "mostly_missing" || a.Code == "datetime" {
-			add(Guardrail{Code: "profile_" + a.Code, Level: "info", Column: a.Column, Message: a.Message})
+		switch a.Code {
+		case dataset.AlertIDLike, dataset.AlertConstant, dataset.AlertHighCardinality, dataset.AlertText:
+			continue // reported below with what was done about them
 		}
+		if a.Column == t.Column {
+			continue
+		}
+		add(Guardrail{Code: "profile_" + a.Code, Level: "info", Column: a.Column, Message: fmt.Sprintf("column %q: %s", a.Column, a.Message)})
 	}
 
 	keep := func(name string) bool { return slices.Contains(cfg.KeepCols, name) }
@@ -127,6 +136,15 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 				Action:  fmt.Sprintf("the %d most frequent values are kept, the rest share one 'other' category", categoryCap)})
 		}
 		plan.Columns = append(plan.Columns, preprocess.Input{Name: c.Name, Kind: c.Kind})
+	}
+
+	// k-nearest neighbours scores by comparing every row with every training
+	// row: on large data one trial would eat the budget.
+	if len(sp.Train) > knnMaxRows && !slices.Contains(cfg.Include, models.KNN) {
+		plan.Skip = append(plan.Skip, models.KNN)
+		add(Guardrail{Code: "knn_skipped", Level: "info",
+			Message: fmt.Sprintf("%d training rows: k-nearest neighbours would compare each scored row with all of them", len(sp.Train)),
+			Action:  fmt.Sprintf("knn left out of the search above %d training rows (--include knn keeps it)", knnMaxRows)})
 	}
 
 	// Single-column leakage, measured train → validation.

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/goautoml/automl/models"
 )
 
 // Progress is the state of a running search, reported after each trial.
@@ -129,7 +131,13 @@ func search(parent context.Context, st *Store, p *Prepared, done []Trial, opt Op
 	}
 	searcher := opt.Searcher
 	if searcher == nil {
-		searcher = NewRandomSearch(cfg.Seed, cfg.families(), p.Base)
+		var fams []models.Family
+		for _, f := range cfg.families() {
+			if !slices.Contains(e.Plan.Skip, f) {
+				fams = append(fams, f)
+			}
+		}
+		searcher = NewRandomSearch(cfg.Seed, fams, p.Base)
 	}
 	start := opt.Started
 	if start.IsZero() {

@@ -98,7 +98,7 @@ var Spaces = map[models.Family]Space{
 		}, prepDims...),
 		Build: func(v Values, base preprocess.Spec) (preprocess.Spec, models.Spec) {
 			return prep(base, v, true, "onehot"), models.Spec{Family: models.Logistic, Logistic: &models.LogisticParams{
-				C: v.Num["c"], Penalty: v.Choice["penalty"], MaxIter: 300, Tol: 1e-6}}
+				C: v.Num["c"], Penalty: v.Choice["penalty"], MaxIter: 200, Tol: 1e-4}}
 		},
 	},
 	models.NaiveBayes: {

@@ -23,6 +23,14 @@ type progress struct {
 	timeout time.Duration
 	max     int
 	drawn   bool
+	last    time.Time
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 func newProgress(w io.Writer, off bool) *progress {
@@ -53,11 +61,21 @@ func (p *progress) trial(t automl.Trial, pr automl.Progress) {
 		best = fmt.Sprintf("%.4f", pr.BestScore)
 	}
 	if !p.tty {
-		score := "failed"
-		if t.Status == "ok" {
-			score = fmt.Sprintf("%s %.4f", p.metric, t.Score(p.metric))
+		// Plain output: a line when the best score improves, when a trial
+		// fails, and otherwise at most every 10 s.
+		improved := pr.Best != nil && pr.Best.ID == t.ID
+		if !improved && t.Status == "ok" && time.Since(p.last) < 10*time.Second {
+			return
 		}
-		fmt.Fprintf(p.w, "trial %d %s: %s (best %s, %d done, %.0fs)\n", t.ID, t.Model.Family, score, best, pr.Done, pr.Elapsed.Seconds())
+		p.last = time.Now()
+		what := "new best"
+		switch {
+		case t.Status != "ok":
+			what = "failed: " + firstLine(t.Error)
+		case !improved:
+			what = fmt.Sprintf("%s %.4f", p.metric, t.Score(p.metric))
+		}
+		fmt.Fprintf(p.w, "%5.0fs  trial %d %s: %s (best %s %s, %d trials done)\n", pr.Elapsed.Seconds(), t.ID, t.Model.Family, what, p.metric, best, pr.Done)
 		return
 	}
 	frac := 0.0
