@@ -182,8 +182,17 @@ func newKNNSearch(st *KNNState, norms []float64, p KNNParams) *knnSearch {
 
 func (s *knnSearch) block(Q, P *mat.Dense) {
 	rows, d := Q.Dims()
+	// Dot products of the block's queries with every training row, train
+	// row outermost so each stays in cache across the block. (A plain loop:
+	// gonum's Dgemm would start goroutines of its own under ours.)
 	g := s.g.Slice(0, rows, 0, len(s.st.Y)).(*mat.Dense)
-	g.Mul(Q, s.train.T())
+	gm := g.RawMatrix()
+	for j := range s.st.Y {
+		t := s.st.X[j*d : (j+1)*d]
+		for i := 0; i < rows; i++ {
+			gm.Data[i*gm.Stride+j] = floats.Dot(Q.RawRowView(i), t)
+		}
+	}
 	eps := math.Nextafter(1, 2) - 1
 	for i := 0; i < rows; i++ {
 		q := Q.RawRowView(i)

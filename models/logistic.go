@@ -126,11 +126,18 @@ func (l *logisticLoss) eval(theta, grad []float64) float64 {
 			z[0] = l.sw[i] * (sigmoid(z[0]) - t) // z now holds d loss / d z
 			continue
 		}
-		lse := logSumExp(z)
-		f += l.sw[i] * (lse - z[l.y[i]])
-		for k := range z {
-			z[k] = l.sw[i] * math.Exp(z[k]-lse)
+		// One exp per class: p_k = exp(z_k - max) / Σ exp(z_j - max).
+		zy, mx := z[l.y[i]], z[0]
+		for _, v := range z[1:] {
+			mx = math.Max(mx, v)
 		}
+		s := 0.0
+		for k, v := range z {
+			z[k] = math.Exp(v - mx)
+			s += z[k]
+		}
+		f += l.sw[i] * (mx + math.Log(s) - zy)
+		floats.Scale(l.sw[i]/s, z)
 		z[l.y[i]] -= l.sw[i]
 	}
 	wv := theta[:l.rows*l.d]
