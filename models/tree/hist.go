@@ -39,8 +39,8 @@ func (p *histPool) put(h []float64) {
 func (p *histPool) full() bool { return p.out >= p.limit }
 
 // minParallelWork is the number of bin updates below which a histogram is
-// built on one goroutine.
-const minParallelWork = 1 << 15
+// built on one goroutine (a variable so tests can force parallel builds).
+var minParallelWork = 1 << 15
 
 // build fills hist for the features feats over rows, whose statistics
 // total tot. identity means rows are 0..n-1 in order, which saves the

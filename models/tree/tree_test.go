@@ -69,9 +69,9 @@ func families(cfg Config, rounds int) map[string]model {
 			MaxBins: 255, CategoricalSplits: true}, cfg),
 		"decision_tree_entropy_leaves": NewDecisionTree(TreeParams{Criterion: "entropy", MaxLeaves: 12,
 			MinSamplesLeaf: 1, MaxBins: 32}, cfg),
-		"random_forest": NewRandomForest(ForestParams{Trees: 15, Criterion: "gini", MinSamplesLeaf: 1,
+		"random_forest": NewRandomForest(ForestParams{Trees: 8, Criterion: "gini", MinSamplesLeaf: 1,
 			Bootstrap: true, MaxBins: 255, CategoricalSplits: true}, cfg),
-		"extra_trees": NewExtraTrees(ForestParams{Trees: 15, Criterion: "entropy", MinSamplesLeaf: 2,
+		"extra_trees": NewExtraTrees(ForestParams{Trees: 8, Criterion: "entropy", MinSamplesLeaf: 2,
 			MaxFeatures: 0.5, MaxBins: 64, CategoricalSplits: true}, cfg),
 		"gbdt": NewGBDT(GBDTParams{Rounds: rounds, LearningRate: 0.1, NumLeaves: 15, Growth: "leafwise",
 			MinDataInLeaf: 5, MinSumHessian: 1e-3, L1: 0.1, L2: 1, MaxBins: 255, CategoricalSplits: true,
@@ -104,13 +104,13 @@ func accuracy(P *mat.Dense, y []int) float64 {
 // never seen in training).
 func TestLeavesAgree(t *testing.T) {
 	for _, classes := range []int{2, 3} {
-		X, y, cfg := synth(1200, classes, true, 11)
-		Xt, yt, _ := synth(400, classes, true, 12)
+		X, y, cfg := synth(700, classes, true, 11)
+		Xt, yt, _ := synth(300, classes, true, 12)
 		Xt.Set(0, 5, 42) // unseen category code
 		Xt.Set(1, 5, -3) // negative code
 		Xt.Set(2, 5, math.NaN())
 		Xt.Set(3, 0, math.NaN()) // missing where training had none
-		for name, m := range families(cfg, 30) {
+		for name, m := range families(cfg, 15) {
 			if err := m.Fit(context.Background(), X, y, nil); err != nil {
 				t.Fatalf("%s/%d: fit: %v", name, classes, err)
 			}
