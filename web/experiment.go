@@ -82,7 +82,7 @@ func (h *handler) experiment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := x.Exp
-	trials, err := x.trials()
+	trials, err := h.s.trials(x)
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "Cannot read the trials: "+err.Error())
 		return

@@ -36,7 +36,7 @@ var funcs = template.FuncMap{
 	"pct":     func(a, b int) string { return formatPct(a, b) },
 	"num":     formatNum,
 	"join":    strings.Join,
-	"add":     func(a, b int) int { return a + b },
+	"metric":  metricLabel,
 }
 
 // parsePages parses each page with the base layout: page name -> template.

@@ -47,6 +47,7 @@ type Server struct {
 	ctx    context.Context // parent of every experiment started here
 	cancel context.CancelFunc
 	live   *registry
+	cache  trialCache
 	wg     sync.WaitGroup
 	mu     sync.Mutex // guards naming of new experiments
 }

@@ -307,7 +307,7 @@ func familyLabel(f models.Family) string {
 
 var metricLabels = map[string]string{
 	"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "log_loss": "log loss", "accuracy": "accuracy",
-	"balanced_accuracy": "balanced accuracy", "precision": "precision", "recall": "recall", "f1": "F1",
+	"balanced_accuracy": "balanced acc.", "precision": "precision", "recall": "recall", "f1": "F1",
 }
 
 func metricLabel(m string) string {

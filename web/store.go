@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/goautoml/automl/automl"
 )
@@ -88,10 +90,53 @@ func (s *Server) load(name string) (*expState, error) {
 }
 
 // trials returns the experiment's finished trials: the live list for a
-// run held here (consistent with its event stream), else the store's.
-func (x *expState) trials() ([]automl.Trial, error) {
+// run held here (consistent with its event stream), else the store's. The
+// slice is shared: callers must not modify it.
+func (s *Server) trials(x *expState) ([]automl.Trial, error) {
 	if x.Live != nil {
 		return x.Live.since(0).Trials, nil
 	}
-	return x.Store.Trials()
+	return s.cache.trials(x.Store)
+}
+
+// trialCache keeps the trials read from each experiment's store until its
+// log or trial folder changes, so that pages of big finished experiments
+// do not parse the whole log again.
+type trialCache struct {
+	mu sync.Mutex
+	m  map[string]cachedTrials
+}
+
+type cachedTrials struct {
+	logSize        int64
+	logMod, dirMod time.Time
+	trials         []automl.Trial
+}
+
+func (c *trialCache) trials(st *automl.Store) ([]automl.Trial, error) {
+	var key cachedTrials
+	if fi, err := os.Stat(filepath.Join(st.Dir, automl.TrialsFile)); err == nil {
+		key.logSize, key.logMod = fi.Size(), fi.ModTime()
+	}
+	if fi, err := os.Stat(filepath.Join(st.Dir, automl.TrialsDir)); err == nil {
+		key.dirMod = fi.ModTime()
+	}
+	c.mu.Lock()
+	got, ok := c.m[st.Dir]
+	c.mu.Unlock()
+	if ok && got.logSize == key.logSize && got.logMod.Equal(key.logMod) && got.dirMod.Equal(key.dirMod) {
+		return got.trials, nil
+	}
+	ts, err := st.Trials()
+	if err != nil {
+		return nil, err
+	}
+	key.trials = ts
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[string]cachedTrials{}
+	}
+	c.m[st.Dir] = key
+	c.mu.Unlock()
+	return ts, nil
 }

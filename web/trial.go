@@ -68,7 +68,7 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := strconv.Atoi(r.PathValue("id"))
-	trials, terr := x.trials()
+	trials, terr := h.s.trials(x)
 	if terr != nil {
 		h.fail(w, r, http.StatusInternalServerError, "Cannot read the trials: "+terr.Error())
 		return

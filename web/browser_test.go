@@ -1,0 +1,328 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/goautoml/automl/samples"
+)
+
+// chromium finds the browser for the browser tests. Without one the tests
+// skip, unless AUTOML_CI=1, where a missing browser is a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	candidates := []string{os.Getenv("AUTOML_CHROMIUM"), "/usr/lib/chromium/chromium", "/usr/bin/chromium"}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			candidates = append(candidates, p)
+		}
+	}
+	for _, p := range candidates {
+		if fi, err := os.Stat(p); p != "" && err == nil && !fi.IsDir() {
+			return p
+		}
+	}
+	if os.Getenv("AUTOML_CI") == "1" {
+		t.Fatal("AUTOML_CI=1 but no Chromium found (apt-get install -y chromium, or set AUTOML_CHROMIUM)")
+	}
+	t.Skip("no Chromium found; install it (apt-get install -y chromium) or set AUTOML_CHROMIUM")
+	return ""
+}
+
+// browser starts a headless Chromium with a fresh profile and returns a
+// context for new tabs.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromium(t)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelB := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelB(); cancelA() })
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		t.Fatalf("start %s: %v", path, err)
+	}
+	return bctx
+}
+
+// shoot writes a full-page PNG screenshot to the test's artifact folder.
+func shoot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	path := filepath.Join(t.ArtifactDir(), name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Error(err)
+	}
+	t.Logf("screenshot %s", path)
+}
+
+func eval[T any](t *testing.T, ctx context.Context, js string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+func poll(t *testing.T, ctx context.Context, what, js string, timeout time.Duration) {
+	t.Helper()
+	if err := pollNav(ctx, js, timeout); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("waiting for %s at %s: %v", what, loc, err)
+	}
+}
+
+// pollNav waits until js is true, across page loads (a poll in a page that
+// navigates away fails, so each try is short and failures are retried).
+func pollNav(ctx context.Context, js string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		tctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		_, err := chromedp.Run(tctx, chromedp.Poll[bool](js, chromedp.WithPollingTimeout(1500*time.Millisecond), chromedp.WithPollingInterval(100*time.Millisecond)))
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		t.Fatalf("%s (at %s): %v", what, loc, err)
+	}
+}
+
+// TestBrowserExperiment drives the whole flow in Chromium: upload German
+// Credit, choose the target, start a 20 s search, watch trials arrive over
+// the event stream, wait for the end, open the best trial and check its
+// plots and downloads.
+func TestBrowserExperiment(t *testing.T) {
+	bctx := browser(t)
+	_, c := newTestServer(t, Config{})
+	ctx, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	ctx, stop := context.WithTimeout(ctx, 3*time.Minute)
+	defer stop()
+
+	data, err := samples.WriteGermanCredit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "open the list", chromedp.Navigate(c.base+"/"), chromedp.WaitVisible(chromedp.CSS(".empty")))
+	shoot(t, ctx, "1-list-empty")
+	step(t, ctx, "new experiment", chromedp.Click(chromedp.CSS(`main a[href="/new"]`)), chromedp.WaitVisible(chromedp.ID("file")))
+	shoot(t, ctx, "2-new")
+	step(t, ctx, "upload",
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{data}),
+		chromedp.Click(chromedp.CSS(`#upload-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("target")))
+	if got := eval[string](t, ctx, `document.querySelector('#target optgroup[label=Suggested] option').value`); got != "class" {
+		t.Errorf("first suggested target %q, want class", got)
+	}
+	shoot(t, ctx, "3-setup")
+	step(t, ctx, "choose the target",
+		chromedp.SetValue(chromedp.ID("target"), "class"),
+		chromedp.Click(chromedp.CSS(`#target-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("start-form")))
+	if p := eval[string](t, ctx, `document.getElementById('problem').textContent`); !strings.Contains(p, "binary") {
+		t.Errorf("problem type shown: %q", p)
+	}
+	step(t, ctx, "budget", chromedp.SetValue(chromedp.ID("budget"), "20"))
+	shoot(t, ctx, "4-setup-checked")
+	step(t, ctx, "start", chromedp.Click(chromedp.ID("start")), chromedp.WaitVisible(chromedp.ID("leaderboard")))
+	poll(t, ctx, "the experiment page", `document.readyState === 'complete'`, 10*time.Second)
+	if s := eval[string](t, ctx, `document.getElementById('status').textContent`); s != "running" {
+		t.Fatalf("status after start %q", s)
+	}
+	// Trials join the table while the page stays the same (no reload).
+	eval[bool](t, ctx, `window.sameDocument = true`)
+	n0 := eval[int](t, ctx, `document.querySelectorAll('#rows tr').length`)
+	poll(t, ctx, "trials arriving live", fmt.Sprintf(`window.sameDocument && document.getElementById('status').textContent === 'running' && document.querySelectorAll('#rows tr').length >= %d`, n0+3), 30*time.Second)
+	if left := eval[string](t, ctx, `(document.getElementById('left')||{}).textContent || ''`); !strings.HasSuffix(left, " s") {
+		t.Errorf("time left shows %q", left)
+	}
+	if pts := eval[string](t, ctx, `document.getElementById('chart-line').getAttribute('points')`); strings.Count(pts, ",") < 2 {
+		t.Errorf("best-score chart not drawn live: %q", pts)
+	}
+	shoot(t, ctx, "5-experiment-running")
+	poll(t, ctx, "the end of the search", `document.getElementById('status').textContent === 'done' && !window.sameDocument`, 60*time.Second)
+	step(t, ctx, "reloaded page", chromedp.WaitVisible(chromedp.ID("leaderboard")))
+	rows := eval[int](t, ctx, `document.querySelectorAll('#rows tr').length`)
+	if rows < 3 {
+		t.Fatalf("only %d trials after 20 s", rows)
+	}
+	shoot(t, ctx, "6-experiment-done")
+	// Client-side sorting by trial number, then back.
+	step(t, ctx, "sort", chromedp.Click(chromedp.CSS(`#leaderboard a[data-key=trial]`)))
+	if first := eval[string](t, ctx, `document.querySelector('#rows tr').dataset.id`); first != "0" {
+		t.Errorf("after sorting by trial the first row is trial %s", first)
+	}
+	if r := eval[string](t, ctx, `document.querySelector('#rows tr').cells[0].textContent`); r == "" {
+		t.Errorf("rank column empty after sorting")
+	}
+	for _, tab := range []string{"guardrails", "profile", "files"} {
+		step(t, ctx, tab, chromedp.Click(chromedp.CSS(`.tabs a[href$="tab=`+tab+`"]`)), chromedp.WaitVisible(chromedp.CSS(`.tabs a.current[href$="tab=`+tab+`"]`)))
+		shoot(t, ctx, "7-tab-"+tab)
+	}
+	step(t, ctx, "back to the leaderboard", chromedp.Click(chromedp.CSS(`.tabs a[href$="tab=leaderboard"]`)), chromedp.WaitVisible(chromedp.ID("leaderboard")))
+	best := eval[string](t, ctx, `Array.from(document.querySelectorAll('#rows tr')).find(r => r.cells[0].textContent.trim() === '1').querySelector('a').getAttribute('href')`)
+	step(t, ctx, "best trial", chromedp.Navigate(c.base+best), chromedp.WaitVisible(chromedp.ID("metrics")))
+	shoot(t, ctx, "8-trial")
+	if rank := eval[string](t, ctx, `document.querySelector('.heading .status').textContent`); !strings.HasPrefix(rank, "rank 1 of") {
+		t.Errorf("best trial shows %q", rank)
+	}
+	if cmd := eval[string](t, ctx, `document.getElementById('predict').value`); !strings.HasPrefix(cmd, "automl predict --model ") {
+		t.Errorf("predict command %q", cmd)
+	}
+	zipType := eval[string](t, ctx, `(async () => { const r = await fetch(document.getElementById('bundle').href); const b = new Uint8Array(await r.arrayBuffer()); return r.status + ' ' + r.headers.get('content-type') + ' ' + String.fromCharCode(b[0], b[1]); })()`)
+	if zipType != "200 application/zip PK" {
+		t.Errorf("bundle download: %q", zipType)
+	}
+	// Plots and notebooks come from other packages; the page links them when
+	// they exist and says "not made yet" otherwise.
+	if eval[bool](t, ctx, `!!document.querySelector('#plot-roc img')`) {
+		poll(t, ctx, "the ROC image", `(() => { const i = document.querySelector('#plot-roc img'); i.loading = 'eager'; return i.complete && i.naturalWidth > 0; })()`, 10*time.Second)
+	} else {
+		if got := eval[string](t, ctx, `document.querySelector('#plot-roc .missing').textContent`); got != "Not made yet." {
+			t.Errorf("missing ROC plot note %q", got)
+		}
+		t.Log("no ROC plot in the trial folder yet: checked the 'not made yet' note")
+	}
+	if eval[bool](t, ctx, `!!document.getElementById('notebook')`) {
+		ok := eval[string](t, ctx, `(async () => { const r = await fetch(document.getElementById('notebook').href); const j = await r.json(); return r.status + ' ' + j.nbformat + ' ' + Array.isArray(j.cells) + ' ' + (j.cells.length > 0); })()`)
+		if ok != "200 4 true true" {
+			t.Errorf("notebook download is not a valid .ipynb: %s", ok)
+		}
+	} else {
+		if got := eval[string](t, ctx, `document.getElementById('notebook-missing').textContent`); got != "not made yet" {
+			t.Errorf("missing notebook note %q", got)
+		}
+		t.Log("no notebook in the trial folder yet: checked the 'not made yet' note")
+	}
+}
+
+// TestBrowserTwoExperiments runs two experiments at once from two browser
+// contexts (separate cookies, so separate sessions and CSRF tokens): one
+// uploads by drag and drop, the other picks the bundled sample.
+func TestBrowserTwoExperiments(t *testing.T) {
+	bctx := browser(t)
+	_, c := newTestServer(t, Config{Workers: 1})
+	var wg sync.WaitGroup
+	names := make([]string, 2)
+	errs := make([]error, 2)
+	shots := make([][]byte, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
+			defer cancel()
+			ctx, stop := context.WithTimeout(ctx, 2*time.Minute)
+			defer stop()
+			names[i], shots[i], errs[i] = runFast(ctx, c.base, i == 0)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("browser %d: %v", i, err)
+		}
+		os.WriteFile(filepath.Join(t.ArtifactDir(), fmt.Sprintf("experiment-%d.png", i)), shots[i], 0o644)
+	}
+	if names[0] == names[1] {
+		t.Fatalf("both browsers ended on experiment %s", names[0])
+	}
+	ctx, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	step(t, ctx, "list", chromedp.Navigate(c.base+"/"), chromedp.WaitVisible(chromedp.ID("experiments")))
+	shoot(t, ctx, "list-two")
+	for _, n := range names {
+		if !eval[bool](t, ctx, `!!document.querySelector('#experiments a[href="/experiments/`+n+`"]')`) {
+			t.Errorf("list lacks %s", n)
+		}
+	}
+}
+
+// runFast sets up a short experiment with the cheapest families in one tab
+// and waits for its end. It returns the experiment's name and a screenshot.
+func runFast(ctx context.Context, base string, drop bool) (string, []byte, error) {
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/new"), chromedp.WaitVisible(chromedp.ID("drop"))); err != nil {
+		return "", nil, err
+	}
+	if drop {
+		// A drop event carrying a file, as a desktop drag would send.
+		js := `(() => { const dt = new DataTransfer(); dt.items.add(new File([` + "`" + string(samples.GermanCredit) + "`" + `], 'dropped credit.csv', {type: 'text/csv'}));
+			document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})); return true; })()`
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+			return "", nil, err
+		}
+	} else if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action="/samples/german_credit"] button`))); err != nil {
+		return "", nil, err
+	}
+	if err := pollNav(ctx, `!!document.getElementById('target') && document.readyState === 'complete'`, 30*time.Second); err != nil {
+		return "", nil, fmt.Errorf("waiting for the setup page: %w", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("target")),
+		chromedp.SetValue(chromedp.ID("target"), "class"),
+		chromedp.Click(chromedp.CSS(`#target-form button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("start-form")),
+		chromedp.SetValue(chromedp.ID("budget"), "5"),
+	); err != nil {
+		return "", nil, err
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll('input[name=family]').forEach(b => b.checked = ['logistic','naive_bayes'].includes(b.value)), true`)); err != nil {
+		return "", nil, err
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("start")), chromedp.WaitVisible(chromedp.ID("leaderboard"))); err != nil {
+		return "", nil, err
+	}
+	if err := pollNav(ctx, `document.getElementById('status').textContent === 'done' && document.querySelectorAll('#rows tr').length > 0 && !document.getElementById('stop')`, 60*time.Second); err != nil {
+		return "", nil, fmt.Errorf("waiting for the end: %w", err)
+	}
+	name, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('h1').textContent`))
+	if err != nil {
+		return "", nil, err
+	}
+	fams, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...new Set(Array.from(document.querySelectorAll('#rows .family')).map(e => e.textContent))].sort().join(',')`))
+	if err != nil {
+		return "", nil, err
+	}
+	if fams != "Logistic regression,Naive Bayes" && fams != "Logistic regression" && fams != "Naive Bayes" {
+		return "", nil, errors.New("unexpected families in the leaderboard: " + fams)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	return name, png, err
+}
