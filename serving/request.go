@@ -94,6 +94,14 @@ func (q *request) fail(status int, field string, row int, format string, a ...an
 func (h *handler) parseJSON(body string, q *request) {
 	sc := scanner{s: body}
 	dataAt, columns, haveMethod := -1, false, false
+	if c := sc.ws(); c != '{' && sc.i < len(sc.s) {
+		sc.skip(0)
+		sc.end()
+		if sc.err == nil {
+			q.fail(http.StatusBadRequest, "body", -1, `body: want a JSON object such as {"data": [{"column": value, ...}]}, got another JSON value`)
+			return
+		}
+	}
 	if sc.expect('{') {
 		for first := true; sc.more('}', first); first = false {
 			k := sc.key()
