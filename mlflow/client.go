@@ -68,6 +68,25 @@ func (b BasicAuth) Authorize(req *http.Request) { req.SetBasicAuth(b.Username, b
 // checks.
 func NewClientFromEnv() (*Client, error) { return newClientFromLookup(os.LookupEnv) }
 
+// NewClient is NewClientFromEnv with the tracking URI given (a command's --tracking-uri)
+// instead of MLFLOW_TRACKING_URI; credentials and TLS settings still come from the environment.
+// An empty uri falls back to MLFLOW_TRACKING_URI.
+func NewClient(uri string) (*Client, error) {
+	if strings.TrimSpace(uri) == "" {
+		return NewClientFromEnv()
+	}
+	c, err := newClientFromLookup(func(k string) (string, bool) {
+		if k == "MLFLOW_TRACKING_URI" {
+			return uri, true
+		}
+		return os.LookupEnv(k)
+	})
+	if err != nil {
+		return nil, errors.New(strings.Replace(err.Error(), "MLFLOW_TRACKING_URI", "tracking URI", 1))
+	}
+	return c, nil
+}
+
 func newClientFromLookup(lookup func(string) (string, bool)) (*Client, error) {
 	get := func(k string) string { v, _ := lookup(k); return strings.TrimSpace(v) }
 	raw := get("MLFLOW_TRACKING_URI")
