@@ -1,0 +1,51 @@
+package notebookgen
+
+import (
+	"testing"
+	"time"
+
+	"github.com/goautoml/automl/automl"
+)
+
+func hundredTrials(tb testing.TB) (*automl.Experiment, []automl.Trial) {
+	_, e, trials := germanExperiment(tb)
+	var many []automl.Trial
+	for i := range 100 {
+		t := trials[i%len(trials)]
+		t.ID = i
+		many = append(many, t)
+	}
+	return e, many
+}
+
+// BenchmarkWriteExperiment writes the exploration notebook and 100 trial
+// notebooks (the bound: under 2 s).
+func BenchmarkWriteExperiment(b *testing.B) {
+	e, many := hundredTrials(b)
+	dir := b.TempDir()
+	for b.Loop() {
+		if _, err := writeExperiment(dir, e, many, All, fixedOptions); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(many))*float64(b.N)/b.Elapsed().Seconds(), "notebooks/s")
+}
+
+func TestWriteHundredUnderTwoSeconds(t *testing.T) {
+	e, many := hundredTrials(t)
+	start := time.Now()
+	paths, err := writeExperiment(t.TempDir(), e, many, All, fixedOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("writing %d notebooks took %v, want < 2 s", len(paths), d)
+	}
+	if len(paths) != 101 {
+		t.Errorf("%d files, want 101", len(paths))
+	}
+	top, err := writeExperiment(t.TempDir(), e, many, Top, fixedOptions)
+	if err != nil || len(top) != 1+TopN {
+		t.Errorf("top: %d files, %v", len(top), err)
+	}
+}
