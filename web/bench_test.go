@@ -84,8 +84,11 @@ func BenchmarkExperimentPage500(b *testing.B) {
 
 // TestExperimentPage500Time checks the acceptance figure: the page of a
 // 500-trial experiment renders in under 200 ms (median of 5; the race
-// detector's slowdown is allowed for).
+// detector makes the figure meaningless, so it skips there).
 func TestExperimentPage500Time(t *testing.T) {
+	if raceEnabled {
+		t.Skip("render time is measured without the race detector")
+	}
 	s, _ := newTestServer(t, Config{})
 	name := bigExperiment(t, s.cfg.Runs, 500)
 	var ds []time.Duration
@@ -101,12 +104,8 @@ func TestExperimentPage500Time(t *testing.T) {
 		}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	limit := 200 * time.Millisecond
-	if raceEnabled {
-		limit *= 10
-	}
-	if ds[2] > limit {
-		t.Errorf("median render %v, want < %v", ds[2], limit)
+	if ds[2] > 200*time.Millisecond {
+		t.Errorf("median render %v, want < 200ms", ds[2])
 	}
 	t.Logf("median render of a 500-trial experiment: %v", ds[2])
 }

@@ -130,6 +130,7 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 // the event stream, wait for the end, open the best trial and check its
 // plots and downloads.
 func TestBrowserExperiment(t *testing.T) {
+	t.Parallel()
 	bctx := browser(t)
 	_, c := newTestServer(t, Config{})
 	ctx, cancel := chromedp.NewContext(bctx)
@@ -238,6 +239,7 @@ func TestBrowserExperiment(t *testing.T) {
 // contexts (separate cookies, so separate sessions and CSRF tokens): one
 // uploads by drag and drop, the other picks the bundled sample.
 func TestBrowserTwoExperiments(t *testing.T) {
+	t.Parallel()
 	bctx := browser(t)
 	_, c := newTestServer(t, Config{Workers: 1})
 	var wg sync.WaitGroup
@@ -299,7 +301,7 @@ func runFast(ctx context.Context, base string, drop bool) (string, []byte, error
 		chromedp.SetValue(chromedp.ID("target"), "class"),
 		chromedp.Click(chromedp.CSS(`#target-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("start-form")),
-		chromedp.SetValue(chromedp.ID("budget"), "5"),
+		chromedp.SetValue(chromedp.ID("budget"), "3"),
 	); err != nil {
 		return "", nil, err
 	}

@@ -310,6 +310,7 @@ func readEvents(t *testing.T, r io.Reader) (trials []trialEvent, end endEvent) {
 }
 
 func TestExperimentLifecycle(t *testing.T) {
+	t.Parallel()
 	s, c := newTestServer(t, Config{})
 	name := c.startExperiment(fastRun)
 	code, body, _ := c.get("/experiments/" + name)
@@ -447,6 +448,7 @@ func TestStartErrors(t *testing.T) {
 }
 
 func TestStopAndRestart(t *testing.T) {
+	t.Parallel()
 	runs := t.TempDir()
 	s, c := newTestServer(t, Config{Runs: runs})
 	name := c.startExperiment(url.Values{"budget": {"600"}, "family": {"logistic"}})
@@ -486,6 +488,7 @@ func TestStopAndRestart(t *testing.T) {
 }
 
 func TestDownloadsStayInStore(t *testing.T) {
+	t.Parallel()
 	s, c := newTestServer(t, Config{})
 	name := c.startExperiment(url.Values{"budget": {"1"}, "family": {"naive_bayes"}})
 	waitRun(t, s, name)
@@ -528,6 +531,7 @@ func TestDownloadsStayInStore(t *testing.T) {
 // TestSlowClients: a stalled upload and a stalled event stream do not keep
 // anyone else waiting.
 func TestSlowClients(t *testing.T) {
+	t.Parallel()
 	s, c := newTestServer(t, Config{})
 	name := c.startExperiment(url.Values{"budget": {"3"}, "family": {"logistic"}})
 	u, _ := url.Parse(c.base)
