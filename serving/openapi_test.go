@@ -110,6 +110,17 @@ func TestOpenAPIValidatesAndExamplesScore(t *testing.T) {
 				t.Logf("example %s: %s", name, body)
 				check(req, body)
 			}
+			// The validator is not lenient: a record with an unknown column, or
+			// a column of the wrong type, fails it as it fails the server.
+			for _, bad := range []string{`{"data":[{"nope":1}]}`, `{"data":[]}`, `{"data":[{}],"method":"predict_log"}`} {
+				req := httptest.NewRequest("POST", "/score", strings.NewReader(bad))
+				req.Header.Set("Content-Type", "application/json")
+				in := &openapi3filter.RequestValidationInput{Request: req, Route: route,
+					Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+				if err := openapi3filter.ValidateRequest(context.Background(), in); err == nil {
+					t.Errorf("the document accepts %s", bad)
+				}
+			}
 			csvBody := op.RequestBody.Value.Content.Get("text/csv").Example.(string)
 			req := httptest.NewRequest("POST", "/score?method=predict_proba", strings.NewReader(csvBody))
 			req.Header.Set("Content-Type", "text/csv")

@@ -1,0 +1,7 @@
+package serving
+
+import "testing"
+
+// TrainedBundleForTests trains (once) the small mixed-kind bundle the
+// examples serve.
+func TrainedBundleForTests() string { return mixedBundle(&testing.T{}) }
