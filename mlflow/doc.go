@@ -29,4 +29,27 @@
 // GetOrCreateModelVersion. Everything else the client sends is safe to repeat: log-batch
 // re-logs identical metrics, params and tags (MLflow keeps one copy), set-tag overwrites,
 // runs/update and artifact PUTs replace.
+//
+// # Exporting an experiment
+//
+// Export (and Exporter, for logging trials as they finish) maps an automl experiment folder
+// onto the server: one MLflow experiment (named after the automl experiment unless
+// ExportOptions.ExperimentName says otherwise); a parent run carrying the data, split, search
+// settings, guardrails and profile summary as params and tags (goautoml.guardrail.<code>[.<column>],
+// goautoml.alert.<code>.<column>), the best trial's metrics, leaderboard.csv, experiment.json,
+// trials.jsonl and every other file outside trials/ (exploration notebook, search-progress
+// plots); and one child run per trial (tag mlflow.parentRunId) with the flattened preprocessing
+// ("prep.*") and model ("model.*") params, the validation and test metrics under Databricks
+// AutoML's names (MetricName: val_roc_auc_score, test_f1_score, val_log_loss; pr_auc, which is
+// average precision, becomes average_precision_score), tags for family, seed, data sha256 and
+// trial id, every file of the trial's folder (notebook, explain/ plots and SHAP files) and, when
+// the trial kept a bundle, an MLflow Model directory under "model" (MLmodel with the goautoml
+// flavor and a signature, input_example.json, the bundle under model/bundle). Registration uses
+// the run's artifact_uri + "/model" as the version's source.
+//
+// Runs are found again by an identity tag (goautoml.parent = <experiment>, goautoml.trial =
+// <experiment>/<trial id>) and carry goautoml.export_complete, set last, holding a fingerprint of
+// what was sent (the record and the name and size of each file). An export skips runs whose tag
+// matches, finishes runs without it (an interrupted export), and re-sends runs whose folder
+// gained files since (plots made by a later automl explain).
 package mlflow

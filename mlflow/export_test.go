@@ -199,6 +199,7 @@ func TestExportGermanCredit(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	checkExport(t, s, dir)
+	t.Run("MLmodel", func(t *testing.T) { checkMLmodel(t, s, dir) })
 	paths := s.ArtifactPaths()
 	for _, suffix := range []string{"/explain/roc.svg", "/explain/shap_values.csv", "/notebook.ipynb", "/exploration.ipynb", "/explain/search_progress.png"} {
 		if !slices.ContainsFunc(paths, func(p string) bool { return strings.HasSuffix(p, suffix) }) {
@@ -297,14 +298,9 @@ func TestExportUnderFaults(t *testing.T) {
 	t.Logf("resumed export: %+v; %d requests, faults %v", rep, st.Requests, st.Injected)
 }
 
-// TestMLmodelOfExport parses an exported MLmodel file as YAML and checks MLflow's fields.
-func TestMLmodelOfExport(t *testing.T) {
-	dir := germanCredit(t)
-	s := mlflowtest.NewServer(mlflowtest.Options{Seed: 3})
-	defer s.Close()
-	if _, err := Export(context.Background(), exportClient(s, 3), dir, ExportOptions{}); err != nil {
-		t.Fatal(err)
-	}
+// checkMLmodel parses the best trial's exported MLmodel file as YAML and checks MLflow's
+// fields, the signature against the bundle, the input example and the bundle copy.
+func checkMLmodel(t *testing.T, s *mlflowtest.Server, dir string) {
 	best := bestTrial(t, dir)
 	var run mlflowtest.RunRecord
 	for _, r := range s.Runs() {
@@ -368,5 +364,76 @@ func TestMLmodelOfExport(t *testing.T) {
 	remote, _ := s.Artifact(root + "bundle/model.json")
 	if string(local) != string(remote) {
 		t.Error("the uploaded bundle differs from the local one")
+	}
+}
+
+func TestMetricName(t *testing.T) {
+	for _, c := range []struct{ split, name, want string }{
+		{"val", "roc_auc", "val_roc_auc_score"},
+		{"test", "f1", "test_f1_score"},
+		{"val", "log_loss", "val_log_loss"},
+		{"val", "pr_auc", "val_average_precision_score"},
+		{"test", "balanced_accuracy", "test_balanced_accuracy_score"},
+		{"test", "precision", "test_precision_score"},
+		{"val", "recall", "val_recall_score"},
+		{"val", "accuracy", "val_accuracy_score"},
+		{"val", "brier", "val_brier"},
+	} {
+		if got := MetricName(c.split, c.name); got != c.want {
+			t.Errorf("MetricName(%q, %q) = %q, want %q", c.split, c.name, got, c.want)
+		}
+	}
+}
+
+func TestIdentityValues(t *testing.T) {
+	for _, name := range []string{"it's", "100%", "100%27"} {
+		v := idValue(name)
+		if _, err := TagFilter(TagParent, v); err != nil {
+			t.Errorf("%q → %q: %v", name, v, err)
+		}
+	}
+	if idValue("it's") == idValue("it%27s") {
+		t.Error("two names share an identity value")
+	}
+}
+
+func TestExperimentTags(t *testing.T) {
+	best := 4
+	e := &automl.Experiment{Name: "x", Status: "done", Best: &best, Config: automl.Config{Metric: "roc_auc"},
+		Plan: automl.Plan{Guardrails: []automl.Guardrail{
+			{Code: "imbalance", Level: "warning", Message: "classes 1:9", Action: "class weights"},
+			{Code: "id_like", Level: "info", Column: "id", Message: "first"},
+			{Code: "id_like", Level: "info", Column: "id", Message: "second"},
+		}}}
+	tags := map[string]string{}
+	for _, tg := range experimentTags(e) {
+		tags[tg.Key] = tg.Value
+	}
+	want := map[string]string{
+		"goautoml.guardrail.imbalance":    "warning: classes 1:9 (class weights)",
+		"goautoml.guardrail.id_like.id":   "info: first",
+		"goautoml.guardrail.id_like.id.2": "info: second",
+		"goautoml.best_trial":             "4",
+		TagStatus:                         "done",
+	}
+	for k, v := range want {
+		if tags[k] != v {
+			t.Errorf("tag %s = %q, want %q", k, tags[k], v)
+		}
+	}
+}
+
+func TestNewClient(t *testing.T) {
+	t.Setenv("MLFLOW_TRACKING_URI", "http://env:5000")
+	t.Setenv("MLFLOW_TRACKING_TOKEN", "tok")
+	c, err := NewClient("http://flag:5000/")
+	if err != nil || c.BaseURL != "http://flag:5000" || c.Auth != BearerToken("tok") {
+		t.Errorf("flag URI: %+v %v", c, err)
+	}
+	if c, err := NewClient(""); err != nil || c.BaseURL != "http://env:5000" {
+		t.Errorf("env URI: %+v %v", c, err)
+	}
+	if _, err := NewClient("file:///tmp"); err == nil || strings.Contains(err.Error(), "MLFLOW_TRACKING_URI") {
+		t.Errorf("file URI: %v", err)
 	}
 }
