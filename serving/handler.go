@@ -35,7 +35,8 @@ type Options struct {
 	// MaxRows bounds the rows of one score request (0: DefaultMaxRows); more
 	// get 413.
 	MaxRows int
-	// Logger receives one line per failed request (nil: slog.Default()).
+	// Logger receives scoring failures (error level) and, at debug level,
+	// one line per rejected request (nil: slog.Default()).
 	Logger *slog.Logger
 	// Source names the model in /status (default: the bundle's directory),
 	// for instance the .zip it was unpacked from.

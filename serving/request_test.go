@@ -184,3 +184,18 @@ func TestParallelBatchErrors(t *testing.T) {
 		t.Fatalf("%d listed, %d omitted, %q", len(eb.Fields), eb.Omitted, eb.Error)
 	}
 }
+
+// "columns" may follow "data"; exactly MaxRows rows are accepted.
+func TestColumnsAfterDataAndRowLimit(t *testing.T) {
+	h := New(load(t, mixedBundle(t)), Options{MaxRows: 3})
+	row := `[31,4353.7,true,"2021-05-19","basic","Oslo"]`
+	cols := `"columns":["age","income","member","signup","plan","city"]`
+	r := do(h, "POST", "/score", "application/json", `{"data":[`+row+`,`+row+`,`+row+`],`+cols+`}`)
+	if r.Code != 200 || r.Body.String() != `{"predictions":["no","no","no"]}`+"\n" {
+		t.Fatalf("%d %s", r.Code, r.Body)
+	}
+	r = do(h, "POST", "/score", "application/json", `{`+cols+`,"data":[`+row+`,`+row+`,`+row+`,`+row+`]}`)
+	if r.Code != 413 {
+		t.Fatalf("4 rows with MaxRows 3: %d %s", r.Code, r.Body)
+	}
+}
