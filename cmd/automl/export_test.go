@@ -124,11 +124,16 @@ func TestRunWithMLflow(t *testing.T) {
 			t.Errorf("run %s: status %s, complete %q", r.Name, r.Status, r.Tags[mlflow.TagComplete])
 		}
 	}
-	// The export afterwards finds everything done.
+	// An export afterwards adds no run: it only sends files that hooks running after the
+	// mlflow one (notebooks) wrote; a second finds everything done.
 	s.SetFailRate(0)
 	code, out, _ := cli(t, "export", "mlflow", dir, "--tracking-uri", s.URL)
+	if p, n, dup := countRuns(s); code != 0 || p != 1 || n != 8 || dup {
+		t.Errorf("export after run: exit %d, %d parent, %d trial runs: %s", code, p, n, out)
+	}
+	code, out, _ = cli(t, "export", "mlflow", dir, "--tracking-uri", s.URL)
 	if code != 0 || !strings.Contains(out, "0 trial run(s) exported, 8 already complete") {
-		t.Errorf("export after run: %d %s", code, out)
+		t.Errorf("second export after run: %d %s", code, out)
 	}
 
 	// An unreachable server: the run succeeds, with one warning naming the export command.
