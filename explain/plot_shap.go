@@ -189,25 +189,11 @@ func Beeswarm(title string, names []string, phi *mat.Dense, values [][]float64, 
 		}
 		p.Add(s)
 	}
-	for _, key := range []struct {
-		label string
-		t     float64
-	}{{"high value", 1}, {"low value", 0}, {"not numeric", math.NaN()}} {
-		p.Legend.Add(key.label, legendDot{shapColor(key.t)})
-	}
-	p.Legend.Top = true
+	p.X.Label.Text += "\ndot colour: the column's value, blue low to red high\n(grey: categorical or missing)"
 	if len(labels) > 0 {
 		p.NominalY(labels...)
 	}
 	return p, plotHeight(len(order)), nil
-}
-
-// legendDot is a legend thumbnail: one filled circle.
-type legendDot struct{ c color.Color }
-
-func (d legendDot) Thumbnail(c *draw.Canvas) {
-	pt := vg.Point{X: (c.Min.X + c.Max.X) / 2, Y: (c.Min.Y + c.Max.Y) / 2}
-	c.DrawGlyph(draw.GlyphStyle{Color: d.c, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}, pt)
 }
 
 // ScoreOverTime draws each successful trial's validation score against the
@@ -287,7 +273,7 @@ func ScoreByFamily(trials []automl.Trial, metric string) (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc.GlyphStyle = draw.GlyphStyle{Color: color.RGBA{R: 0, G: 139, B: 251, A: 200}, Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
+	sc.GlyphStyle = draw.GlyphStyle{Color: color.NRGBA{R: 0, G: 139, B: 251, A: 200}, Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
 	bs, err := plotter.NewScatter(best)
 	if err != nil {
 		return nil, err
@@ -297,6 +283,8 @@ func ScoreByFamily(trials []automl.Trial, metric string) (*plot.Plot, error) {
 	p.Legend.Add("trial", sc)
 	p.Legend.Add("family best", bs)
 	p.NominalX(fams...)
+	p.X.Tick.Label.Rotation = math.Pi / 6
+	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	p.X.Min, p.X.Max = -0.6, float64(len(fams))-0.4
 	return p, nil
 }

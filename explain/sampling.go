@@ -148,7 +148,10 @@ func (s *Sampler) Explain(ctx context.Context, predict Predictor, X *mat.Dense) 
 				if stop || ctx.Err() != nil {
 					return
 				}
-				rowPhi, fx, err := s.row(predict, X.RawRowView(i), groups, base, perms, uint64(i))
+				rowPhi, fx, err := s.row(ctx, predict, X.RawRowView(i), groups, base, perms, uint64(i))
+				if err != nil && ctx.Err() != nil {
+					return // the row was cut short by ctx
+				}
 				mu.Lock()
 				if err != nil && firstErr == nil {
 					firstErr = fmt.Errorf("explain: row %d: %w", i, err)
@@ -188,7 +191,7 @@ func (s *Sampler) Explain(ctx context.Context, predict Predictor, X *mat.Dense) 
 }
 
 // row explains one row with perms antithetic permutation pairs.
-func (s *Sampler) row(predict Predictor, x []float64, groups [][]int, base []float64, perms int, stream uint64) ([][]float64, []float64, error) {
+func (s *Sampler) row(ctx context.Context, predict Predictor, x []float64, groups [][]int, base []float64, perms int, stream uint64) ([][]float64, []float64, error) {
 	nb, cols := s.Background.Dims()
 	m := len(groups)
 	fx, err := predict(mat.NewDense(1, cols, slices.Clone(x)))
@@ -214,6 +217,9 @@ func (s *Sampler) row(predict Predictor, x []float64, groups [][]int, base []flo
 	}
 	order := make([]int, m)
 	for range perms {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
 		for j := range order {
 			order[j] = j
 		}

@@ -40,6 +40,10 @@ type Options struct {
 	// Repeats is the number of shuffles per column for permutation
 	// importance (default 5).
 	Repeats int
+	// SHAPTimeout bounds model-agnostic SHAP for one trial (default 30 s;
+	// negative: no bound). Rows not finished in time are left out, and
+	// metrics.json says the estimate is partial.
+	SHAPTimeout time.Duration
 	// Timeout bounds Experiment's total time (0 = only ctx bounds it). When
 	// it runs out, the trial in progress keeps the SHAP rows finished so
 	// far and the remaining trials are not explained; it is not an error.
@@ -65,6 +69,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Repeats <= 0 {
 		o.Repeats = 5
+	}
+	if o.SHAPTimeout == 0 {
+		o.SHAPTimeout = 30 * time.Second
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.NumCPU()
@@ -367,15 +374,27 @@ func (s *session) shap(ctx context.Context, clf models.Classifier, pipe *preproc
 	if err != nil {
 		return nil, nil, err
 	}
-	bg := Background(Xt, opt.Background, s.exp.Config.Seed)
-	sm := Sampler{Background: bg, Groups: groups, Permutations: opt.Permutations, Seed: s.exp.Config.Seed, Workers: opt.Workers}
-	c, err := sm.Explain(ctx, clf.PredictProba, X)
-	if err != nil && (c == nil || ctx.Err() == nil) {
+	perms, nb := opt.Permutations, opt.Background
+	if opt.SHAPTimeout > 0 {
+		perms, nb, err = fitBudget(clf, Xt, len(rows), len(groups), opt, s.exp.Config.Seed)
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	bg := Background(Xt, nb, s.exp.Config.Seed)
+	sm := Sampler{Background: bg, Groups: groups, Permutations: perms, Seed: s.exp.Config.Seed, Workers: opt.Workers}
+	sctx := ctx
+	if opt.SHAPTimeout > 0 {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeoutCause(ctx, opt.SHAPTimeout, ErrTimeout)
+		defer cancel()
+	}
+	c, err := sm.Explain(sctx, clf.PredictProba, X)
+	if err != nil && (c == nil || sctx.Err() == nil) {
 		return nil, nil, err
 	}
-	nb, _ := bg.Dims()
 	info.Method, info.Output, info.Rows, info.Partial = "permutation", "probability", len(c.Raw[0]), err != nil
-	info.Background, info.Permutations = nb, opt.Permutations
+	info.Background, info.Permutations = nb, perms
 	outs := make([]int, k)
 	for o := range outs {
 		outs[o] = o
@@ -473,4 +492,30 @@ func shapPlots(dir string, names []string, c *Contributions, outs []int, rows []
 		return nil, err
 	}
 	return append(files, more...), nil
+}
+
+// fitBudget scales model-agnostic SHAP down for slow models so that rows
+// rows fit in opt.SHAPTimeout: it times one prediction of the background
+// and lowers first the permutations (to 1), then the background rows (to
+// 10). The values used are recorded in metrics.json.
+func fitBudget(clf models.Classifier, Xt *mat.Dense, rows, groups int, opt Options, seed uint64) (perms, nb int, err error) {
+	perms, nb = opt.Permutations, opt.Background
+	if groups < 2 || rows == 0 {
+		return perms, nb, nil
+	}
+	bg := Background(Xt, nb, seed)
+	nb, _ = bg.Dims()
+	start := time.Now()
+	if _, err := clf.PredictProba(bg); err != nil {
+		return 0, 0, err
+	}
+	perRow := float64(2*(groups-1)) * time.Since(start).Seconds() // one permutation pair
+	budget := 0.7 * opt.SHAPTimeout.Seconds() * float64(opt.Workers)
+	if need := perRow * float64(perms*rows); need > budget {
+		perms = max(1, int(budget/(perRow*float64(rows))))
+	}
+	if need := perRow * float64(perms*rows); need > budget {
+		nb = max(10, int(float64(nb)*budget/need))
+	}
+	return perms, nb, nil
 }

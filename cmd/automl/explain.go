@@ -22,6 +22,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	rows := fs.Int("rows", 200, "held-out rows given SHAP values")
 	perms := fs.Int("permutations", 10, "permutation pairs per row for model-agnostic SHAP")
 	timeout := fs.Duration("timeout", 0, "time bound (0 = none); SHAP keeps the rows finished when it is reached")
+	shapTimeout := fs.Duration("shap-timeout", 30*time.Second, "time bound of model-agnostic SHAP per trial (rows not finished are left out)")
 	workers := fs.Int("workers", 0, "goroutines (0 = number of cores)")
 	verbose := fs.Bool("v", false, "log progress")
 	fs.Usage = func() {
@@ -49,7 +50,10 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case *timeout < 0:
 		return usagef("--timeout %v is negative", *timeout)
 	}
-	opt := explain.Options{Rows: *rows, Permutations: *perms, Workers: *workers, Timeout: *timeout}
+	if *shapTimeout <= 0 {
+		return usagef("--shap-timeout %v: expected a positive duration", *shapTimeout)
+	}
+	opt := explain.Options{Rows: *rows, Permutations: *perms, Workers: *workers, Timeout: *timeout, SHAPTimeout: *shapTimeout}
 	if *verbose {
 		opt.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
