@@ -16,7 +16,7 @@ import (
 
 func init() {
 	register(command{"export", "export an experiment to an MLflow tracking server (automl export mlflow runs/<experiment>)", cmdExport})
-	addRunHook(&runHook{name: "mlflow", flags: liveFlags, onTrial: liveTrial, after: liveAfter})
+	addRunHook(&runHook{name: "mlflow", late: true, flags: liveFlags, onTrial: liveTrial, after: liveAfter})
 }
 
 func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {

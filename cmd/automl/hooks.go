@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"slices"
 
 	"github.com/goautoml/automl/automl"
 )
@@ -14,6 +15,9 @@ import (
 // experiment. Each feature registers one from an init function in its file.
 type runHook struct {
 	name string
+	// late hooks act after the others (MLflow logging uploads what the
+	// explanation and notebook hooks wrote).
+	late bool
 	// flags registers the hook's flags (their variables are reset to the
 	// defaults on every registration, so each command line starts clean).
 	flags func(fs *flag.FlagSet)
@@ -26,7 +30,18 @@ type runHook struct {
 
 var runHooks []*runHook
 
-func addRunHook(h *runHook) { runHooks = append(runHooks, h) }
+func addRunHook(h *runHook) {
+	runHooks = append(runHooks, h)
+	slices.SortStableFunc(runHooks, func(a, b *runHook) int {
+		switch {
+		case a.late == b.late:
+			return 0
+		case b.late:
+			return -1
+		}
+		return 1
+	})
+}
 
 func registerHookFlags(fs *flag.FlagSet) {
 	for _, h := range runHooks {
