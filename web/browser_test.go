@@ -132,7 +132,7 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 func TestBrowserExperiment(t *testing.T) {
 	t.Parallel()
 	bctx := browser(t)
-	_, c := newTestServer(t, Config{})
+	_, c := newTestServer(t, Config{Explain: 1})
 	ctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
 	ctx, stop := context.WithTimeout(ctx, 3*time.Minute)
@@ -200,6 +200,7 @@ func TestBrowserExperiment(t *testing.T) {
 	}
 	step(t, ctx, "back to the leaderboard", chromedp.Click(chromedp.CSS(`.tabs a[href$="tab=leaderboard"]`)), chromedp.WaitVisible(chromedp.ID("leaderboard")))
 	best := eval[string](t, ctx, `Array.from(document.querySelectorAll('#rows tr')).find(r => r.cells[0].textContent.trim() === '1').querySelector('a').getAttribute('href')`)
+	worst := eval[string](t, ctx, `Array.from(document.querySelectorAll('#rows tr')).at(-1).querySelector('a').getAttribute('href')`)
 	step(t, ctx, "best trial", chromedp.Navigate(c.base+best), chromedp.WaitVisible(chromedp.ID("metrics")))
 	shoot(t, ctx, "8-trial")
 	if rank := eval[string](t, ctx, `document.querySelector('.heading .status').textContent`); !strings.HasPrefix(rank, "rank 1 of") {
@@ -212,27 +213,19 @@ func TestBrowserExperiment(t *testing.T) {
 	if zipType != "200 application/zip PK" {
 		t.Errorf("bundle download: %q", zipType)
 	}
-	// Plots and notebooks come from other packages; the page links them when
-	// they exist and says "not made yet" otherwise.
-	if eval[bool](t, ctx, `!!document.querySelector('#plot-roc img')`) {
-		poll(t, ctx, "the ROC image", `(() => { const i = document.querySelector('#plot-roc img'); i.loading = 'eager'; return i.complete && i.naturalWidth > 0; })()`, 10*time.Second)
-	} else {
-		if got := eval[string](t, ctx, `document.querySelector('#plot-roc .missing').textContent`); got != "Not made yet." {
-			t.Errorf("missing ROC plot note %q", got)
-		}
-		t.Log("no ROC plot in the trial folder yet: checked the 'not made yet' note")
+	// The best trial was explained after the search (Explain: 1): its ROC
+	// image loads and its notebook downloads as a valid .ipynb.
+	poll(t, ctx, "the ROC image", `(() => { const i = document.querySelector('#plot-roc img'); if (!i) return false; i.loading = 'eager'; return i.complete && i.naturalWidth > 0; })()`, 10*time.Second)
+	ok := eval[string](t, ctx, `(async () => { const a = document.getElementById('notebook'); if (!a) return 'no notebook link'; const r = await fetch(a.href); const j = await r.json(); return r.status + ' ' + j.nbformat + ' ' + Array.isArray(j.cells) + ' ' + (j.cells.length > 0) + ' ' + r.headers.get('content-disposition').includes('.ipynb'); })()`)
+	if ok != "200 4 true true true" {
+		t.Errorf("notebook download is not a valid .ipynb: %s", ok)
 	}
-	if eval[bool](t, ctx, `!!document.getElementById('notebook')`) {
-		ok := eval[string](t, ctx, `(async () => { const r = await fetch(document.getElementById('notebook').href); const j = await r.json(); return r.status + ' ' + j.nbformat + ' ' + Array.isArray(j.cells) + ' ' + (j.cells.length > 0); })()`)
-		if ok != "200 4 true true" {
-			t.Errorf("notebook download is not a valid .ipynb: %s", ok)
-		}
-	} else {
-		if got := eval[string](t, ctx, `document.getElementById('notebook-missing').textContent`); got != "not made yet" {
-			t.Errorf("missing notebook note %q", got)
-		}
-		t.Log("no notebook in the trial folder yet: checked the 'not made yet' note")
+	// A trial that was not explained says so instead of showing broken images.
+	step(t, ctx, "an unexplained trial", chromedp.Navigate(c.base+worst), chromedp.WaitVisible(chromedp.ID("metrics")))
+	if got := eval[string](t, ctx, `document.querySelector('#plot-roc .missing').textContent + ' ' + document.getElementById('notebook-missing').textContent`); got != "Not made yet. not made yet" {
+		t.Errorf("unexplained trial shows %q", got)
 	}
+	shoot(t, ctx, "9-trial-unexplained")
 }
 
 // TestBrowserTwoExperiments runs two experiments at once from two browser

@@ -37,6 +37,19 @@ type endEvent struct {
 	Stop   string `json:"stop"`
 }
 
+// phaseEvent is the data of a "phase" event: what the run does now.
+type phaseEvent struct {
+	Phase string `json:"phase"`
+	Label string `json:"label"`
+}
+
+func phaseLabel(phase string) string {
+	if phase == "explain" {
+		return "Search over: explaining the best trials and writing notebooks…"
+	}
+	return "Searching…"
+}
+
 // events streams an experiment's finished trials as server-sent events,
 // starting after the Last-Event-ID (or ?after=) the page was rendered with.
 func (h *handler) events(w http.ResponseWriter, r *http.Request) {
@@ -82,6 +95,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	rc.SetWriteDeadline(time.Now().Add(writeWait))
 	fmt.Fprint(w, "retry: 2000\n\n")
 	rc.Flush()
+	phase := ""
 	for {
 		snap := x.Live.since(after)
 		for _, tr := range snap.Trials {
@@ -101,6 +115,12 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		if snap.Status != "running" {
 			send("end", 0, endEvent{Status: snap.Status, Stop: string(snap.Stop)})
 			return
+		}
+		if snap.Phase != phase {
+			phase = snap.Phase
+			if err := send("phase", 0, phaseEvent{Phase: phase, Label: phaseLabel(phase)}); err != nil {
+				return
+			}
 		}
 		select {
 		case <-sub:

@@ -45,6 +45,8 @@ type expView struct {
 	page
 	Name, Status, Stop, Error string
 	Running                   bool
+	Phase                     string // "search" or "explain" while running
+	PhaseLabel                string
 	Exp                       *automl.Experiment
 	Data                      string
 	Metric, MetricLabel       string
@@ -103,6 +105,10 @@ func (h *handler) experiment(w http.ResponseWriter, r *http.Request) {
 		if t.Status != "ok" {
 			v.Failed++
 		}
+	}
+	if x.Live != nil && v.Running {
+		v.Phase = x.Live.since(math.MaxInt).Phase
+		v.PhaseLabel = phaseLabel(v.Phase)
 	}
 	if v.Running && e.Config.Timeout > 0 {
 		deadline := e.Started.Add(e.Config.Timeout)
@@ -282,6 +288,6 @@ func (h *handler) stop(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusConflict, "Experiment "+x.Exp.Name+" is not running in this server.")
 		return
 	}
-	x.Live.cancel()
+	x.Live.halt()
 	http.Redirect(w, r, "/experiments/"+url.PathEscape(x.Exp.Name), http.StatusSeeOther)
 }

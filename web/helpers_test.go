@@ -2,10 +2,12 @@ package web
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,6 +29,12 @@ func newTestServer(t *testing.T, cfg Config) (*Server, *client) {
 	}
 	if cfg.Workers == 0 {
 		cfg.Workers = 2
+	}
+	if cfg.Explain == 0 {
+		cfg.Explain = -1 // most tests need no plots; those that do ask
+	}
+	if testing.Verbose() {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	s, err := New(cfg)
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/dataset"
+	"github.com/goautoml/automl/explain"
+	"github.com/goautoml/automl/notebookgen"
 )
 
 // launch prepares an experiment and starts its search under the server's
@@ -48,6 +50,14 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config) (string, error) {
 		} else {
 			s.log.Info("experiment ended", "name", snap.Name, "status", status, "stop", stop)
 		}
+		if res != nil && res.Best != nil && s.cfg.Explain > 0 && s.ctx.Err() == nil {
+			// Explanations and notebooks, in a phase of its own: a stopped
+			// search is still explained, and stop ends this phase too.
+			fctx, fcancel := context.WithCancel(s.ctx)
+			l.setPhase("explain", fcancel)
+			s.finish(fctx, res.Dir, res.Experiment, p.Data)
+			fcancel()
+		}
 		l.end(status, stop)
 	}()
 	return snap.Name, nil
@@ -65,4 +75,30 @@ func (s *Server) freeName(stem string) string {
 		}
 		name = fmt.Sprintf("%s-%d", base, i)
 	}
+}
+
+// finish explains the best trials and writes the notebooks, within a
+// quarter of the search budget (at least 10 s, at most 2 min). Failures
+// are logged: the pages say "not made yet" for what is missing.
+func (s *Server) finish(ctx context.Context, dir string, e *automl.Experiment, d *automl.Data) {
+	bound := min(max(10*time.Second, e.Config.Timeout/4), 2*time.Minute)
+	start := time.Now()
+	_, err := explain.Experiment(ctx, dir, s.cfg.Explain, explain.Options{Timeout: bound, SHAPTimeout: bound / 2,
+		Workers: s.cfg.Workers, Data: d, Logger: s.log})
+	if err != nil {
+		s.log.Warn("explain", "experiment", e.Name, "err", err)
+	}
+	s.log.Info("explained", "experiment", e.Name, "seconds", time.Since(start).Seconds())
+	if ctx.Err() != nil {
+		return
+	}
+	data, err := filepath.Abs(e.Data.Path)
+	if err != nil {
+		data = e.Data.Path
+	}
+	o := notebookgen.Options{ModuleDir: s.cfg.NotebookModule, StoreDir: dir, DataPath: data}
+	if _, err := notebookgen.WriteExperiment(dir, notebookgen.Top, o); err != nil {
+		s.log.Warn("notebooks", "experiment", e.Name, "err", err)
+	}
+	s.log.Info("notebooks written", "experiment", e.Name, "seconds", time.Since(start).Seconds())
 }

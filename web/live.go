@@ -34,22 +34,23 @@ type liveRun struct {
 	name    string
 	started time.Time
 	timeout time.Duration
-	cancel  context.CancelFunc
 	exp     automl.Experiment // copy taken before the search started
 	done    chan struct{}     // closed when the search has returned
 
 	mu       sync.Mutex
+	cancel   context.CancelFunc // stops the current phase
 	trials   []automl.Trial
 	progress automl.Progress
 	status   string // "running" until the search returns, then the store's status
 	stop     automl.StopReason
 	err      string
+	phase    string // what a running experiment is doing: "search", then "explain"
 	subs     map[chan struct{}]struct{}
 }
 
 func newLiveRun(e automl.Experiment, cancel context.CancelFunc) *liveRun {
 	return &liveRun{name: e.Name, started: e.Started, timeout: e.Config.Timeout, cancel: cancel, exp: e,
-		done: make(chan struct{}), status: "running", subs: map[chan struct{}]struct{}{}}
+		done: make(chan struct{}), status: "running", phase: "search", subs: map[chan struct{}]struct{}{}}
 }
 
 // add records a finished trial and wakes the subscribers.
@@ -103,13 +104,14 @@ type snapshot struct {
 	Status   string
 	Stop     automl.StopReason
 	Err      string
+	Phase    string
 }
 
 // since returns the trials from index n on, and the rest of the state.
 func (l *liveRun) since(n int) snapshot {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := snapshot{Progress: l.progress, Status: l.status, Stop: l.stop, Err: l.err}
+	s := snapshot{Progress: l.progress, Status: l.status, Stop: l.stop, Err: l.err, Phase: l.phase}
 	if n < len(l.trials) {
 		s.Trials = append([]automl.Trial(nil), l.trials[max(n, 0):]...)
 	}
@@ -121,4 +123,20 @@ func (l *liveRun) fail(err error) {
 	l.mu.Lock()
 	l.err = err.Error()
 	l.mu.Unlock()
+}
+
+// setPhase starts a new phase, stopped by cancel from then on.
+func (l *liveRun) setPhase(phase string, cancel context.CancelFunc) {
+	l.mu.Lock()
+	l.phase, l.cancel = phase, cancel
+	l.notify()
+	l.mu.Unlock()
+}
+
+// halt cancels the current phase (the stop button).
+func (l *liveRun) halt() {
+	l.mu.Lock()
+	cancel := l.cancel
+	l.mu.Unlock()
+	cancel()
 }

@@ -31,6 +31,12 @@ type Config struct {
 	MaxUpload int64
 	// Workers is how many trials each experiment runs at once (0 = cores).
 	Workers int
+	// Explain is how many of the best trials get plots and SHAP values when
+	// a search ends (0 = 3); negative: none, and no notebooks either.
+	Explain int
+	// NotebookModule is the checkout of this module that generated notebooks
+	// build against ("" = AUTOML_SRC when the notebook runs).
+	NotebookModule string
 	// Logger receives request errors and experiment outcomes (default: discard).
 	Logger *slog.Logger
 }
@@ -59,6 +65,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.Explain == 0 {
+		cfg.Explain = 3
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

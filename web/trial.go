@@ -17,17 +17,18 @@ import (
 )
 
 // plotKinds are the explanation plots a trial page shows, each with the
-// file names (under trials/<id>/explain/, without extension) it may have.
+// file names (under trials/<id>/explain/, without extension) package
+// explain gives it, held-out test rows first.
 var plotKinds = []struct {
 	Key, Title string
 	Names      []string
 }{
-	{"roc", "ROC curve", []string{"roc", "roc_curve"}},
-	{"pr", "Precision–recall curve", []string{"pr", "pr_curve", "precision_recall"}},
-	{"confusion", "Confusion matrix", []string{"confusion", "confusion_matrix"}},
-	{"calibration", "Calibration", []string{"calibration", "calibration_curve", "reliability"}},
-	{"shap_bar", "SHAP importance", []string{"shap_bar", "shap-bar", "shap_importance", "importance"}},
-	{"shap_beeswarm", "SHAP beeswarm", []string{"shap_beeswarm", "shap-beeswarm", "beeswarm"}},
+	{"roc", "ROC curve", []string{"roc_test", "roc_validation", "roc"}},
+	{"pr", "Precision–recall curve", []string{"pr_test", "pr_validation", "pr"}},
+	{"confusion", "Confusion matrix", []string{"confusion_test", "confusion_validation", "confusion"}},
+	{"calibration", "Calibration", []string{"calibration_test", "calibration_validation", "calibration"}},
+	{"shap_bar", "SHAP importance", []string{"shap_bar"}},
+	{"shap_beeswarm", "SHAP beeswarm", []string{"shap_beeswarm"}},
 }
 
 type metricRow struct {
@@ -124,7 +125,7 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 		pl := plot{Key: k.Key, Title: k.Title, Alt: k.Title + " of trial " + strconv.Itoa(id)}
 	find:
 		for _, n := range k.Names {
-			for _, ext := range []string{".svg", ".png"} {
+			for _, ext := range []string{".png", ".svg"} {
 				if fileExists(filepath.Join(tdir, "explain", n+ext)) {
 					pl.URL = base + "/files/" + rel + "/explain/" + n + ext
 					break find

@@ -311,7 +311,7 @@ func readEvents(t *testing.T, r io.Reader) (trials []trialEvent, end endEvent) {
 
 func TestExperimentLifecycle(t *testing.T) {
 	t.Parallel()
-	s, c := newTestServer(t, Config{})
+	s, c := newTestServer(t, Config{Explain: 1})
 	name := c.startExperiment(fastRun)
 	code, body, _ := c.get("/experiments/" + name)
 	wantStatus(t, "experiment page while running", code, 200, body)
@@ -370,8 +370,8 @@ func TestExperimentLifecycle(t *testing.T) {
 		code, body, _ = c.get("/experiments/" + name + "?tab=" + tab)
 		wantStatus(t, tab, code, 200, body)
 	}
-	if !strings.Contains(body, "not made yet") && !strings.Contains(body, `id="exploration"`) {
-		t.Errorf("files tab mentions no exploration notebook")
+	if !strings.Contains(body, `id="exploration"`) {
+		t.Errorf("files tab does not link the exploration notebook")
 	}
 	code, body, _ = c.get("/")
 	wantStatus(t, "list", code, 200, body)
@@ -387,6 +387,26 @@ func TestExperimentLifecycle(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("trial page lacks %q", want)
 		}
+	}
+	// The best trial was explained and has notebooks (Explain: 1).
+	for _, want := range []string{"/explain/roc_test.png", "/explain/shap_bar.png", `id="notebook"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("best trial page lacks %q", want)
+		}
+	}
+	code, nb, _ := c.get(fmt.Sprintf("/experiments/%s/files/trials/%d/notebook.ipynb", name, best.ID))
+	wantStatus(t, "notebook", code, 200, nb)
+	var ipynb struct {
+		NBFormat int               `json:"nbformat"`
+		Cells    []json.RawMessage `json:"cells"`
+	}
+	if err := json.Unmarshal([]byte(nb), &ipynb); err != nil || ipynb.NBFormat != 4 || len(ipynb.Cells) == 0 {
+		t.Errorf("notebook download is not a notebook: %v, nbformat %d, %d cells", err, ipynb.NBFormat, len(ipynb.Cells))
+	}
+	code, png, resp := c.get(fmt.Sprintf("/experiments/%s/files/trials/%d/explain/roc_test.png", name, best.ID))
+	wantStatus(t, "ROC plot", code, 200, "")
+	if resp.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(png, "\x89PNG") {
+		t.Errorf("ROC plot served as %q", resp.Header.Get("Content-Type"))
 	}
 	code, body, resp = c.get(tp + "/bundle.zip")
 	wantStatus(t, "bundle.zip", code, 200, body)

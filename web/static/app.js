@@ -172,6 +172,15 @@ function follow(live, table) {
       draw(chart, points, budget);
     }
   });
+  es.addEventListener("phase", function (e) {
+    var ev = JSON.parse(e.data);
+    var p = document.getElementById("phase");
+    if (p) p.textContent = ev.label;
+    if (ev.phase === "explain") {
+      if (timer) clearInterval(timer);
+      if (left) left.textContent = "0 s";
+    }
+  });
   es.addEventListener("end", function (e) {
     es.close();
     if (timer) clearInterval(timer);
