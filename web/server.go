@@ -93,7 +93,9 @@ func New(cfg Config) (*Server, error) {
 // Close stops the experiments still running (they are recorded as
 // interrupted), waits for them to write their records, and releases the store.
 func (s *Server) Close() error {
+	s.mu.Lock() // no launch between the check of s.ctx and wg.Add
 	s.cancel()
+	s.mu.Unlock()
 	s.wg.Wait()
 	return s.runs.Close()
 }

@@ -22,16 +22,21 @@ func cmdUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	token := fs.String("token", os.Getenv("AUTOML_TOKEN"), "access token every request must carry (default $AUTOML_TOKEN)")
 	maxUpload := fs.Int64("max-upload", web.DefaultMaxUpload>>20, "largest accepted upload, in MB")
 	workers := fs.Int("workers", 0, "trials each experiment runs at once (0 = number of cores)")
+	explainTop := fs.Int("explain", 3, "after each search, explain this many of the best trials and write notebooks (0 = none)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if err := web.CheckAddr(*addr, *token); err != nil {
 		return usagef("%v", err)
 	}
+	if *explainTop == 0 {
+		*explainTop = -1
+	}
 	if *maxUpload <= 0 {
 		return usagef("--max-upload %d: expected a positive number of MB", *maxUpload)
 	}
-	s, err := web.New(web.Config{Runs: *runs, Token: *token, MaxUpload: *maxUpload << 20, Workers: *workers, Logger: slog.Default()})
+	s, err := web.New(web.Config{Runs: *runs, Token: *token, MaxUpload: *maxUpload << 20, Workers: *workers,
+		Explain: *explainTop, NotebookModule: notebookOptions(nil).ModuleDir, Logger: slog.Default()})
 	if err != nil {
 		return err
 	}

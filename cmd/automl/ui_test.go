@@ -1,0 +1,31 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUICommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"ui", "--addr", "0.0.0.0:0"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "--token") {
+		t.Errorf("ui beyond loopback without a token: exit %d, %q", code, errb.String())
+	}
+	errb.Reset()
+	if code := run(context.Background(), []string{"ui", "--max-upload", "-1"}, &out, &errb); code != 2 {
+		t.Errorf("negative upload limit: exit %d, %q", code, errb.String())
+	}
+	// Serves on a free loopback port until the context ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	out.Reset()
+	errb.Reset()
+	if code := run(ctx, []string{"ui", "--addr", "127.0.0.1:0", "--runs", t.TempDir()}, &out, &errb); code != 0 {
+		t.Errorf("ui: exit %d, %s", code, errb.String())
+	}
+	if !strings.Contains(out.String(), "http://127.0.0.1:") {
+		t.Errorf("ui did not say where it listens: %q", out.String())
+	}
+}
