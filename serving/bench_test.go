@@ -50,6 +50,7 @@ func benchScore(b *testing.B, h http.Handler, body string, rows int) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		rd.Reset(data)
 		req.Body = io.NopCloser(rd)
@@ -59,6 +60,9 @@ func benchScore(b *testing.B, h http.Handler, body string, rows int) {
 		if w.code != 200 {
 			b.Fatalf("status %d", w.code)
 		}
+	}
+	if cpu := cpuTime() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

@@ -312,6 +312,22 @@ func (sc *scanner) number() string {
 	return s[start:j]
 }
 
+// firstElement returns the first byte of the first element of the array
+// at the current position, without consuming anything (0 if there is no
+// array or it is empty).
+func (sc *scanner) firstElement() byte {
+	i := sc.i
+	defer func() { sc.i = i }()
+	if sc.ws() != '[' {
+		return 0
+	}
+	sc.i++
+	if c := sc.ws(); c != ']' {
+		return c
+	}
+	return 0
+}
+
 // literal consumes word (true, false or null) at the current position.
 func (sc *scanner) literal(word string) bool {
 	if strings.HasPrefix(sc.s[sc.i:], word) {

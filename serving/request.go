@@ -93,7 +93,7 @@ func (q *request) fail(status int, field string, row int, format string, a ...an
 // or columnar ({"columns": [...], "data": [[...]]}).
 func (h *handler) parseJSON(body string, q *request) {
 	sc := scanner{s: body}
-	dataAt, columns, haveMethod := -1, false, false
+	dataAt, columns, haveMethod, parsed := -1, false, false, false
 	if c := sc.ws(); c != '{' && sc.i < len(sc.s) {
 		sc.skip(0)
 		sc.end()
@@ -110,13 +110,29 @@ func (h *handler) parseJSON(body string, q *request) {
 			}
 			switch k {
 			case "data":
-				if dataAt >= 0 {
+				if dataAt >= 0 || parsed {
 					q.fail(http.StatusBadRequest, "data", -1, `"data" appears twice`)
+					sc.skip(0)
+					continue
 				}
 				sc.ws()
+				// Parse at once when the form is known: columns already
+				// read, or records (the first row is an object); otherwise
+				// come back once "columns" has been seen.
+				if columns || sc.firstElement() == '{' {
+					h.parseRows(&sc, q, !columns)
+					parsed = true
+					if q.status == http.StatusRequestEntityTooLarge {
+						return
+					}
+					continue
+				}
 				dataAt = sc.i
 				sc.skip(0)
 			case "columns":
+				if parsed && !columns {
+					q.fail(http.StatusBadRequest, "columns", -1, `"columns" is given, but "data" holds records (objects): send rows as arrays, or drop "columns"`)
+				}
 				if columns {
 					q.fail(http.StatusBadRequest, "columns", -1, `"columns" appears twice`)
 				}
@@ -144,6 +160,9 @@ func (h *handler) parseJSON(body string, q *request) {
 		q.errs, q.omitted = q.errs[:0], 0
 		q.status, q.rows = 0, 0
 		q.fail(http.StatusBadRequest, "body", -1, "body: %s", sc.err.Error())
+		return
+	}
+	if parsed {
 		return
 	}
 	if dataAt < 0 {

@@ -36,9 +36,9 @@ $GO build -o "$work/automl" ./cmd/automl
 data=samples/german_credit.csv
 
 echo "training the benchmark models on $data ..." >&2
-"$work/automl" train --data "$data" --target class --model logistic --runs "$work/runs" --name logistic --quiet >/dev/null
+"$work/automl" train --data "$data" --target class --model logistic --runs "$work/runs" --name logistic --quiet >"$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
 "$work/automl" train --data "$data" --target class --model gbdt --param rounds=500 --param early_stopping_rounds=0 \
-	--runs "$work/runs" --name gbdt500 --quiet >/dev/null
+	--runs "$work/runs" --name gbdt500 --quiet >"$work/train.log" 2>&1 || { cat "$work/train.log" >&2; exit 1; }
 
 # A 10,000-row columnar body: the file's 1,000 rows ten times, target dropped.
 cut -d, -f1-20 "$data" >"$work/x.csv"
