@@ -135,7 +135,7 @@ func TestBrowserExperiment(t *testing.T) {
 	_, c := newTestServer(t, Config{Explain: 1})
 	ctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
-	ctx, stop := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, stop := context.WithTimeout(ctx, 5*time.Minute)
 	defer stop()
 
 	data, err := samples.WriteGermanCredit(t.TempDir())
@@ -179,7 +179,7 @@ func TestBrowserExperiment(t *testing.T) {
 		t.Errorf("best-score chart not drawn live: %q", pts)
 	}
 	shoot(t, ctx, "5-experiment-running")
-	poll(t, ctx, "the end of the search", `document.getElementById('status').textContent === 'done' && !window.sameDocument`, 60*time.Second)
+	poll(t, ctx, "the end of the search", `document.getElementById('status').textContent === 'done' && !window.sameDocument`, 150*time.Second)
 	step(t, ctx, "reloaded page", chromedp.WaitVisible(chromedp.ID("leaderboard")))
 	rows := eval[int](t, ctx, `document.querySelectorAll('#rows tr').length`)
 	if rows < 3 {
@@ -245,7 +245,7 @@ func TestBrowserTwoExperiments(t *testing.T) {
 			defer wg.Done()
 			ctx, cancel := chromedp.NewContext(bctx, chromedp.WithNewBrowserContext())
 			defer cancel()
-			ctx, stop := context.WithTimeout(ctx, 2*time.Minute)
+			ctx, stop := context.WithTimeout(ctx, 4*time.Minute)
 			defer stop()
 			names[i], shots[i], errs[i] = runFast(ctx, c.base, i == 0)
 		}()
@@ -304,7 +304,7 @@ func runFast(ctx context.Context, base string, drop bool) (string, []byte, error
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("start")), chromedp.WaitVisible(chromedp.ID("leaderboard"))); err != nil {
 		return "", nil, err
 	}
-	if err := pollNav(ctx, `document.getElementById('status').textContent === 'done' && document.querySelectorAll('#rows tr').length > 0 && !document.getElementById('stop')`, 60*time.Second); err != nil {
+	if err := pollNav(ctx, `document.getElementById('status').textContent === 'done' && document.querySelectorAll('#rows tr').length > 0 && !document.getElementById('stop')`, 150*time.Second); err != nil {
 		return "", nil, fmt.Errorf("waiting for the end: %w", err)
 	}
 	name, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('h1').textContent`))
