@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/models"
@@ -141,4 +142,62 @@ func findTrial(t *testing.T, ts []automl.Trial, id int) automl.Trial {
 	}
 	t.Fatalf("no trial %d", id)
 	return automl.Trial{}
+}
+
+// TestTrialMulticlass explains iris trials one by one: TreeSHAP gives one
+// line per class and row, sampling likewise (probabilities of each class).
+func TestTrialMulticlass(t *testing.T) {
+	res := runExperiment(t, "iris.csv", -1, models.DecisionTree, models.NaiveBayes)
+	for _, tr := range res.Trials {
+		if tr.Status != "ok" {
+			continue
+		}
+		r, err := Trial(context.Background(), res.Dir, tr.ID, Options{Rows: 10, Permutations: 3, Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs := readSHAP(t, filepath.Join(r.Dir, SHAPFile), 1e-9)
+		if len(recs) != 1+3*10 {
+			t.Errorf("trial %d (%s): %d SHAP lines, want 30", tr.ID, tr.Model.Family, len(recs)-1)
+		}
+		if recs[1][1] != "Iris-setosa" || recs[2][1] != "Iris-versicolor" {
+			t.Errorf("trial %d: classes %q, %q", tr.ID, recs[1][1], recs[2][1])
+		}
+		if r.Refit {
+			t.Errorf("trial %d refitted although every trial has a bundle", tr.ID)
+		}
+	}
+	best, err := Trial(context.Background(), res.Dir, -1, Options{Rows: 5, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if best.Trial != *res.Experiment.Best {
+		t.Errorf("trial -1 explained %d, best is %d", best.Trial, *res.Experiment.Best)
+	}
+	if _, err := Trial(context.Background(), res.Dir, 999, Options{}); err == nil {
+		t.Error("unknown trial gave no error")
+	}
+	if _, err := Trial(context.Background(), t.TempDir(), 0, Options{}); err == nil {
+		t.Error("a folder without an experiment gave no error")
+	}
+}
+
+// TestExperimentTimeBound: a bound already past explains nothing but the
+// experiment plots, without an error.
+func TestExperimentTimeBound(t *testing.T) {
+	res := runExperiment(t, "iris.csv", 0, models.NaiveBayes)
+	reps, err := Experiment(context.Background(), res.Dir, 5, Options{Timeout: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reps) != 0 {
+		t.Errorf("%d trials explained after the bound", len(reps))
+	}
+	if _, err := os.Stat(filepath.Join(res.Dir, Folder, "score_by_family.png")); err != nil {
+		t.Error(err)
+	}
+	reps, err = Experiment(context.Background(), res.Dir, 0, Options{})
+	if err != nil || len(reps) != 0 {
+		t.Errorf("top 0: %d reports, %v", len(reps), err)
+	}
 }

@@ -235,6 +235,7 @@ func ScoreOverTime(trials []automl.Trial, metric string) (*plot.Plot, error) {
 	p.Legend.Add("trial", sc)
 	p.Legend.Add("best so far", l)
 	p.Legend.Top = !metrics.HigherIsBetter(metric) // away from the rising or falling line
+	pad(p)
 	return p, nil
 }
 
@@ -286,5 +287,17 @@ func ScoreByFamily(trials []automl.Trial, metric string) (*plot.Plot, error) {
 	p.X.Tick.Label.Rotation = math.Pi / 6
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	p.X.Min, p.X.Max = -0.6, float64(len(fams))-0.4
+	pad(p)
 	return p, nil
+}
+
+// pad widens the y range by 5 % on each side so that no mark sits on the
+// plot's edge.
+func pad(p *plot.Plot) {
+	lo, hi := p.Y.Min, p.Y.Max
+	d := (hi - lo) * 0.05
+	if d == 0 {
+		d = 0.01
+	}
+	p.Y.Min, p.Y.Max = lo-d, hi+d
 }
