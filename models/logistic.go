@@ -16,7 +16,7 @@ import (
 // The objective is scikit-learn's: with sample weights w_i summing to S,
 //
 //	l2: 0.5*||W||² + C * Σ w_i loss_i     (solved with L-BFGS)
-//	l1: ||W||₁     + C * Σ w_i loss_i     (solved with accelerated proximal gradient)
+//	l1: ||W||₁     + C * Σ w_i loss_i     (solved with OWL-QN)
 //
 // where loss is the binary logistic loss for two classes and the
 // multinomial (softmax) loss otherwise; intercepts are not penalised.
@@ -191,7 +191,7 @@ func (m *LogisticClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w [
 	var iter int
 	var converged bool
 	if m.Params.Penalty == "l1" {
-		iter, converged, err = proxGradient(ctx, loss, 1/(m.Params.C*s), theta, m.Params.maxIter(), m.Params.tol())
+		iter, converged, err = l1Solve(ctx, loss, 1/(m.Params.C*s), theta, m.Params.maxIter(), m.Params.tol())
 	} else {
 		loss.l2 = 1 / (m.Params.C * s)
 		iter, converged, err = m.lbfgs(ctx, loss, theta)

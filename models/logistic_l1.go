@@ -3,81 +3,157 @@ package models
 import (
 	"context"
 	"math"
+	"sort"
 
 	"gonum.org/v1/gonum/floats"
 )
 
-// proxGradient minimises loss(theta) + lam*||W||₁ (intercepts unpenalised)
-// in place with FISTA: accelerated proximal gradient steps, a backtracking
-// estimate of the gradient's Lipschitz constant, and gradient-based
-// adaptive restart (O'Donoghue and Candès 2015). It stops when the largest
-// component of the minimum-norm subgradient is below tol (checked every 10
-// iterations and at the last one), after maxIter iterations, or when ctx is
-// done. It returns the iterations used and whether tol was reached.
-func proxGradient(ctx context.Context, loss *logisticLoss, lam float64, theta []float64, maxIter int, tol float64) (int, bool, error) {
+// owlqnMemory is the number of correction pairs OWL-QN keeps.
+const owlqnMemory = 10
+
+// l1Solve minimises loss(theta) + lam*||W||₁ (intercepts unpenalised) in
+// place with OWL-QN (Andrew and Gao 2007): L-BFGS directions built from the
+// smooth loss, computed on the pseudo-gradient, kept in the orthant of the
+// current point, with a backtracking line search that projects onto that
+// orthant, and (for the multinomial loss) a recentring of the
+// coefficients along the directions the loss cannot see. It stops when the largest component of the minimum-norm
+// subgradient (the pseudo-gradient) is below tol, after maxIter
+// iterations, when steps no longer decrease the objective beyond rounding
+// error (reported as not converged unless tol holds), or
+// when ctx is done. It returns the iterations used and whether tol was
+// reached.
+func l1Solve(ctx context.Context, loss *logisticLoss, lam float64, theta []float64, maxIter int, tol float64) (int, bool, error) {
 	nw := loss.rows * loss.d // penalised coefficients come first
 	dim := len(theta)
 	x := theta
-	y := append([]float64(nil), x...)
+	g := make([]float64, dim)  // smooth gradient at x
+	pg := make([]float64, dim) // pseudo-gradient at x
+	d := make([]float64, dim)
 	xNew := make([]float64, dim)
-	g := make([]float64, dim)
-	gx := make([]float64, dim)
-	diff := make([]float64, dim)
-	step := make([]float64, dim)
-	L, t := 1.0, 1.0
-	fy := loss.eval(y, g)
+	gNew := make([]float64, dim)
+	orth := make([]float64, dim)
+	var S, Y [][]float64
+	var rho []float64
+	alpha := make([]float64, owlqnMemory)
+	eps := math.Nextafter(1, 2) - 1
+	stalls := 0
+
+	objective := func(x []float64, f float64) float64 {
+		return f + lam*floats.Norm(x[:nw], 1)
+	}
+	F := objective(x, loss.eval(x, g))
 	for iter := 1; iter <= maxIter; iter++ {
 		if ctx.Err() != nil {
 			return iter, false, context.Cause(ctx)
 		}
-		L *= 0.9
-		for {
-			floats.AddScaledTo(step, y, -1/L, g)
-			softThreshold(xNew[:nw], step[:nw], lam/L)
-			copy(xNew[nw:], step[nw:])
-			fx := loss.eval(xNew, nil)
-			floats.SubTo(diff, xNew, y)
-			bound := fy + floats.Dot(g, diff) + 0.5*L*floats.Dot(diff, diff)
-			if fx <= bound+1e-15*math.Abs(fy) || L > 1e300 {
+		pseudoGradient(pg, x, g, nw, lam)
+		if floats.Norm(pg, math.Inf(1)) < tol {
+			return iter - 1, true, nil
+		}
+		// d = -H pg by the two-loop recursion.
+		floats.ScaleTo(d, -1, pg)
+		for k := len(S) - 1; k >= 0; k-- {
+			alpha[k] = rho[k] * floats.Dot(S[k], d)
+			floats.AddScaled(d, -alpha[k], Y[k])
+		}
+		if n := len(S); n > 0 {
+			floats.Scale(floats.Dot(S[n-1], Y[n-1])/floats.Dot(Y[n-1], Y[n-1]), d)
+		}
+		for k := range S {
+			b := rho[k] * floats.Dot(Y[k], d)
+			floats.AddScaled(d, alpha[k]-b, S[k])
+		}
+		// Keep the direction where it agrees with steepest descent.
+		for j := range d {
+			if d[j]*pg[j] >= 0 {
+				d[j] = 0
+			}
+		}
+		for j := range orth {
+			switch {
+			case j >= nw:
+				orth[j] = 0 // unconstrained
+			case x[j] != 0:
+				orth[j] = math.Copysign(1, x[j])
+			default:
+				orth[j] = math.Copysign(1, -pg[j])
+			}
+		}
+		step := 1.0
+		if len(S) == 0 {
+			step = 1 / math.Max(floats.Norm(pg, 2), 1e-300)
+		}
+		accepted := false
+		var FNew float64
+		for try := 0; try < 60; try++ {
+			floats.AddScaledTo(xNew, x, step, d)
+			for j := 0; j < nw; j++ {
+				if xNew[j]*orth[j] <= 0 {
+					xNew[j] = 0
+				}
+			}
+			FNew = objective(xNew, loss.eval(xNew, gNew))
+			dec := 0.0
+			for j := range pg {
+				dec += pg[j] * (xNew[j] - x[j])
+			}
+			if FNew <= F+1e-4*dec {
+				accepted = true
 				break
 			}
-			L *= 2
+			step /= 2
 		}
-		if iter%10 == 0 || iter == maxIter {
-			loss.eval(xNew, gx)
-			if subgradientNorm(xNew, gx, nw, lam) < tol {
-				copy(x, xNew)
-				return iter, true, nil
+		// At the rounding-error floor steps stop decreasing the objective:
+		// give up after a few such steps rather than spin.
+		if accepted && F-FNew <= 4*eps*math.Abs(F) {
+			stalls++
+		} else {
+			stalls = 0
+		}
+		if !accepted || stalls == 5 {
+			return iter, floats.Norm(pg, math.Inf(1)) < tol, nil
+		}
+		s := make([]float64, dim)
+		yv := make([]float64, dim)
+		floats.SubTo(s, xNew, x)
+		floats.SubTo(yv, gNew, g)
+		if sy := floats.Dot(s, yv); sy > 1e-12*floats.Dot(yv, yv) && sy > 0 {
+			if len(S) == owlqnMemory {
+				S, Y, rho = S[1:], Y[1:], rho[1:]
+			}
+			S, Y, rho = append(S, s), append(Y, yv), append(rho, 1/sy)
+		}
+		copy(x, xNew)
+		copy(g, gNew) // the loss and its gradient do not see recentring
+		F = FNew
+		if loss.rows > 1 {
+			before := lam * floats.Norm(x[:nw], 1)
+			if recentre(x, loss.rows, loss.d) {
+				F += lam*floats.Norm(x[:nw], 1) - before
 			}
 		}
-		// Restart the momentum when it points uphill.
-		floats.SubTo(diff, xNew, x)
-		up := 0.0
-		for j := range diff {
-			up += (y[j] - xNew[j]) * diff[j]
-		}
-		if up > 0 {
-			t = 1
-		}
-		tNew := (1 + math.Sqrt(1+4*t*t)) / 2
-		floats.AddScaledTo(y, xNew, (t-1)/tNew, diff)
-		copy(x, xNew)
-		t = tNew
-		fy = loss.eval(y, g)
 	}
-	return maxIter, false, nil
+	pseudoGradient(pg, x, g, nw, lam)
+	return maxIter, floats.Norm(pg, math.Inf(1)) < tol, nil
 }
 
-// softThreshold sets dst[j] = sign(src[j]) * max(|src[j]|-a, 0).
-func softThreshold(dst, src []float64, a float64) {
-	for j, v := range src {
+// pseudoGradient writes into pg the minimum-norm subgradient of
+// loss + lam*||x[:nw]||₁ at x, given the loss gradient g.
+func pseudoGradient(pg, x, g []float64, nw int, lam float64) {
+	for j, gj := range g {
 		switch {
-		case v > a:
-			dst[j] = v - a
-		case v < -a:
-			dst[j] = v + a
+		case j >= nw:
+			pg[j] = gj
+		case x[j] > 0:
+			pg[j] = gj + lam
+		case x[j] < 0:
+			pg[j] = gj - lam
+		case gj+lam < 0:
+			pg[j] = gj + lam
+		case gj-lam > 0:
+			pg[j] = gj - lam
 		default:
-			dst[j] = 0
+			pg[j] = 0
 		}
 	}
 }
@@ -85,20 +161,38 @@ func softThreshold(dst, src []float64, a float64) {
 // subgradientNorm is the max-norm of the minimum-norm subgradient of
 // loss + lam*||x[:nw]||₁ at x, given the loss gradient g.
 func subgradientNorm(x, g []float64, nw int, lam float64) float64 {
-	m := 0.0
-	for j, gj := range g {
-		var s float64
-		switch {
-		case j >= nw:
-			s = math.Abs(gj)
-		case x[j] > 0:
-			s = math.Abs(gj + lam)
-		case x[j] < 0:
-			s = math.Abs(gj - lam)
-		default:
-			s = math.Max(0, math.Abs(gj)-lam)
+	pg := make([]float64, len(g))
+	pseudoGradient(pg, x, g, nw, lam)
+	return floats.Norm(pg, math.Inf(1))
+}
+
+// recentre moves a multinomial solution along the directions the softmax
+// loss cannot see: adding a vector to every class's coefficients (or a
+// constant to every intercept) leaves all probabilities unchanged. Per
+// feature it subtracts the median over classes when that lowers the L1
+// norm, which is where the optimum along that direction lies; the
+// quasi-Newton model, which sees only the loss, cannot find it and
+// zig-zags. It reports whether x changed.
+func recentre(x []float64, rows, d int) bool {
+	col := make([]float64, rows)
+	changed := false
+	for j := 0; j < d; j++ {
+		for k := range col {
+			col[k] = x[k*d+j]
 		}
-		m = math.Max(m, s)
+		sort.Float64s(col)
+		m := col[(rows-1)/2]
+		before, after := 0.0, 0.0
+		for _, v := range col {
+			before += math.Abs(v)
+			after += math.Abs(v - m)
+		}
+		if after < before {
+			for k := 0; k < rows; k++ {
+				x[k*d+j] -= m
+			}
+			changed = true
+		}
 	}
-	return m
+	return changed
 }

@@ -261,7 +261,7 @@ func TestContextCancelled(t *testing.T) {
 	loss := newLogisticLoss(X, y, ones(500), 3)
 	theta := make([]float64, loss.dim())
 	counting := &countingCtx{Context: ctx, hook: stopAfter}
-	if _, _, err := proxGradient(counting, loss, 0.01, theta, 1000, 1e-12); !errors.Is(err, errBudget) {
+	if _, _, err := l1Solve(counting, loss, 0.01, theta, 1000, 1e-12); !errors.Is(err, errBudget) {
 		t.Errorf("context cancelled during FISTA: %v", err)
 	}
 }
