@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/automl
 PKGS    := ./...
 
-.PHONY: demo build test bench lint fuzz clean
+.PHONY: demo build test bench bench-serve lint fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/automl
@@ -21,6 +21,10 @@ test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m $(PKGS)
 	@if [ -x bench/gbdt.sh ]; then bench/gbdt.sh; fi
+
+# Load test of `automl serve` on loopback with wrk (installed if missing): throughput, p50/p99, 10k-row batch.
+bench-serve:
+	bench/serve/run.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
