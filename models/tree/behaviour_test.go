@@ -242,6 +242,40 @@ func stat1(P *mat.Dense) float64 {
 	return s / float64(r)
 }
 
+// TestZeroWeights: rows of weight 0 do not enter trees. (They still count
+// for bin edges; with 200 rows every value has a bin of its own.)
+func TestZeroWeights(t *testing.T) {
+	X, y, cfg := synth(200, 2, false, 3)
+	Xz := mat.NewDense(250, 6, nil)
+	yz := make([]int, 250)
+	w := make([]float64, 250)
+	for i := 0; i < 250; i++ {
+		if i < 200 {
+			Xz.SetRow(i, X.RawRowView(i))
+			yz[i], w[i] = y[i], 1
+		} else {
+			Xz.SetRow(i, X.RawRowView(i-200))
+			yz[i] = 1 - y[i-200] // flipped labels, weight 0
+		}
+	}
+	// families whose random draws do not depend on the row count and
+	// whose bins hold one value each
+	for _, name := range []string{"decision_tree", "gbdt"} {
+		a, b := families(cfg, 5)[name], families(cfg, 5)[name]
+		if err := a.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Fit(context.Background(), Xz, yz, w); err != nil {
+			t.Fatal(err)
+		}
+		Pa, _ := a.PredictProba(X)
+		Pb, _ := b.PredictProba(X)
+		if !mat.EqualApprox(Pa, Pb, 1e-9) {
+			t.Errorf("%s: rows of weight 0 with flipped labels changed the model", name)
+		}
+	}
+}
+
 // TestSubtraction: a sibling's histogram derived from parent - child equals
 // the one built directly.
 func TestSubtraction(t *testing.T) {

@@ -93,9 +93,12 @@ func (m *Forest) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) er
 	}
 	g.y = y32
 	feats := intRange(d)
-	all := make([]int32, n)
-	for i := range all {
-		all[i] = int32(i)
+	// rows of weight 0 never enter a tree
+	all := make([]int32, 0, n)
+	for i, v := range ts.w {
+		if v > 0 {
+			all = append(all, int32(i))
+		}
 	}
 	wt := make([]float64, n)
 	counts := make([]int32, n)
@@ -104,7 +107,7 @@ func (m *Forest) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) er
 			return fmt.Errorf("tree: %s: stopped at tree %d: %w", m.kind, t, context.Cause(ctx))
 		}
 		rng := rand.New(rand.NewPCG(m.cfg.Seed, uint64(t)+1))
-		rows, identity := all, true
+		rows, identity := all, len(all) == n
 		g.w = ts.w
 		if p.Bootstrap {
 			draws := n

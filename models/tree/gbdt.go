@@ -98,16 +98,23 @@ func (m *GBDT) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) erro
 		vs = newValScores(val, m.valY, ens)
 	}
 	rng := rand.New(rand.NewPCG(m.cfg.Seed, 1))
-	all := make([]int32, n)
-	for i := range all {
-		all[i] = int32(i)
+	// rows of weight 0 never enter a tree: every row in a histogram has a
+	// positive hessian
+	all := make([]int32, 0, n)
+	for i, v := range ts.w {
+		if v > 0 {
+			all = append(all, int32(i))
+		}
 	}
 	allFeats := make([]int, d)
 	for j := range allFeats {
 		allFeats[j] = j
 	}
-	bag, identity := all, true
+	bag, identity := all, len(all) == n
 	inBag := make([]bool, n)
+	for _, r := range all {
+		inBag[r] = true
+	}
 	bagging := p.BaggingFraction > 0 && p.BaggingFraction < 1 && p.BaggingFreq > 0
 	bestLoss, best := math.Inf(1), 0
 	for round := 0; round < p.Rounds; round++ {
@@ -116,13 +123,13 @@ func (m *GBDT) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) erro
 		}
 		gradients(score, ts.y, ts.w, outs, grad, hess, workers)
 		if bagging && round%p.BaggingFreq == 0 {
-			k := max(1, int(p.BaggingFraction*float64(n)+0.5))
-			idx := sampleSorted(rng, intRange(n), k)
+			k := max(1, int(p.BaggingFraction*float64(len(all))+0.5))
+			idx := sampleSorted(rng, intRange(len(all)), k)
 			bag = make([]int32, k)
 			clear(inBag)
-			for i, r := range idx {
-				bag[i] = int32(r)
-				inBag[r] = true
+			for i, j := range idx {
+				bag[i] = all[j]
+				inBag[all[j]] = true
 			}
 			identity = false
 		}

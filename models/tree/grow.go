@@ -36,7 +36,10 @@ type grower struct {
 	p       growParams
 	mode    int
 	K       int // classes (classification) or 2 (boosting: gradient, hessian)
-	stride  int
+	stride  int // histogram slots per bin
+	ns      int // node statistics slots: stats..., row count (index K)
+	// cntFactor estimates a bin's rows from its hessian (boosting)
+	cntFactor float64
 	workers int
 	minGain float64
 
@@ -47,6 +50,7 @@ type grower struct {
 	pool      histPool
 	bufL      []float64
 	bufR      []float64
+	nanBuf    []float64
 	catBuf    []int
 	listBuf   []int
 	denseBuf  []int
@@ -79,7 +83,11 @@ func newGrower(d *binned, p growParams, mode, classes, workers int) *grower {
 		g.K = classes
 		g.oy, g.ow = make([]int32, d.n), make([]float64, d.n)
 	}
-	g.stride = g.K + 1
+	g.ns = g.K + 1
+	g.stride = g.ns
+	if mode == modeGrad {
+		g.stride = 2
+	}
 	g.rows, g.tmp = make([]int32, d.n), make([]int32, d.n)
 	g.denseBuf, g.taskBuf = make([]int, 0, len(d.feats)), make([]buildTask, 0, len(d.feats)+workers)
 	size := d.total * g.stride
@@ -88,7 +96,7 @@ func newGrower(d *binned, p growParams, mode, classes, workers int) *grower {
 		limit = min(limit, p.maxLeaves+1)
 	}
 	g.pool = histPool{size: size, limit: max(limit, 3)}
-	g.bufL, g.bufR = make([]float64, g.stride), make([]float64, g.stride)
+	g.bufL, g.bufR, g.nanBuf = make([]float64, g.ns), make([]float64, g.ns), make([]float64, g.ns)
 	g.catBuf, g.keyBuf, g.orderBuf = make([]int, 0, 256), make([]float64, 0, 256), make([]int, 0, 256)
 	g.listBuf = make([]int, 0, 256)
 	g.sparse = make([]float64, 256*g.stride)
@@ -140,7 +148,7 @@ func (g *grower) grow(root []int32, identity bool, feats []int, rng *rand.Rand) 
 	g.nodes = g.nodes[:0]
 	copy(g.rows, root)
 	m := len(root)
-	tot := make([]float64, g.stride)
+	tot := make([]float64, g.ns)
 	if g.mode == modeGrad {
 		for _, r := range root {
 			tot[0] += g.g[r]
@@ -185,7 +193,7 @@ func (g *grower) consider(q *queue, n int, hist []float64, treeFeats []int) {
 		return
 	}
 	feats := g.nodeFeatures(treeFeats)
-	nd.sp = split{feature: -1, lstats: make([]float64, g.stride), rstats: make([]float64, g.stride)}
+	nd.sp = split{feature: -1, lstats: make([]float64, g.ns), rstats: make([]float64, g.ns)}
 	g.findBest(hist, g.rows[nd.lo:nd.hi], nd.stats, feats, &nd.sp)
 	if !nd.sp.valid() {
 		g.pool.put(hist)
@@ -244,6 +252,9 @@ func (g *grower) apply(q *queue, it pending, feats []int) {
 	lo, mid, hi, depth := nd.lo, nd.lo+nl, nd.hi, nd.depth+1
 	left, right := len(g.nodes), len(g.nodes)+1
 	nd.left, nd.right = left, right
+	// row counts in the split's statistics may be estimates; the partition
+	// has the exact ones
+	sp.lstats[g.K], sp.rstats[g.K] = float64(nl), float64(nr)
 	g.nodes = append(g.nodes,
 		gnode{left: -1, right: -1, stats: sp.lstats, depth: depth, lo: lo, hi: mid},
 		gnode{left: -1, right: -1, stats: sp.rstats, depth: depth, lo: mid, hi: hi})

@@ -1,10 +1,11 @@
 package tree
 
 // A histogram holds, for every bin of every feature, the node's statistics
-// of the rows in that bin: stride float64 slots per bin, the last of which
-// is the row count. Gradient boosting keeps (gradient, hessian, count);
-// classification trees keep (weight of class 0, ..., weight of class K-1,
-// count).
+// of the rows in that bin, stride float64 slots per bin. Gradient boosting
+// keeps (gradient, hessian): every row in a tree has a positive hessian,
+// and bin row counts are estimated from hessians as LightGBM does (node
+// counts are exact, from the row partition). Classification trees keep
+// (weight of class 0, ..., weight of class K-1, row count).
 
 // histPool recycles histogram buffers. It never refuses a buffer; limit
 // only bounds how many the grower keeps for later subtraction.
@@ -108,9 +109,9 @@ func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int,
 		skip := g.d.mfb[f]
 		switch {
 		case g.mode == modeGrad && identity:
-			buildGradIdentity(h, col, g.g, g.h, skip, nb)
+			buildGradIdentity(h, col, g.g, g.h, skip)
 		case g.mode == modeGrad:
-			buildGrad(h, col, rows, og, oh, skip, nb)
+			buildGrad(h, col, rows, og, oh, skip)
 		case identity:
 			buildClassIdentity(h, col, g.y, g.w, g.K, skip)
 		default:
@@ -141,15 +142,30 @@ type buildTask struct {
 func buildGradRows(hist []float64, bins []uint8, d int, rows []int32, og, oh []float64, feats, offs []int) {
 	og = og[:len(rows)]
 	oh = oh[:len(rows)]
+	if lo, hi := feats[0], feats[len(feats)-1]+1; hi-lo == len(feats) {
+		// contiguous block: walk the row's bytes directly
+		offs = offs[:hi-lo]
+		for i, r := range rows {
+			base := int(r) * d
+			row := bins[base+lo : base+hi]
+			gr, hs := og[i], oh[i]
+			for j, b := range row {
+				k := offs[j] + int(b)*2
+				c := hist[k : k+2 : k+2]
+				c[0] += gr
+				c[1] += hs
+			}
+		}
+		return
+	}
 	for i, r := range rows {
 		row := bins[int(r)*d : int(r)*d+d]
 		gr, hs := og[i], oh[i]
 		for j, f := range feats {
-			k := offs[j] + int(row[f])*3
-			c := hist[k : k+3 : k+3]
+			k := offs[j] + int(row[f])*2
+			c := hist[k : k+2 : k+2]
 			c[0] += gr
 			c[1] += hs
-			c[2]++
 		}
 	}
 }
@@ -187,111 +203,37 @@ func (g *grower) gather(rows []int32) {
 	}
 }
 
-// fewBins is the bin count up to which gradient histograms are summed
-// into four interleaved copies: rows falling into the same bin one after
-// another would otherwise wait on each other's additions.
-const fewBins = 64
+// The column kernels below serve sparse features: they skip the rows of
+// the most frequent bin, which build derives from the node totals.
 
-func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip, nb int) {
+func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip int) {
 	hs = hs[:len(col)]
 	gr = gr[:len(col)]
-	switch {
-	case skip >= 0:
-		sk := uint8(skip)
-		for i, b := range col {
-			if b == sk {
-				continue
-			}
-			k := int(b) * 3
-			c := h[k : k+3 : k+3]
-			c[0] += gr[i]
-			c[1] += hs[i]
-			c[2]++
+	sk := uint8(skip)
+	for i, b := range col {
+		if b == sk {
+			continue
 		}
-	case nb <= fewBins:
-		var acc [4 * fewBins * 3]float64
-		n4 := len(col) &^ 3
-		for i := 0; i < n4; i += 4 {
-			for j := 0; j < 4; j++ {
-				k := (j*fewBins + int(col[i+j])) * 3
-				c := acc[k : k+3 : k+3]
-				c[0] += gr[i+j]
-				c[1] += hs[i+j]
-				c[2]++
-			}
-		}
-		for i := n4; i < len(col); i++ {
-			k := int(col[i]) * 3
-			acc[k] += gr[i]
-			acc[k+1] += hs[i]
-			acc[k+2]++
-		}
-		mergeAcc(h, acc[:], nb)
-	default:
-		for i, b := range col {
-			k := int(b) * 3
-			c := h[k : k+3 : k+3]
-			c[0] += gr[i]
-			c[1] += hs[i]
-			c[2]++
-		}
+		k := int(b) * 2
+		c := h[k : k+2 : k+2]
+		c[0] += gr[i]
+		c[1] += hs[i]
 	}
 }
 
-// mergeAcc adds the four interleaved copies in acc into h.
-func mergeAcc(h, acc []float64, nb int) {
-	for j := 0; j < 4; j++ {
-		part := acc[j*fewBins*3 : (j*fewBins+nb)*3]
-		for k := range h {
-			h[k] += part[k]
-		}
-	}
-}
-
-func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64, skip, nb int) {
+func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64, skip int) {
 	og = og[:len(rows)]
 	oh = oh[:len(rows)]
-	switch {
-	case skip >= 0:
-		sk := uint8(skip)
-		for i, r := range rows {
-			b := col[r]
-			if b == sk {
-				continue
-			}
-			k := int(b) * 3
-			c := h[k : k+3 : k+3]
-			c[0] += og[i]
-			c[1] += oh[i]
-			c[2]++
+	sk := uint8(skip)
+	for i, r := range rows {
+		b := col[r]
+		if b == sk {
+			continue
 		}
-	case nb <= fewBins && len(rows) >= 4*fewBins:
-		var acc [4 * fewBins * 3]float64
-		n4 := len(rows) &^ 3
-		for i := 0; i < n4; i += 4 {
-			for j := 0; j < 4; j++ {
-				k := (j*fewBins + int(col[rows[i+j]])) * 3
-				c := acc[k : k+3 : k+3]
-				c[0] += og[i+j]
-				c[1] += oh[i+j]
-				c[2]++
-			}
-		}
-		for i := n4; i < len(rows); i++ {
-			k := int(col[rows[i]]) * 3
-			acc[k] += og[i]
-			acc[k+1] += oh[i]
-			acc[k+2]++
-		}
-		mergeAcc(h, acc[:], nb)
-	default:
-		for i, r := range rows {
-			k := int(col[r]) * 3
-			c := h[k : k+3 : k+3]
-			c[0] += og[i]
-			c[1] += oh[i]
-			c[2]++
-		}
+		k := int(b) * 2
+		c := h[k : k+2 : k+2]
+		c[0] += og[i]
+		c[1] += oh[i]
 	}
 }
 

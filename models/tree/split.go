@@ -139,6 +139,9 @@ func (g *grower) worthIt(gain, sl, sr, sp float64, best *split) bool {
 func (g *grower) findBest(hist []float64, rows []int32, tot []float64, feats []int, best *split) {
 	best.feature = -1
 	best.gain = 0
+	if g.mode == modeGrad && tot[1] > 0 {
+		g.cntFactor = tot[2] / tot[1]
+	}
 	s := g.stride
 	for _, f := range feats {
 		ft := &g.d.feats[f]
@@ -147,7 +150,7 @@ func (g *grower) findBest(hist []float64, rows []int32, tot []float64, feats []i
 		if hist != nil {
 			h = hist[g.d.off[f]*s : (g.d.off[f]+ft.bins)*s]
 			for b := 0; b < ft.bins; b++ {
-				if b != ft.nanBin && h[b*s+g.K] > 0 {
+				if b != ft.nanBin && g.nonEmpty(h, b) {
 					list = append(list, b)
 				}
 			}
@@ -174,20 +177,41 @@ func (g *grower) accumulate(h []float64, f int, rows []int32, list []int) []int 
 	s := g.stride
 	col := g.d.cols[f]
 	for _, r := range rows {
-		k := int(col[r]) * s
-		if h[k+g.K] == 0 && int(col[r]) != ft.nanBin {
-			list = append(list, int(col[r]))
+		b := int(col[r])
+		if !g.nonEmpty(h, b) && b != ft.nanBin {
+			list = append(list, b)
 		}
+		k := b * s
 		if g.mode == modeGrad {
 			h[k] += g.g[r]
 			h[k+1] += g.h[r]
 		} else {
 			h[k+int(g.y[r])] += g.w[r]
+			h[k+g.K]++
 		}
-		h[k+g.K]++
 	}
 	slices.Sort(list)
 	return list
+}
+
+// nonEmpty reports whether bin b of the feature histogram h has rows (in
+// boosting every row has a positive hessian).
+func (g *grower) nonEmpty(h []float64, b int) bool {
+	if g.mode == modeGrad {
+		return h[b*2+1] > 0
+	}
+	return h[b*g.stride+g.K] > 0
+}
+
+// addBin adds bin b of the feature histogram h to the statistics L.
+func (g *grower) addBin(L, h []float64, b int) {
+	if g.mode == modeGrad {
+		L[0] += h[b*2]
+		L[1] += h[b*2+1]
+		L[2] += h[b*2+1] * g.cntFactor
+		return
+	}
+	addTo(L, h[b*g.stride:(b+1)*g.stride])
 }
 
 // scanNumeric tries thresholds between the non-empty bins list of numeric
@@ -195,13 +219,14 @@ func (g *grower) accumulate(h []float64, f int, rows []int32, list []int) []int 
 // when it holds rows.
 func (g *grower) scanNumeric(f int, h []float64, list []int, tot []float64, best *split) {
 	ft := &g.d.feats[f]
-	s := g.stride
 	if len(list) < 2 {
 		return
 	}
 	var nan []float64
-	if ft.nanBin >= 0 && h[ft.nanBin*s+g.K] > 0 {
-		nan = h[ft.nanBin*s : ft.nanBin*s+s]
+	if ft.nanBin >= 0 && g.nonEmpty(h, ft.nanBin) {
+		nan = g.nanBuf
+		clear(nan)
+		g.addBin(nan, h, ft.nanBin)
 	}
 	lo, hi := 0, len(list)-2 // thresholds tried: after list[lo..hi]
 	if g.p.extra {
@@ -224,11 +249,11 @@ func (g *grower) scanNumeric(f int, h []float64, list []int, tot []float64, best
 			copy(L, nan)
 		}
 		for i := 0; i < lo; i++ {
-			addTo(L, h[list[i]*s:list[i]*s+s])
+			g.addBin(L, h, list[i])
 		}
 		for i := lo; i <= hi; i++ {
 			b := list[i]
-			addTo(L, h[b*s:b*s+s])
+			g.addBin(L, h, b)
 			for j := range R {
 				R[j] = tot[j] - L[j]
 			}
@@ -266,6 +291,7 @@ func (g *grower) scanGrad(f int, h []float64, list []int, nan, tot []float64, be
 		return t * t / (H + l2)
 	}
 	gp, hp, np := tot[0], tot[1], tot[2]
+	cf := g.cntFactor
 	sp := score(gp, hp)
 	for side := 0; side < 2; side++ {
 		nanLeft := side == 1
@@ -277,10 +303,10 @@ func (g *grower) scanGrad(f int, h []float64, list []int, nan, tot []float64, be
 			gl, hl, nl = nan[0], nan[1], nan[2]
 		}
 		for i, b := range list[:len(list)-1] {
-			c := h[b*3 : b*3+3 : b*3+3]
+			c := h[b*2 : b*2+2 : b*2+2]
 			gl += c[0]
 			hl += c[1]
-			nl += c[2]
+			nl += c[1] * cf
 			if nl < minN || hl < minH {
 				continue
 			}
@@ -360,7 +386,7 @@ func (g *grower) scanCategorical(f int, h []float64, present []int, tot []float6
 		clear(L)
 		for _, b := range present {
 			if mask[b>>6]&(1<<(uint(b)&63)) != 0 {
-				addTo(L, h[b*s:b*s+s])
+				g.addBin(L, h, b)
 			}
 		}
 		try(mask)
@@ -368,7 +394,8 @@ func (g *grower) scanCategorical(f int, h []float64, present []int, tot []float6
 		for _, b := range present {
 			mask = [4]uint64{}
 			set(b)
-			copy(L, h[b*s:b*s+s])
+			clear(L)
+			g.addBin(L, h, b)
 			try(mask)
 		}
 	default:
@@ -400,7 +427,7 @@ func (g *grower) scanCategorical(f int, h []float64, present []int, tot []float6
 				}
 				b := present[order[j]]
 				set(b)
-				addTo(L, h[b*s:b*s+s])
+				g.addBin(L, h, b)
 				try(mask)
 			}
 		}
