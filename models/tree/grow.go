@@ -32,16 +32,16 @@ type gnode struct {
 // grower grows trees over one binned training set; its buffers are reused
 // by every tree of an ensemble. It is not safe for concurrent use.
 type grower struct {
-	d       *binned
-	p       growParams
-	mode    int
-	K       int // classes (classification) or 2 (boosting: gradient, hessian)
-	stride  int // histogram slots per bin
-	ns      int // node statistics slots: stats..., row count (index K)
+	d      *binned
+	p      growParams
+	mode   int
+	K      int // classes (classification) or 2 (boosting: gradient, hessian)
+	stride int // histogram slots per bin
+	ns     int // node statistics slots: stats..., row count (index K)
 	// cntFactor estimates a bin's rows from its hessian (boosting)
 	cntFactor float64
-	workers int
-	minGain float64
+	workers   int
+	minGain   float64
 
 	rows, tmp []int32
 	og, oh    []float64
