@@ -52,9 +52,13 @@ type KNNState struct {
 // BLAS) ranks the candidates through |q|²+|t|²-2q·t, and every candidate
 // within the rounding-error bound of the k-th is re-measured directly as
 // Σ(q-t)², so the k nearest and their distances are those of the direct
-// formula. Ties are broken by the lower training row. (golearn's kdtree was
-// not used: its exhaustive branch visits empty nodes as if they were a
-// point at the origin with row number 0, and it allocates per distance.)
+// formula. Ties are broken by the lower training row.
+//
+// golearn's kdtree was not used: its exhaustive branch treats an empty node
+// as a point at the origin with row number 0, so on standardised data
+// (centred at the origin) it returned wrong neighbours for 243 of 500
+// random queries (200 training rows, 3 features, k 5, checked against
+// brute force); it also needs the archived github.com/gonum/matrix.
 type KNNClassifier struct {
 	Params KNNParams
 	Setup  Setup
