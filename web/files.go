@@ -76,7 +76,7 @@ func (h *handler) artifactsZip(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) zipTrial(w http.ResponseWriter, r *http.Request, what string, keep func(string) bool) {
 	exp, id := r.PathValue("exp"), r.PathValue("id")
-	if _, err := strconv.ParseUint(id, 10, 31); err != nil || !validName(exp) {
+	if n, err := strconv.ParseUint(id, 10, 31); err != nil || strconv.FormatUint(n, 10) != id || !validName(exp) {
 		h.fail(w, r, http.StatusNotFound, "There is no such trial.")
 		return
 	}

@@ -69,6 +69,9 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := strconv.Atoi(r.PathValue("id"))
+	if err == nil && strconv.Itoa(id) != r.PathValue("id") {
+		err = strconv.ErrSyntax // one spelling per trial: no "007" or "+7"
+	}
 	trials, terr := h.s.trials(x)
 	if terr != nil {
 		h.fail(w, r, http.StatusInternalServerError, "Cannot read the trials: "+terr.Error())

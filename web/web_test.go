@@ -434,7 +434,7 @@ func TestExperimentLifecycle(t *testing.T) {
 
 	for _, p := range []string{
 		"/experiments/nope", "/experiments/%2e%2e", "/experiments/.uploads", "/experiments/nope/events",
-		tp + "0", "/experiments/" + name + "/trials/x", "/experiments/" + name + "/trials/-1/bundle.zip",
+		tp + "000000", "/experiments/" + name + "/trials/0" + fmt.Sprint(best.ID), "/experiments/" + name + "/trials/x", "/experiments/" + name + "/trials/-1/bundle.zip",
 		"/experiments/" + name + "/trials/99999/artifacts.zip",
 	} {
 		code, body, _ = c.get(p)
