@@ -77,7 +77,10 @@ func checkPredict(X *mat.Dense, features int, fitted bool) error {
 	if X == nil {
 		return fmt.Errorf("no matrix to predict")
 	}
-	_, d := X.Dims()
+	n, d := X.Dims()
+	if n == 0 || d == 0 {
+		return fmt.Errorf("empty matrix (%d rows, %d columns)", n, d)
+	}
 	if d != features {
 		return fmt.Errorf("matrix has %d columns, model was fitted on %d", d, features)
 	}

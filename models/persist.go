@@ -155,6 +155,9 @@ func (st *LogisticState) check(setup Setup) error {
 	if rows == 2 {
 		rows = 1
 	}
+	if st.Features < 1 {
+		return fmt.Errorf("logistic state has %d features", st.Features)
+	}
 	if len(st.Coef) != rows || len(st.Intercept) != rows {
 		return fmt.Errorf("logistic state has %d coefficient rows and %d intercepts, want %d",
 			len(st.Coef), len(st.Intercept), rows)
