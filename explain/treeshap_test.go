@@ -179,14 +179,14 @@ func treeFamilies(classes int) map[string]ensembleModel {
 	return map[string]ensembleModel{
 		"decision_tree": tree.NewDecisionTree(tree.TreeParams{Criterion: "gini", MaxDepth: 7, MinSamplesLeaf: 3,
 			MaxBins: 255, CategoricalSplits: true}, cfg),
-		"random_forest": tree.NewRandomForest(tree.ForestParams{Trees: 12, Criterion: "gini", MinSamplesLeaf: 2,
+		"random_forest": tree.NewRandomForest(tree.ForestParams{Trees: 5, Criterion: "gini", MinSamplesLeaf: 2,
 			Bootstrap: true, MaxBins: 255, CategoricalSplits: true}, cfg),
-		"extra_trees": tree.NewExtraTrees(tree.ForestParams{Trees: 12, Criterion: "entropy", MinSamplesLeaf: 2,
+		"extra_trees": tree.NewExtraTrees(tree.ForestParams{Trees: 5, Criterion: "entropy", MinSamplesLeaf: 2,
 			MaxFeatures: 0.5, MaxBins: 64}, cfg),
-		"gbdt": tree.NewGBDT(tree.GBDTParams{Rounds: 30, LearningRate: 0.1, NumLeaves: 15, Growth: "leafwise",
+		"gbdt": tree.NewGBDT(tree.GBDTParams{Rounds: 12, LearningRate: 0.1, NumLeaves: 15, Growth: "leafwise",
 			MinDataInLeaf: 5, MinSumHessian: 1e-3, L2: 1, MaxBins: 255, CategoricalSplits: true,
 			FeatureFraction: 0.8, BaggingFraction: 0.8, BaggingFreq: 1}, cfg),
-		"gbdt_depthwise": tree.NewGBDT(tree.GBDTParams{Rounds: 20, LearningRate: 0.2, NumLeaves: 31, MaxDepth: 4,
+		"gbdt_depthwise": tree.NewGBDT(tree.GBDTParams{Rounds: 8, LearningRate: 0.2, NumLeaves: 31, MaxDepth: 4,
 			Growth: "depthwise", MinDataInLeaf: 10, L2: 1, MaxBins: 63}, cfg),
 	}
 }
@@ -195,7 +195,7 @@ func treeFamilies(classes int) map[string]ensembleModel {
 // and checks base value + contributions = raw output on every row.
 func TestTreeSHAPAdditivity(t *testing.T) {
 	for _, classes := range []int{2, 3} {
-		X, y := synth(600, classes, uint64(classes))
+		X, y := synth(250, classes, uint64(classes))
 		for name, m := range treeFamilies(classes) {
 			if err := m.Fit(context.Background(), X, y, nil); err != nil {
 				t.Fatalf("%s: %v", name, err)
@@ -213,7 +213,7 @@ func TestTreeSHAPAdditivity(t *testing.T) {
 			}
 			nonzero := 0
 			for k := range c.Phi {
-				for i := range 600 {
+				for i := range 250 {
 					sum := c.Base[k]
 					for _, v := range c.Phi[k].RawRowView(i) {
 						sum += v
