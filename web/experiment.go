@@ -63,6 +63,7 @@ type expView struct {
 	TimeLeft                  string
 	Profile                   []profileRow
 	Exploration               string // download URL, "" when not made yet
+	Plots                     []plot // experiment-level plots made by package explain
 }
 
 // leaderboardKeys are the sortable columns besides the metrics.
@@ -127,6 +128,11 @@ func (h *handler) experiment(w http.ResponseWriter, r *http.Request) {
 	case "files":
 		if fileExists(filepath.Join(x.Store.Dir, "exploration.ipynb")) {
 			v.Exploration = base + "/files/exploration.ipynb"
+		}
+		for _, p := range [][2]string{{"score_over_time", "Best score over time"}, {"score_by_family", "Scores by model family"}} {
+			if fileExists(filepath.Join(x.Store.Dir, "explain", p[0]+".png")) {
+				v.Plots = append(v.Plots, plot{Key: p[0], Title: p[1], URL: base + "/files/explain/" + p[0] + ".png", Alt: p[1]})
+			}
 		}
 	}
 	h.render(w, r, http.StatusOK, "experiment.html", v)

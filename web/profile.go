@@ -46,6 +46,9 @@ func profileRows(p *dataset.Profile) []profileRow {
 			r.Summary = strings.Join(parts, ", ")
 		}
 		r.Hist = histogram(c.Histogram)
+		if r.Hist == nil && c.Kind != dataset.ID && c.Kind != dataset.Text {
+			r.Hist = topBars(c.Top)
+		}
 		for _, a := range c.Alerts {
 			r.Alerts = append(r.Alerts, a.Message)
 		}
@@ -71,6 +74,20 @@ func histogram(bins []dataset.HistBin) []bar {
 		h := 24 * float64(b.Count) / float64(top)
 		out[i] = bar{X: float64(i) * w, Y: 24 - h, W: w * 0.9, H: h,
 			Title: fmt.Sprintf("%s to %s: %d rows", formatNum(b.Lo), formatNum(b.Hi), b.Count)}
+	}
+	return out
+}
+
+// topBars draws the most frequent values of a categorical column.
+func topBars(top []dataset.ValueCount) []bar {
+	if len(top) < 2 || top[0].Count == 0 {
+		return nil
+	}
+	w := 100.0 / float64(len(top))
+	out := make([]bar, len(top))
+	for i, v := range top {
+		h := 24 * float64(v.Count) / float64(top[0].Count)
+		out[i] = bar{X: float64(i) * w, Y: 24 - h, W: w * 0.85, H: h, Title: fmt.Sprintf("%s: %d rows", v.Value, v.Count)}
 	}
 	return out
 }

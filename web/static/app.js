@@ -177,6 +177,8 @@ function follow(live, table) {
     var p = document.getElementById("phase");
     if (p) p.textContent = ev.label;
     if (ev.phase === "explain") {
+      var b = document.getElementById("stop");
+      if (b) b.textContent = "Skip the explanations";
       if (timer) clearInterval(timer);
       if (left) left.textContent = "0 s";
     }
