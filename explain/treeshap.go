@@ -38,6 +38,7 @@ type TreeExplainer struct {
 	base     []float64 // expected raw output per output
 	maxDepth int       // deepest path over all trees (edges)
 	nodes    [][]node  // the trees, laid out for the walk
+	inv      []float64 // inv[i] = 1/i for path lengths up to maxDepth+2
 }
 
 // NewTreeExplainer checks e and computes the expected outputs.
@@ -65,6 +66,10 @@ func NewTreeExplainer(e *tree.Ensemble) (*TreeExplainer, error) {
 		for k, v := range e.InitScore {
 			x.base[k] += x.coef * v
 		}
+	}
+	x.inv = make([]float64, x.maxDepth+3)
+	for i := 1; i < len(x.inv); i++ {
+		x.inv[i] = 1 / float64(i)
 	}
 	return x, nil
 }
@@ -161,24 +166,24 @@ func unwind(path []step, d, k int) {
 }
 
 // unwoundSum is the total weight of path[:d+1] with step k unwound,
-// without changing path.
-func unwoundSum(path []step, d, k int) float64 {
+// without changing path. inv[i] is 1/i.
+func unwoundSum(path []step, d, k int, inv []float64) float64 {
 	one, zero := path[k].one, path[k].zero
 	total := 0.0
 	dd := float64(d + 1)
 	if one != 0 {
 		next := path[d].w
 		up := dd / one
-		down := zero / dd
+		down := zero * inv[d+1]
 		for i := d - 1; i >= 0; i-- {
-			t := next * up / float64(i+1)
+			t := next * up * inv[i+1]
 			total += t
 			next = path[i].w - t*down*float64(d-i)
 		}
 		return total
 	}
 	for i := d - 1; i >= 0; i-- {
-		total += path[i].w / float64(d-i)
+		total += path[i].w * inv[d-i]
 	}
 	return total * dd / zero
 }
@@ -225,6 +230,7 @@ func (n *node) goesLeft(v float64) bool {
 
 // walker holds the scratch space of one goroutine.
 type walker struct {
+	inv   []float64 // inv[i] = 1/i
 	buf   []step
 	nodes []node
 	x     []float64
@@ -243,7 +249,7 @@ func (w *walker) recurse(i int32, parent []step, buf []step, zero, one float64, 
 	if n.left < 0 {
 		for k := 1; k <= d; k++ {
 			s := &path[k]
-			w.phi[s.feature] += unwoundSum(path, d, k) * (s.one - s.zero) * n.value
+			w.phi[s.feature] += unwoundSum(path, d, k, w.inv) * (s.one - s.zero) * n.value
 		}
 		return
 	}
@@ -277,7 +283,7 @@ func (x *TreeExplainer) Row(row []float64, phi [][]float64, scratch []step) []st
 	for k := range phi {
 		clear(phi[k])
 	}
-	w := walker{buf: scratch[:need], x: row}
+	w := walker{buf: scratch[:need], x: row, inv: x.inv}
 	for ti := range x.nodes {
 		w.nodes = x.nodes[ti]
 		w.phi = phi[ti%x.e.Outputs]
