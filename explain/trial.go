@@ -53,6 +53,9 @@ type Options struct {
 	// Data is the experiment's prepared data, to skip reading the CSV
 	// again (nil: automl.Prepare from experiment.json).
 	Data *automl.Data
+	// DataPath reads the experiment's data from another path (when the
+	// CSV has moved since the run); its sha256 must match the record.
+	DataPath string
 	// Logger receives progress (nil: discarded).
 	Logger *slog.Logger
 }
@@ -121,14 +124,18 @@ func open(dir string, opt Options) (*session, error) {
 	}
 	d := opt.Data
 	if d == nil {
-		p, err := automl.Prepare(e.Config)
+		cfg := e.Config
+		if opt.DataPath != "" {
+			cfg.Data = opt.DataPath
+		}
+		p, err := automl.Prepare(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("re-create the experiment's data: %w", err)
 		}
 		d = p.Data
 	}
 	if d.Frame.SHA256 != e.Data.SHA256 {
-		return nil, fmt.Errorf("%s changed since the experiment ran (sha256 %s, now %s)", e.Config.Data, e.Data.SHA256, d.Frame.SHA256)
+		return nil, fmt.Errorf("%s is not the data the experiment ran on (sha256 %s, experiment.json records %s)", d.Frame.Path, d.Frame.SHA256, e.Data.SHA256)
 	}
 	s := &session{st: st, exp: e, data: d, trials: trials, y: map[int]int{}}
 	for i, r := range d.Target.Rows {

@@ -23,6 +23,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	perms := fs.Int("permutations", 10, "permutation pairs per row for model-agnostic SHAP")
 	timeout := fs.Duration("timeout", 0, "time bound (0 = none); SHAP keeps the rows finished when it is reached")
 	shapTimeout := fs.Duration("shap-timeout", 30*time.Second, "time bound of model-agnostic SHAP per trial (rows not finished are left out)")
+	data := fs.String("data", "", "the experiment's CSV file, when it has moved since the run (its sha256 must match)")
 	workers := fs.Int("workers", 0, "goroutines (0 = number of cores)")
 	verbose := fs.Bool("v", false, "log progress")
 	fs.Usage = func() {
@@ -53,7 +54,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *shapTimeout <= 0 {
 		return usagef("--shap-timeout %v: expected a positive duration", *shapTimeout)
 	}
-	opt := explain.Options{Rows: *rows, Permutations: *perms, Workers: *workers, Timeout: *timeout, SHAPTimeout: *shapTimeout}
+	opt := explain.Options{Rows: *rows, Permutations: *perms, Workers: *workers, Timeout: *timeout, SHAPTimeout: *shapTimeout, DataPath: *data}
 	if *verbose {
 		opt.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
