@@ -35,11 +35,13 @@ func BenchmarkTreeSHAP(b *testing.B) {
 	}
 	X1k := mat.DenseCopyOf(X.Slice(0, 1000, 0, 7))
 	b.ResetTimer()
+	cpu := cpuSeconds()
 	for b.Loop() {
 		if _, err := ex.Explain(X1k, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cpuSeconds()-cpu)/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(len(e.Trees)), "trees")
 	b.ReportMetric(float64(leaves)/float64(len(e.Trees)), "leaves/tree")
 	b.ReportMetric(float64(ex.maxDepth), "max_depth")

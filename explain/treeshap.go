@@ -2,6 +2,7 @@ package explain
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 
@@ -247,8 +248,23 @@ func (w *walker) recurse(i int32, parent []step, buf []step, zero, one float64, 
 	extend(path, d, zero, one, int(feature))
 	n := &w.nodes[i]
 	if n.left < 0 {
+		// Steps whose feature x does not follow here (one == 0) all get
+		// the same contribution: unwinding one of them gives
+		// (d+1)/zero * sum_i w_i/(d-i), times (0 - zero).
+		cold := math.NaN()
 		for k := 1; k <= d; k++ {
 			s := &path[k]
+			if s.one == 0 {
+				if cold != cold {
+					cold = 0
+					for i := d - 1; i >= 0; i-- {
+						cold += path[i].w * w.inv[d-i]
+					}
+					cold *= -float64(d+1) * n.value
+				}
+				w.phi[s.feature] += cold
+				continue
+			}
 			w.phi[s.feature] += unwoundSum(path, d, k, w.inv) * (s.one - s.zero) * n.value
 		}
 		return
