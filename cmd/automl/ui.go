@@ -19,12 +19,15 @@ func cmdUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("ui", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on; beyond loopback it needs --token")
 	runs := fs.String("runs", "runs", "folder holding experiments")
-	token := fs.String("token", os.Getenv("AUTOML_TOKEN"), "access token every request must carry (default $AUTOML_TOKEN)")
+	token := fs.String("token", "", "access token every request must carry (default $AUTOML_TOKEN)")
 	maxUpload := fs.Int64("max-upload", web.DefaultMaxUpload>>20, "largest accepted upload, in MB")
 	workers := fs.Int("workers", 0, "trials each experiment runs at once (0 = number of cores)")
 	explainTop := fs.Int("explain", 3, "after each search, explain this many of the best trials and write notebooks (0 = none)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
+	}
+	if *token == "" {
+		*token = os.Getenv("AUTOML_TOKEN") // not the flag's default: -h would print it
 	}
 	if err := web.CheckAddr(*addr, *token); err != nil {
 		return usagef("%v", err)
