@@ -2,6 +2,7 @@ package tree
 
 import (
 	"container/heap"
+	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -53,6 +54,7 @@ type grower struct {
 	nanBuf    []float64
 	catBuf    []int
 	listBuf   []int
+	seen      [256]bool
 	denseBuf  []int
 	taskBuf   []buildTask
 	sparse    []float64 // clean scratch bins for nodes without a histogram
@@ -100,7 +102,12 @@ func newGrower(d *binned, p growParams, mode, classes, workers int) *grower {
 	g.catBuf, g.keyBuf, g.orderBuf = make([]int, 0, 256), make([]float64, 0, 256), make([]int, 0, 256)
 	g.listBuf = make([]int, 0, 256)
 	g.sparse = make([]float64, 256*g.stride)
-	if len(d.feats) > 0 {
+	switch {
+	case p.nodeFrac > 0 && p.nodeFrac <= 0.5:
+		// Each node tries few features: summing just those over the node's
+		// rows beats full histograms, even with the subtraction trick.
+		g.small = math.MaxInt
+	case len(d.feats) > 0:
 		// a full histogram costs about bins*stride per feature, a sparse
 		// scan about rows*log(rows)
 		g.small = d.total * g.stride / (len(d.feats) * 8)

@@ -107,23 +107,27 @@ func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int,
 		clear(h)
 		col := g.d.cols[f]
 		skip := g.d.mfb[f]
+		var taken int
 		switch {
 		case g.mode == modeGrad && identity:
-			buildGradIdentity(h, col, g.g, g.h, skip)
+			taken = buildGradIdentity(h, col, g.g, g.h, skip)
 		case g.mode == modeGrad:
-			buildGrad(h, col, rows, og, oh, skip)
+			taken = buildGrad(h, col, rows, og, oh, skip)
 		case identity:
-			buildClassIdentity(h, col, g.y, g.w, g.K, skip)
+			taken = buildClassIdentity(h, col, g.y, g.w, g.K, skip)
 		default:
-			buildClass(h, col, rows, oy, ow, g.K, skip)
+			taken = buildClass(h, col, rows, oy, ow, g.K, skip)
 		}
-		// the skipped bin holds whatever the others do not
-		c := h[skip*s : skip*s+s]
-		copy(c, tot)
-		for b := 0; b < nb; b++ {
-			if b != skip {
-				for k := range c {
-					c[k] -= h[b*s+k]
+		// The skipped bin holds whatever the others do not; it stays
+		// exactly empty when no row fell in it.
+		if taken < m {
+			c := h[skip*s : skip*s+s]
+			copy(c, tot)
+			for b := 0; b < nb; b++ {
+				if b != skip {
+					for k := range c {
+						c[k] -= h[b*s+k]
+					}
 				}
 			}
 		}
@@ -206,7 +210,7 @@ func (g *grower) gather(rows []int32) {
 // The column kernels below serve sparse features: they skip the rows of
 // the most frequent bin, which build derives from the node totals.
 
-func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip int) {
+func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip int) (taken int) {
 	hs = hs[:len(col)]
 	gr = gr[:len(col)]
 	sk := uint8(skip)
@@ -214,14 +218,16 @@ func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip int) {
 		if b == sk {
 			continue
 		}
+		taken++
 		k := int(b) * 2
 		c := h[k : k+2 : k+2]
 		c[0] += gr[i]
 		c[1] += hs[i]
 	}
+	return taken
 }
 
-func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64, skip int) {
+func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64, skip int) (taken int) {
 	og = og[:len(rows)]
 	oh = oh[:len(rows)]
 	sk := uint8(skip)
@@ -230,14 +236,16 @@ func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64, skip in
 		if b == sk {
 			continue
 		}
+		taken++
 		k := int(b) * 2
 		c := h[k : k+2 : k+2]
 		c[0] += og[i]
 		c[1] += oh[i]
 	}
+	return taken
 }
 
-func buildClassIdentity(h []float64, col []uint8, y []int32, w []float64, K, skip int) {
+func buildClassIdentity(h []float64, col []uint8, y []int32, w []float64, K, skip int) (taken int) {
 	s := K + 1
 	y = y[:len(col)]
 	w = w[:len(col)]
@@ -245,13 +253,15 @@ func buildClassIdentity(h []float64, col []uint8, y []int32, w []float64, K, ski
 		if int(b) == skip {
 			continue
 		}
+		taken++
 		k := int(b) * s
 		h[k+int(y[i])] += w[i]
 		h[k+K]++
 	}
+	return taken
 }
 
-func buildClass(h []float64, col []uint8, rows []int32, oy []int32, ow []float64, K, skip int) {
+func buildClass(h []float64, col []uint8, rows []int32, oy []int32, ow []float64, K, skip int) (taken int) {
 	s := K + 1
 	oy = oy[:len(rows)]
 	ow = ow[:len(rows)]
@@ -260,10 +270,12 @@ func buildClass(h []float64, col []uint8, rows []int32, oy []int32, ow []float64
 		if int(b) == skip {
 			continue
 		}
+		taken++
 		k := int(b) * s
 		h[k+int(oy[i])] += ow[i]
 		h[k+K]++
 	}
+	return taken
 }
 
 // subtract sets parent -= child over the features feats, turning the

@@ -156,7 +156,7 @@ func (g *grower) findBest(hist []float64, rows []int32, tot []float64, feats []i
 			}
 		} else {
 			h = g.sparse[:ft.bins*s]
-			list = g.accumulate(h, f, rows, list)
+			list = g.accumulate(h, f, rows, tot, list)
 		}
 		if ft.categorical {
 			g.scanCategorical(f, h, list, tot, best)
@@ -170,15 +170,28 @@ func (g *grower) findBest(hist []float64, rows []int32, tot []float64, feats []i
 	}
 }
 
-// accumulate adds the statistics of rows into the clean buffer h for
-// feature f and returns the non-missing bins touched, in order.
-func (g *grower) accumulate(h []float64, f int, rows []int32, list []int) []int {
+// accumulate adds the statistics of rows (totals tot) into the clean
+// buffer h for feature f and returns the non-missing bins touched, in
+// order. Like build, it skips the feature's most frequent bin and derives
+// it from the totals.
+func (g *grower) accumulate(h []float64, f int, rows []int32, tot []float64, list []int) []int {
 	ft := &g.d.feats[f]
 	s := g.stride
 	col := g.d.cols[f]
+	skip := -1
+	if g.d.skip[f] {
+		skip = g.d.mfb[f]
+	}
+	seen := &g.seen
+	taken := 0
 	for _, r := range rows {
 		b := int(col[r])
-		if !g.nonEmpty(h, b) && b != ft.nanBin {
+		if b == skip {
+			continue
+		}
+		taken++
+		if !seen[b] {
+			seen[b] = true
 			list = append(list, b)
 		}
 		k := b * s
@@ -190,8 +203,35 @@ func (g *grower) accumulate(h []float64, f int, rows []int32, list []int) []int 
 			h[k+g.K]++
 		}
 	}
+	for _, b := range list {
+		seen[b] = false
+	}
+	if skip >= 0 && taken < len(rows) {
+		g.derive(h, skip, list, tot)
+		list = append(list, skip)
+	}
+	// drop the missing-value bin from the list
+	for i, b := range list {
+		if b == ft.nanBin {
+			list = append(list[:i], list[i+1:]...)
+			break
+		}
+	}
 	slices.Sort(list)
 	return list
+}
+
+// derive sets bin skip of the feature histogram h to the totals tot minus
+// the bins in others.
+func (g *grower) derive(h []float64, skip int, others []int, tot []float64) {
+	s := g.stride
+	c := h[skip*s : skip*s+s]
+	copy(c, tot)
+	for _, b := range others {
+		for k := range c {
+			c[k] -= h[b*s+k]
+		}
+	}
 }
 
 // nonEmpty reports whether bin b of the feature histogram h has rows (in
