@@ -104,10 +104,11 @@ func run(path, family string, rounds, trees int, lr float64, leaves, bins, worke
 		if err := tree.Save(dir, m.Ensemble()); err != nil {
 			return err
 		}
-		s, err := tree.LoadModel(filepath.Join(dir, tree.ModelFile), workers)
+		s, err := tree.LoadModel(filepath.Join(dir, tree.ModelFile))
 		if err != nil {
 			return err
 		}
+		s.SetWorkers(workers)
 		n, _ := Xte.Dims()
 		big := mat.NewDense(score, d, nil)
 		for i := 0; i < score; i++ {

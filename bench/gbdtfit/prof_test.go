@@ -10,7 +10,11 @@ func TestProfileFit(t *testing.T) {
 	if f == "" {
 		t.Skip("GAMX not set")
 	}
-	if err := run(f, "gbdt", 60, 100, 0.1, 31, 255, 2, "", 0); err != nil {
+	fam := os.Getenv("FAMILY")
+	if fam == "" {
+		fam = "gbdt"
+	}
+	if err := run(f, fam, 60, 30, 0.1, 31, 255, 2, "", 0); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -3,6 +3,7 @@ package tree
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 
@@ -43,6 +44,14 @@ func NewExtraTrees(p ForestParams, cfg Config) *Forest {
 
 // Ensemble returns the fitted trees (nil before Fit).
 func (m *Forest) Ensemble() *Ensemble { return m.ens }
+
+// WriteModel writes the fitted model in LightGBM's text format (v3).
+func (m *Forest) WriteModel(w io.Writer) error {
+	if m.ens == nil {
+		return ErrNotFitted
+	}
+	return m.ens.WriteLightGBM(w)
+}
 
 // PredictProba returns class probabilities, one row per row of X.
 func (m *Forest) PredictProba(X *mat.Dense) (*mat.Dense, error) {

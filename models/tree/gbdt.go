@@ -3,6 +3,7 @@ package tree
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 
@@ -30,6 +31,14 @@ func (m *GBDT) SetValidation(X *mat.Dense, y []int) { m.valX, m.valY = X, y }
 
 // Ensemble returns the fitted trees (nil before Fit).
 func (m *GBDT) Ensemble() *Ensemble { return m.ens }
+
+// WriteModel writes the fitted model in LightGBM's text format (v3).
+func (m *GBDT) WriteModel(w io.Writer) error {
+	if m.ens == nil {
+		return ErrNotFitted
+	}
+	return m.ens.WriteLightGBM(w)
+}
 
 // PredictProba returns class probabilities, one row per row of X.
 func (m *GBDT) PredictProba(X *mat.Dense) (*mat.Dense, error) {

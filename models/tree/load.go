@@ -69,9 +69,16 @@ type Scorer struct {
 	ens      *Ensemble
 }
 
-// LoadModel reads a LightGBM text model written by WriteLightGBM. It
-// scores on up to workers goroutines (<= 0: all CPUs).
-func LoadModel(path string, workers int) (*Scorer, error) {
+// LoadModel reads a LightGBM text model written by WriteModel (or
+// Ensemble.WriteLightGBM). It scores on all CPUs; see SetWorkers.
+func LoadModel(path string) (*Scorer, error) {
+	return loadModel(path, 0)
+}
+
+// SetWorkers sets the goroutines PredictProba uses (<= 0: all CPUs).
+func (s *Scorer) SetWorkers(n int) { s.workers = Config{Workers: n}.workers() }
+
+func loadModel(path string, workers int) (*Scorer, error) {
 	hdr, err := readHeader(path)
 	if err != nil {
 		return nil, err
@@ -136,9 +143,9 @@ func readHeader(path string) (map[string]string, error) {
 }
 
 // Load reads what Save wrote into dir: the LightGBM model for scoring and
-// the Ensemble view.
+// the Ensemble view. It scores on up to workers goroutines (<= 0: all CPUs).
 func Load(dir string, workers int) (*Scorer, error) {
-	s, err := LoadModel(filepath.Join(dir, ModelFile), workers)
+	s, err := loadModel(filepath.Join(dir, ModelFile), workers)
 	if err != nil {
 		return nil, err
 	}
@@ -185,15 +192,10 @@ func (s *Scorer) PredictProba(X *mat.Dense) (*mat.Dense, error) {
 	}
 	outs := s.model.NRawOutputGroups()
 	pred := make([]float64, raw.Rows*outs)
-	if raw.Rows > 0 {
-		if err := s.model.PredictDense(vals, raw.Rows, raw.Cols, pred, 0, s.workers); err != nil {
-			return nil, fmt.Errorf("tree: score: %w", err)
-		}
+	if err := s.model.PredictDense(vals, raw.Rows, raw.Cols, pred, 0, s.workers); err != nil {
+		return nil, fmt.Errorf("tree: score: %w", err)
 	}
-	out := mat.NewDense(max(raw.Rows, 1), s.classes, nil)
-	if raw.Rows == 0 {
-		return &mat.Dense{}, nil
-	}
+	out := mat.NewDense(raw.Rows, s.classes, nil)
 	for i := 0; i < raw.Rows; i++ {
 		linkProba(s.link, pred[i*outs:(i+1)*outs], out.RawRowView(i))
 	}

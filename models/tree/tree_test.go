@@ -1,11 +1,16 @@
 package tree
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/dmitryikh/leaves"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -151,5 +156,85 @@ func TestLeavesAgree(t *testing.T) {
 				t.Errorf("%s/%d classes: trainer and leaves differ by %g", name, classes, worst)
 			}
 		}
+	}
+}
+
+// TestLeavesTransformation loads boosted models with leaves' own
+// transformation (sigmoid, softmax from the objective line) and checks it
+// gives the trainer's probabilities: the file's header is what LightGBM
+// tools expect.
+func TestLeavesTransformation(t *testing.T) {
+	for _, classes := range []int{2, 3} {
+		X, y, cfg := synth(400, classes, true, 21)
+		m := NewGBDT(GBDTParams{Rounds: 10, LearningRate: 0.2, NumLeaves: 8, MinDataInLeaf: 5, L2: 1,
+			MaxBins: 255, CategoricalSplits: true}, cfg)
+		if err := m.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := m.WriteModel(&buf); err != nil {
+			t.Fatal(err)
+		}
+		model, err := leaves.LGEnsembleFromReader(bufio.NewReader(&buf), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		P, _ := m.PredictProba(X)
+		out := make([]float64, model.NOutputGroups())
+		for i := 0; i < 400; i++ {
+			if err := model.Predict(X.RawRowView(i), 0, out); err != nil {
+				t.Fatal(err)
+			}
+			want := P.RawRowView(i)
+			if classes == 2 {
+				want = want[1:]
+			}
+			for k := range out {
+				if math.Abs(out[k]-want[k]) > 1e-12 {
+					t.Fatalf("%d classes, row %d: leaves %v, trainer %v", classes, i, out, P.RawRowView(i))
+				}
+			}
+		}
+	}
+}
+
+// TestLoadModelFile: LoadModel reads the LightGBM file alone.
+func TestLoadModelFile(t *testing.T) {
+	X, y, cfg := synth(300, 2, false, 2)
+	m := NewRandomForest(ForestParams{Trees: 4, Criterion: "gini", MinSamplesLeaf: 3, Bootstrap: true, MaxBins: 255}, cfg)
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "m.txt")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WriteModel(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	s, err := LoadModel(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	P, _ := m.PredictProba(X)
+	Q, err := s.PredictProba(X)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.EqualApprox(P, Q, 1e-12) {
+		t.Error("forest read back by LoadModel scores differently")
+	}
+	if _, err := s.PredictProba(mat.NewDense(2, 3, nil)); err == nil {
+		t.Error("scoring a matrix with the wrong column count: no error")
+	}
+	if _, err := LoadModel(filepath.Join(t.TempDir(), "missing.txt")); err == nil {
+		t.Error("loading a missing file: no error")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.txt")
+	os.WriteFile(bad, []byte("tree\nversion=v4\n\n"), 0o644)
+	if _, err := LoadModel(bad); err == nil {
+		t.Error("loading a v4 file: no error")
 	}
 }
