@@ -54,6 +54,7 @@ type Server struct {
 	cancel context.CancelFunc
 	live   *registry
 	cache  trialCache
+	frames frameCache
 	wg     sync.WaitGroup
 	mu     sync.Mutex // guards naming of new experiments
 }

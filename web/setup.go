@@ -78,7 +78,7 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "There is no upload "+id+": upload the file again.")
 		return
 	}
-	f, err := dataset.Read(path, dataset.Options{})
+	f, err := h.s.frames.read(path)
 	if err != nil {
 		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+err.Error())
 		return
@@ -149,7 +149,7 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	f, err := dataset.Read(path, dataset.Options{})
+	f, err := h.s.frames.read(path)
 	if err != nil {
 		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+err.Error())
 		return

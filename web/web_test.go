@@ -421,3 +421,33 @@ func TestStopAndRestart(t *testing.T) {
 	code, body, _ = c2.post("/experiments/"+other+"/stop", url.Values{"csrf": {c2.csrf()}})
 	wantStatus(t, "stop after restart", code, http.StatusConflict, body)
 }
+
+// TestSameUploadTwice starts two searches on one upload in the same second:
+// they get distinct folders and share the cached frame without races.
+func TestSameUploadTwice(t *testing.T) {
+	t.Parallel()
+	s, c := newTestServer(t, Config{})
+	tok := c.csrf()
+	_, _, resp := c.post("/samples/german_credit", url.Values{"csrf": {tok}})
+	up := strings.TrimPrefix(resp.Header.Get("Location"), "/new/")
+	var names []string
+	for range 2 {
+		code, body, resp := c.post("/experiments", url.Values{"csrf": {tok}, "upload": {up}, "target": {"class"},
+			"budget": {"1"}, "families": {"set"}, "family": {"naive_bayes"}})
+		wantStatus(t, "start", code, http.StatusSeeOther, body)
+		names = append(names, strings.TrimPrefix(resp.Header.Get("Location"), "/experiments/"))
+	}
+	if names[0] == names[1] {
+		t.Fatalf("two experiments share the folder %s", names[0])
+	}
+	for _, n := range names {
+		waitRun(t, s, n)
+		x, err := s.load(n)
+		if err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+		if x.Status != "done" || x.Exp.Trials == 0 {
+			t.Errorf("%s: status %q, %d trials", n, x.Status, x.Exp.Trials)
+		}
+	}
+}
