@@ -161,6 +161,7 @@ func TestBrowserExperiment(t *testing.T) {
 	if p := eval[string](t, ctx, `document.getElementById('problem').textContent`); !strings.Contains(p, "binary") {
 		t.Errorf("problem type shown: %q", p)
 	}
+	unlabelled(t, ctx)
 	step(t, ctx, "budget", chromedp.SetValue(chromedp.ID("budget"), "20"))
 	shoot(t, ctx, "4-setup-checked")
 	step(t, ctx, "start", chromedp.Click(chromedp.ID("start")), chromedp.WaitVisible(chromedp.ID("leaderboard")))
@@ -186,8 +187,8 @@ func TestBrowserExperiment(t *testing.T) {
 		t.Fatalf("only %d trials after 20 s", rows)
 	}
 	shoot(t, ctx, "6-experiment-done")
-	// Client-side sorting by trial number, then back.
-	step(t, ctx, "sort", chromedp.Click(chromedp.CSS(`#leaderboard a[data-key=trial]`)))
+	// Client-side sorting by trial number, from the keyboard.
+	step(t, ctx, "sort", chromedp.Focus(chromedp.CSS(`#leaderboard a[data-key=trial]`)), chromedp.KeyEvent("\r"))
 	if first := eval[string](t, ctx, `document.querySelector('#rows tr').dataset.id`); first != "0" {
 		t.Errorf("after sorting by trial the first row is trial %s", first)
 	}
@@ -203,6 +204,7 @@ func TestBrowserExperiment(t *testing.T) {
 	worst := eval[string](t, ctx, `Array.from(document.querySelectorAll('#rows tr')).at(-1).querySelector('a').getAttribute('href')`)
 	step(t, ctx, "best trial", chromedp.Navigate(c.base+best), chromedp.WaitVisible(chromedp.ID("metrics")))
 	shoot(t, ctx, "8-trial")
+	unlabelled(t, ctx)
 	if rank := eval[string](t, ctx, `document.querySelector('.heading .status').textContent`); !strings.HasPrefix(rank, "rank 1 of") {
 		t.Errorf("best trial shows %q", rank)
 	}
@@ -320,4 +322,15 @@ func runFast(ctx context.Context, base string, drop bool) (string, []byte, error
 	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	return name, png, err
+}
+
+// unlabelled fails the test for form controls without an accessible name.
+func unlabelled(t *testing.T, ctx context.Context) {
+	t.Helper()
+	bad := eval[string](t, ctx, `Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea, button'))
+		.filter(e => !(e.labels && e.labels.length) && !e.textContent.trim() && !e.getAttribute('aria-label'))
+		.map(e => e.outerHTML.slice(0, 80)).join('\n')`)
+	if bad != "" {
+		t.Errorf("form controls without a label:\n%s", bad)
+	}
 }
