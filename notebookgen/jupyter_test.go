@@ -15,6 +15,9 @@ import (
 // missing, unless AUTOML_CI=1 (then it fails). AUTOML_NB_FAMILIES=best runs
 // only the best trial's notebook.
 func TestJupyterExecutes(t *testing.T) {
+	if testing.Short() && os.Getenv("AUTOML_CI") != "1" {
+		t.Skip("runs Jupyter for minutes")
+	}
 	for _, tool := range []string{"jupyter", "gonb"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			if os.Getenv("AUTOML_CI") == "1" {

@@ -63,7 +63,7 @@ func germanExperiment(t testing.TB) (string, *automl.Experiment, []automl.Trial)
 			return
 		}
 		data, _ := filepath.Abs("testdata/german_credit.csv")
-		cfg := automl.Config{Data: data, Target: "class", Seed: 7, RunsDir: tmp, Name: "german", Workers: 2,
+		cfg := automl.Config{Data: data, Target: "class", Seed: 7, RunsDir: tmp, Name: "german", Workers: 1,
 			MaxTrials: len(automl.Families), KeepBundles: -1}
 		p, err := automl.Prepare(cfg)
 		if err != nil {

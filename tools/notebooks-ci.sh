@@ -12,5 +12,5 @@ repo=$(dirname "$here")
 export PATH="$(go env GOPATH)/bin:$PATH"
 gonb --install
 cd "$repo"
-AUTOML_CI=1 go test -count=1 -timeout 40m -run 'TestJupyterExecutes|TestProgramReproducesTrials' -v ./notebookgen 2>&1 | grep -v '^I[0-9]' | tail -60
+AUTOML_CI=1 AUTOML_NB_FAMILIES=all go test -count=1 -timeout 40m -run 'TestJupyterExecutes|TestProgramReproducesTrials' -v ./notebookgen 2>&1 | grep -v '^I[0-9]' | tail -60
 exit "${PIPESTATUS[0]}"
