@@ -6,7 +6,8 @@
 # adult.csv (one-hot, 39k x 108) and a synthetic 200,000 x 50 numeric set,
 # their ratio, test AUCs (adult and credit_card_default_taiwan), peak RSS of
 # the 200k fits, leaves' batch scoring throughput on 100,000 rows, and the
-# fit time of a 100-tree random forest on adult.
+# fit time of a 100-tree random forest on adult, and our GBDT on adult with
+# native categorical splits on ordinal codes instead of one-hot columns.
 #
 # The matrices come from models/tree/testdata/xgb_reference.py (prepare),
 # written to $BENCH_DATA (default: a temporary directory, removed at exit).
@@ -45,6 +46,7 @@ for ds in adult credit synth200k; do
 done
 run go_score "$BENCH_DATA/gbdtfit" -workers 2 -score 100000 "$BENCH_DATA/adult.gamx"
 run go_rf "$BENCH_DATA/gbdtfit" -workers 2 -family rf -trees 100 "$BENCH_DATA/adult.gamx"
+run go_adult_cat "$BENCH_DATA/gbdtfit" -workers 2 -categorical "$BENCH_DATA/adult_ordinal.categorical.json" "$BENCH_DATA/adult_ordinal.gamx"
 
 $PY - "$BENCH_DATA" <<'PYEOF'
 import json, os, sys
@@ -62,4 +64,6 @@ print(f"peak RSS ratio on synth200k (ours / xgb, whole process): {g['rss_kb']/x[
 print(f"leaves batch scoring, 200-tree adult model, 100,000 rows, 2 threads: {r('go_score')['score_rows_per_second']:,.0f} rows/s")
 rf = r("go_rf")
 print(f"random forest, 100 trees, adult: fit {rf['fit_seconds']:.2f} s (cpu {rf['cpu']+rf['sys']:.2f} s), AUC {rf['auc']:.5f}")
+c = r("go_adult_cat")
+print(f"GBDT on adult with native categorical splits (ordinal codes, 14 columns): fit {c['fit_seconds']:.2f} s, AUC {c['auc']:.5f}")
 PYEOF
