@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/automl
 PKGS    := ./...
 
-.PHONY: demo build test bench bench-serve lint fuzz clean
+.PHONY: demo build test bench bench-serve lint fuzz tools clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/automl
@@ -33,6 +33,13 @@ lint:
 # Two minutes of coverage-guided fuzzing of the CSV reader.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 2m ./dataset
+
+# GoNB v0.11.1 (Go Jupyter kernel), gopls v0.21.0 and goimports v0.38.0 from the pinned tools
+# modules, and GoNB's kernel registered with Jupyter: needed to execute the notebooks.
+tools:
+	cd tools && $(GO) install github.com/janpfeifer/gonb golang.org/x/tools/gopls
+	cd tools/goimports && $(GO) install golang.org/x/tools/cmd/goimports
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" gonb --install
 
 clean:
 	rm -rf bin runs
