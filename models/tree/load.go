@@ -2,14 +2,13 @@ package tree
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/dmitryikh/leaves"
 	"gonum.org/v1/gonum/mat"
@@ -78,72 +77,37 @@ func LoadModel(path string) (*Scorer, error) {
 // SetWorkers sets the goroutines PredictProba uses (<= 0: all CPUs).
 func (s *Scorer) SetWorkers(n int) { s.workers = Config{Workers: n}.workers() }
 
-func loadModel(path string, workers int) (*Scorer, error) {
-	hdr, err := readHeader(path)
-	if err != nil {
-		return nil, err
-	}
-	model, err := leaves.LGEnsembleFromFile(path, false)
-	if err != nil {
-		return nil, fmt.Errorf("tree: load %s: %w", path, err)
-	}
-	s := &Scorer{model: model, workers: Config{Workers: workers}.workers()}
-	outs, err := strconv.Atoi(hdr["num_class"])
-	if err != nil || outs < 1 {
-		return nil, fmt.Errorf("tree: load %s: num_class %q, want a positive integer", path, hdr["num_class"])
-	}
-	_, avg := hdr["average_output"]
-	obj := hdr["objective"]
-	switch {
-	case avg:
-		s.link = Identity
-	case obj == "binary sigmoid:1" && outs == 1:
-		s.link = Logistic
-	case strings.HasPrefix(obj, "multiclass ") && outs > 1:
-		s.link = Softmax
-	default:
-		return nil, fmt.Errorf("tree: load %s: objective %q with %d outputs is not a classifier this package writes", path, obj, outs)
-	}
-	s.classes = max(2, outs)
-	mfi, err := strconv.Atoi(hdr["max_feature_idx"])
-	if err != nil {
-		return nil, fmt.Errorf("tree: load %s: max_feature_idx %q, want an integer", path, hdr["max_feature_idx"])
-	}
-	s.features = mfi + 1
-	return s, nil
-}
-
-// readHeader returns the key=value lines before the first blank line.
-func readHeader(path string) (map[string]string, error) {
-	f, err := os.Open(path)
+func loadModel(path string, workers int) (s *Scorer, err error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("tree: load: %w", err)
 	}
-	defer f.Close()
-	hdr := map[string]string{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<26)
-	line := 0
-	for sc.Scan() {
-		line++
-		t := strings.TrimSpace(sc.Text())
-		if t == "" {
-			break
+	// Our own parser checks the structure first, so leaves never meets a
+	// file that could make it fail at scoring time.
+	e, err := ReadLightGBM(bytes.NewReader(data), path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, fmt.Errorf("tree: load %s: leaves failed: %v", path, r)
 		}
-		k, v, _ := strings.Cut(t, "=")
-		hdr[k] = v
+	}()
+	model, err := leaves.LGEnsembleFromReader(bufio.NewReader(bytes.NewReader(data)), false)
+	if err != nil {
+		return nil, fmt.Errorf("tree: load %s: %w", path, err)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("tree: load %s line %d: %w", path, line+1, err)
+	if model.NRawOutputGroups() != e.Outputs || model.NEstimators()*e.Outputs != len(e.Trees) {
+		return nil, fmt.Errorf("tree: load %s: leaves reads %d trees of %d outputs, the file has %d of %d",
+			path, model.NEstimators()*model.NRawOutputGroups(), model.NRawOutputGroups(), len(e.Trees), e.Outputs)
 	}
-	if hdr["version"] != "v3" {
-		return nil, fmt.Errorf("tree: load %s: version %q, want v3 (LightGBM text model)", path, hdr["version"])
-	}
-	return hdr, nil
+	return &Scorer{model: model, link: e.Link, classes: e.Classes, features: e.Features,
+		workers: Config{Workers: workers}.workers(), ens: e}, nil
 }
 
 // Load reads what Save wrote into dir: the LightGBM model for scoring and
-// the Ensemble view. It scores on up to workers goroutines (<= 0: all CPUs).
+// the Ensemble view (from EnsembleFile, which keeps init scores apart from
+// the leaf values). It scores on up to workers goroutines (<= 0: all CPUs).
 func Load(dir string, workers int) (*Scorer, error) {
 	s, err := loadModel(filepath.Join(dir, ModelFile), workers)
 	if err != nil {
@@ -151,6 +115,9 @@ func Load(dir string, workers int) (*Scorer, error) {
 	}
 	path := filepath.Join(dir, EnsembleFile)
 	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return s, nil // the view parsed from the model file will do
+	}
 	if err != nil {
 		return nil, fmt.Errorf("tree: load: %w", err)
 	}
@@ -161,15 +128,15 @@ func Load(dir string, workers int) (*Scorer, error) {
 	if err := e.validate(); err != nil {
 		return nil, fmt.Errorf("tree: load %s: %w", path, err)
 	}
-	if e.Features != s.features || e.Outputs != s.model.NRawOutputGroups() || len(e.Trees) != s.model.NEstimators()*e.Outputs {
+	if e.Features != s.features || e.Outputs != s.ens.Outputs || len(e.Trees) != len(s.ens.Trees) || e.Link != s.link {
 		return nil, fmt.Errorf("tree: load %s: does not describe the model in %s", path, ModelFile)
 	}
 	s.ens = &e
 	return s, nil
 }
 
-// Ensemble returns the tree structure saved beside the model (nil when the
-// scorer came from LoadModel alone).
+// Ensemble returns the loaded trees: from EnsembleFile when Load found
+// one, else parsed from the LightGBM file.
 func (s *Scorer) Ensemble() *Ensemble { return s.ens }
 
 // Fit always fails: a loaded model is only scored.
