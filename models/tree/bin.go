@@ -219,10 +219,11 @@ func newBinned(X *mat.Dense, cfg Config, maxBins int, catSplits bool, workers in
 		sample = rng.Perm(n)[:binSampleRows]
 		slices.Sort(sample)
 	}
+	raw := X.RawMatrix()
 	parallelFor(d, workers, func(j int) {
 		col := make([]float64, n)
 		for i := range col {
-			col[i] = X.At(i, j)
+			col[i] = raw.Data[i*raw.Stride+j]
 		}
 		if catSplits && j < len(cfg.Categorical) && cfg.Categorical[j] {
 			b.feats[j] = categoricalFeature(col)
