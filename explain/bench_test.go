@@ -62,3 +62,27 @@ func BenchmarkSampler(b *testing.B) {
 	}
 	b.ReportMetric(20*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// BenchmarkTreeSHAPRow explains one row at a time on one goroutine (the
+// per-row cost, free of scheduling).
+func BenchmarkTreeSHAPRow(b *testing.B) {
+	X, y := synth(3000, 2, 9)
+	cfg := tree.Config{Classes: 2, Categorical: []bool{false, false, false, false, false, true, false},
+		Cardinality: []int{0, 0, 0, 0, 0, 6, 0}, Seed: 1, Workers: 2}
+	m := tree.NewGBDT(tree.GBDTParams{Rounds: 200, LearningRate: 0.05, NumLeaves: 31, Growth: "leafwise",
+		MinDataInLeaf: 5, L2: 1, MaxBins: 255, CategoricalSplits: true}, cfg)
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		b.Fatal(err)
+	}
+	ex, err := NewTreeExplainer(m.Ensemble())
+	if err != nil {
+		b.Fatal(err)
+	}
+	phi := [][]float64{make([]float64, 7)}
+	var scratch []step
+	i := 0
+	for b.Loop() {
+		scratch = ex.Row(X.RawRowView(i%1000), phi, scratch)
+		i++
+	}
+}

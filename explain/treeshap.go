@@ -138,27 +138,38 @@ type step struct {
 
 // extend adds a feature to path[:d], which must have room for d+1 steps.
 func extend(path []step, d int, zero, one float64, feature int) {
+	path = path[:d+1]
 	path[d] = step{feature: feature, zero: zero, one: one}
 	if d == 0 {
 		path[0].w = 1
+		return
 	}
+	r := 1 / float64(d+1)
+	zr, or := zero*r, one*r
 	for i := d - 1; i >= 0; i-- {
-		path[i+1].w += one * path[i].w * float64(i+1) / float64(d+1)
-		path[i].w = zero * path[i].w * float64(d-i) / float64(d+1)
+		wi := path[i].w
+		path[i+1].w += or * wi * float64(i+1)
+		path[i].w = zr * wi * float64(d-i)
 	}
 }
 
-// unwind removes step k from path[:d+1], undoing its extend.
-func unwind(path []step, d, k int) {
+// unwind removes step k from path[:d+1], undoing its extend. inv[i] is 1/i.
+func unwind(path []step, d, k int, inv []float64) {
+	path = path[:d+1]
 	one, zero := path[k].one, path[k].zero
+	dd := float64(d + 1)
 	next := path[d].w
-	for i := d - 1; i >= 0; i-- {
-		if one != 0 {
+	if one != 0 {
+		up, down := dd/one, zero*inv[d+1]
+		for i := d - 1; i >= 0; i-- {
 			t := path[i].w
-			path[i].w = next * float64(d+1) / (float64(i+1) * one)
-			next = t - path[i].w*zero*float64(d-i)/float64(d+1)
-		} else {
-			path[i].w = path[i].w * float64(d+1) / (zero * float64(d-i))
+			path[i].w = next * up * inv[i+1]
+			next = t - path[i].w*down*float64(d-i)
+		}
+	} else {
+		c := dd / zero
+		for i := d - 1; i >= 0; i-- {
+			path[i].w *= c * inv[d-i]
 		}
 	}
 	for i := k; i < d; i++ {
@@ -169,6 +180,7 @@ func unwind(path []step, d, k int) {
 // unwoundSum is the total weight of path[:d+1] with step k unwound,
 // without changing path. inv[i] is 1/i.
 func unwoundSum(path []step, d, k int, inv []float64) float64 {
+	path, inv = path[:d+1], inv[:d+2]
 	one, zero := path[k].one, path[k].zero
 	total := 0.0
 	dd := float64(d + 1)
@@ -248,25 +260,7 @@ func (w *walker) recurse(i int32, parent []step, buf []step, zero, one float64, 
 	extend(path, d, zero, one, int(feature))
 	n := &w.nodes[i]
 	if n.left < 0 {
-		// Steps whose feature x does not follow here (one == 0) all get
-		// the same contribution: unwinding one of them gives
-		// (d+1)/zero * sum_i w_i/(d-i), times (0 - zero).
-		cold := math.NaN()
-		for k := 1; k <= d; k++ {
-			s := &path[k]
-			if s.one == 0 {
-				if cold != cold {
-					cold = 0
-					for i := d - 1; i >= 0; i-- {
-						cold += path[i].w * w.inv[d-i]
-					}
-					cold *= -float64(d+1) * n.value
-				}
-				w.phi[s.feature] += cold
-				continue
-			}
-			w.phi[s.feature] += unwoundSum(path, d, k, w.inv) * (s.one - s.zero) * n.value
-		}
+		w.leaf(path, d, d, n.value)
 		return
 	}
 	hot, cold, fh, fc := n.right, n.left, n.fr, n.fl
@@ -278,14 +272,62 @@ func (w *walker) recurse(i int32, parent []step, buf []step, zero, one float64, 
 	for k := 1; k <= d; k++ {
 		if path[k].feature == int(n.feature) {
 			inZero, inOne = path[k].zero, path[k].one
-			unwind(path, d, k)
+			unwind(path, d, k, w.inv)
 			keep = d
 			break
 		}
 	}
 	rest := buf[d+1:]
+	if h, c := &w.nodes[hot], &w.nodes[cold]; h.left < 0 && c.left < 0 {
+		w.leafPair(path[:keep], rest, h.value, c.value, fh*inZero, inOne, fc*inZero, n.feature)
+		return
+	}
 	w.recurse(hot, path[:keep], rest, fh*inZero, inOne, n.feature)
 	w.recurse(cold, path[:keep], rest, fc*inZero, 0, n.feature)
+}
+
+// leaf adds the contributions of steps 1..upto of path[:d+1], ending at a
+// leaf worth value.
+func (w *walker) leaf(path []step, d, upto int, value float64) {
+	// Steps whose feature x does not follow here (one == 0) all get the
+	// same contribution: unwinding one of them gives
+	// (d+1)/zero * sum_i w_i/(d-i), times (0 - zero).
+	cold := math.NaN()
+	for k := 1; k <= upto; k++ {
+		s := &path[k]
+		if s.one == 0 {
+			if cold != cold {
+				cold = 0
+				for i := d - 1; i >= 0; i-- {
+					cold += path[i].w * w.inv[d-i]
+				}
+				cold *= -float64(d+1) * value
+			}
+			w.phi[s.feature] += cold
+			continue
+		}
+		w.phi[s.feature] += unwoundSum(path, d, k, w.inv) * (s.one - s.zero) * value
+	}
+}
+
+// leafPair handles a split whose two children are leaves (worth hv on the
+// side x takes, cv on the other) in one pass. The weights extend makes
+// are linear in the new step's fractions and the unwound sums are linear
+// in the weights, so the two leaves' contributions for the earlier steps
+// add up to those of one leaf worth 1 reached through a step with
+// fractions (hv*hz + cv*cz, hv*ho). For the split's own step, unwinding
+// it gives back the parent's weights on both sides.
+func (w *walker) leafPair(parent, buf []step, hv, cv, hz, ho, cz float64, feature int32) {
+	d := len(parent)
+	path := buf[:d+1]
+	copy(path, parent)
+	extend(path, d, hv*hz+cv*cz, hv*ho, int(feature))
+	w.leaf(path, d, d-1, 1)
+	sum := 0.0
+	for i := range parent {
+		sum += parent[i].w
+	}
+	w.phi[feature] += sum * ((ho-hz)*hv - cz*cv)
 }
 
 // Row writes the SHAP values of row x into phi[k] (one slice of length
