@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -123,59 +124,76 @@ func run(path, family string, rounds, trees int, lr float64, leaves, bins, worke
 	return json.NewEncoder(os.Stdout).Encode(out)
 }
 
-// readGamx reads the matrix format of xgb_reference.py.
+// readGamx reads the matrix format of xgb_reference.py, one row at a time
+// (the labels and split flags follow the matrix, so X is read first into
+// one dense matrix and split afterwards).
 func readGamx(path string) (Xtr *mat.Dense, ytr []int, Xte *mat.Dense, yte []int, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
 	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
 	var hdr struct {
 		Magic      [4]byte
 		Rows, Cols uint64
 	}
-	if err := binary.Read(f, binary.LittleEndian, &hdr); err != nil || !bytes.Equal(hdr.Magic[:], []byte("GAMX")) {
+	if err := binary.Read(r, binary.LittleEndian, &hdr); err != nil || !bytes.Equal(hdr.Magic[:], []byte("GAMX")) {
 		return nil, nil, nil, nil, fmt.Errorf("%s: not a GAMX matrix file", path)
 	}
 	n, d := int(hdr.Rows), int(hdr.Cols)
-	buf := make([]byte, 8*n*d)
-	if _, err := io.ReadFull(f, buf); err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	ybuf := make([]byte, 8*n)
+	X := make([]float64, n*d)
+	ys := make([]float64, n)
 	flags := make([]byte, n)
-	if _, err := io.ReadFull(f, ybuf); err != nil {
+	if err := readFloats(r, X); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if _, err := io.ReadFull(f, flags); err != nil {
+	if err := readFloats(r, ys); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
+	if _, err := io.ReadFull(r, flags); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	// move train rows to the front in place, test rows to a new matrix
 	ntr := 0
 	for _, t := range flags {
 		if t == 0 {
 			ntr++
 		}
 	}
-	Xtr, Xte = mat.NewDense(ntr, d, nil), mat.NewDense(n-ntr, d, nil)
+	Xte = mat.NewDense(max(n-ntr, 1), d, nil)
 	itr, ite := 0, 0
 	for i := 0; i < n; i++ {
-		dst := Xte.RawRowView(min(ite, n-ntr-1))
+		row := X[i*d : (i+1)*d]
 		if flags[i] == 0 {
-			dst = Xtr.RawRowView(itr)
-		}
-		for j := 0; j < d; j++ {
-			dst[j] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*(i*d+j):]))
-		}
-		c := int(math.Float64frombits(binary.LittleEndian.Uint64(ybuf[8*i:])))
-		if flags[i] == 0 {
-			ytr = append(ytr, c)
+			copy(X[itr*d:], row)
+			ytr = append(ytr, int(ys[i]))
 			itr++
 		} else {
-			yte = append(yte, c)
+			copy(Xte.RawRowView(ite), row)
+			yte = append(yte, int(ys[i]))
 			ite++
 		}
 	}
+	Xtr = mat.NewDense(ntr, d, X[:ntr*d])
 	return Xtr, ytr, Xte, yte, nil
+}
+
+// readFloats fills dst with little-endian float64s from r, decoding in
+// chunks so no second copy of the matrix is ever held.
+func readFloats(r io.Reader, dst []float64) error {
+	buf := make([]byte, 1<<20)
+	for len(dst) > 0 {
+		k := min(len(dst), len(buf)/8)
+		if _, err := io.ReadFull(r, buf[:8*k]); err != nil {
+			return err
+		}
+		for i := range dst[:k] {
+			dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
+		}
+		dst = dst[k:]
+	}
+	return nil
 }
 
 // auc is the ROC AUC of scores s for labels y (1 positive), ties averaged.
