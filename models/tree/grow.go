@@ -52,7 +52,6 @@ type grower struct {
 	bufL      []float64
 	bufR      []float64
 	nanBuf    []float64
-	catBuf    []int
 	listBuf   []int
 	seen      [256]bool
 	denseBuf  []int
@@ -99,7 +98,7 @@ func newGrower(d *binned, p growParams, mode, classes, workers int) *grower {
 	}
 	g.pool = histPool{size: size, limit: max(limit, 3)}
 	g.bufL, g.bufR, g.nanBuf = make([]float64, g.ns), make([]float64, g.ns), make([]float64, g.ns)
-	g.catBuf, g.keyBuf, g.orderBuf = make([]int, 0, 256), make([]float64, 0, 256), make([]int, 0, 256)
+	g.keyBuf, g.orderBuf = make([]float64, 0, 256), make([]int, 0, 256)
 	g.listBuf = make([]int, 0, 256)
 	g.sparse = make([]float64, 256*g.stride)
 	switch {
