@@ -347,3 +347,45 @@ func TestBinning(t *testing.T) {
 		t.Errorf("categorical bins: %v %v", c.codeBin, c.binCodes)
 	}
 }
+
+// TestInfiniteValues: infinite cells split like any value, and the model
+// saves (thresholds stay finite) and scores the same through leaves.
+func TestInfiniteValues(t *testing.T) {
+	n := 200
+	X := mat.NewDense(n, 1, nil)
+	y := make([]int, n)
+	for i := 0; i < n; i++ {
+		switch i % 4 {
+		case 0:
+			X.Set(i, 0, math.Inf(-1))
+		case 1:
+			X.Set(i, 0, math.Inf(1))
+			y[i] = 1
+		default:
+			X.Set(i, 0, float64(i%7))
+			y[i] = i % 2
+		}
+	}
+	cfg := Config{Classes: 2}
+	for name, m := range families(cfg, 3) {
+		if err := m.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := Save(dir, m.Ensemble()); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		s, err := Load(dir, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		P, _ := m.PredictProba(X)
+		Q, _ := s.PredictProba(X)
+		if !mat.EqualApprox(P, Q, 1e-12) {
+			t.Errorf("%s: leaves disagrees on infinite values", name)
+		}
+		if P.At(0, 1) > 0.5 || P.At(1, 1) < 0.5 {
+			t.Errorf("%s: P(1 | -Inf) = %v, P(1 | +Inf) = %v", name, P.At(0, 1), P.At(1, 1))
+		}
+	}
+}

@@ -72,11 +72,21 @@ func (f *feature) bin(v float64) uint8 {
 	return uint8(lo)
 }
 
-// midpoint returns a threshold t with a <= t < b, halfway when possible,
-// computed as scikit-learn does (a/2 + b/2).
+// midpoint returns a finite threshold t with a <= t < b, halfway when
+// possible, computed as scikit-learn does (a/2 + b/2).
 func midpoint(a, b float64) float64 {
 	m := a/2 + b/2
-	if !(m >= a && m < b) {
+	switch {
+	case math.IsInf(m, 0) || math.IsNaN(m):
+		// an infinite side: stay finite (thresholds are written to JSON)
+		if !math.IsInf(b, 0) {
+			return math.Nextafter(b, math.Inf(-1))
+		}
+		if !math.IsInf(a, 0) {
+			return a
+		}
+		return 0
+	case !(m >= a && m < b):
 		return a
 	}
 	return m
