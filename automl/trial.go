@@ -15,6 +15,7 @@ import (
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/tree"
 	"github.com/goautoml/automl/preprocess"
 )
 
@@ -149,8 +150,13 @@ type validationSetter interface {
 	SetValidation(X *mat.Dense, y []int)
 }
 
-type bestIterationer interface {
-	BestIteration() int
+// bestRound is the number of boosting rounds the model kept (after early
+// stopping, when it had a validation set); 0 when it is not boosted.
+func bestRound(c models.Classifier) int {
+	if g, ok := c.(*tree.GBDT); ok {
+		return g.BestRound
+	}
+	return 0
 }
 
 // RunTrial fits and evaluates one trial. A failure or a panic in the trial is
@@ -199,8 +205,8 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 			return nil, fmt.Errorf("fold %d: %w", k+1, err)
 		}
 		t.Folds = append(t.Folds, val)
-		if b, ok := f.Model.(bestIterationer); ok && b.BestIteration() > 0 {
-			iters = append(iters, b.BestIteration())
+		if b := bestRound(f.Model); b > 0 {
+			iters = append(iters, b)
 		}
 	}
 	t.Val = meanMetrics(t.Folds)
@@ -254,8 +260,8 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 		return nil, nil, nil, fmt.Errorf("fit %s: %w", spec.Family, err)
 	}
 	t.Timing.FitSeconds += time.Since(fitStart).Seconds()
-	if b, ok := clf.(bestIterationer); ok && fold == 0 {
-		t.BestIteration = b.BestIteration()
+	if fold == 0 {
+		t.BestIteration = bestRound(clf)
 	}
 	eval := func(x *mat.Dense, rows []int) (map[string]float64, error) {
 		if x == nil {

@@ -59,7 +59,7 @@ func loadTree(dir string, s Spec, setup Setup) (Classifier, error) {
 	if err != nil {
 		return nil, fmt.Errorf("models: load %s: %w", s.Family, err)
 	}
-	if got := sc.Ensemble().Classes; got != setup.Classes {
+	if got := sc.Classes(); got != setup.Classes {
 		return nil, fmt.Errorf("models: load %s from %s: model has %d classes, setup says %d", s.Family, dir, got, setup.Classes)
 	}
 	return sc, nil

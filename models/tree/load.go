@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/dmitryikh/leaves"
 	"gonum.org/v1/gonum/mat"
@@ -66,6 +67,10 @@ type Scorer struct {
 	features int
 	workers  int
 	ens      *Ensemble
+
+	ensPath string
+	ensOnce sync.Once
+	ensErr  error
 }
 
 // LoadModel reads a LightGBM text model written by WriteModel (or
@@ -105,18 +110,52 @@ func loadModel(path string, workers int) (s *Scorer, err error) {
 		workers: Config{Workers: workers}.workers(), ens: e}, nil
 }
 
-// Load reads what Save wrote into dir: the LightGBM model for scoring and
-// the Ensemble view (from EnsembleFile, which keeps init scores apart from
-// the leaf values). It scores on up to workers goroutines (<= 0: all CPUs).
+// Load reads what Save wrote into dir: the LightGBM model for scoring and,
+// on the first call to Ensemble, the Ensemble view from EnsembleFile (which
+// keeps init scores apart from the leaf values). Only explainers need that
+// view, so scoring never waits for it: a 500-tree model loads in the time
+// leaves takes. It scores on up to workers goroutines (<= 0: all CPUs).
 func Load(dir string, workers int) (*Scorer, error) {
 	s, err := loadModel(filepath.Join(dir, ModelFile), workers)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, EnsembleFile)
+	s.ensPath = filepath.Join(dir, EnsembleFile)
+	return s, nil
+}
+
+// Ensemble returns the tree view of the loaded model: the one saved in
+// EnsembleFile when it exists and describes this model, otherwise the view
+// parsed from the LightGBM file (init score folded into the first trees).
+// EnsembleError tells why a saved view was not used.
+func (s *Scorer) Ensemble() *Ensemble {
+	s.ensOnce.Do(func() {
+		if s.ensPath == "" {
+			return
+		}
+		e, err := readEnsemble(s.ensPath, s)
+		if err != nil {
+			s.ensErr = err
+			return
+		}
+		if e != nil {
+			s.ens = e
+		}
+	})
+	return s.ens
+}
+
+// EnsembleError is why the saved Ensemble view could not be used (nil when
+// it was, or when there was none).
+func (s *Scorer) EnsembleError() error {
+	s.Ensemble()
+	return s.ensErr
+}
+
+func readEnsemble(path string, s *Scorer) (*Ensemble, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return s, nil // the view parsed from the model file will do
+		return nil, nil // the view parsed from the model file will do
 	}
 	if err != nil {
 		return nil, fmt.Errorf("tree: load: %w", err)
@@ -131,15 +170,9 @@ func Load(dir string, workers int) (*Scorer, error) {
 	if e.Features != s.features || e.Outputs != s.ens.Outputs || len(e.Trees) != len(s.ens.Trees) || e.Link != s.link {
 		return nil, fmt.Errorf("tree: load %s: does not describe the model in %s", path, ModelFile)
 	}
-	s.ens = &e
-	return s, nil
+	return &e, nil
 }
 
-// Ensemble returns the loaded trees: from EnsembleFile when Load found
-// one, else parsed from the LightGBM file.
-func (s *Scorer) Ensemble() *Ensemble { return s.ens }
-
-// Fit always fails: a loaded model is only scored.
 func (s *Scorer) Fit(context.Context, *mat.Dense, []int, []float64) error {
 	return errors.New("tree: a loaded model cannot be refitted")
 }
@@ -168,3 +201,6 @@ func (s *Scorer) PredictProba(X *mat.Dense) (*mat.Dense, error) {
 	}
 	return out, nil
 }
+
+// Classes is the number of classes the loaded model scores.
+func (s *Scorer) Classes() int { return s.classes }
