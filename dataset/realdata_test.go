@@ -8,7 +8,7 @@ import (
 
 // TestRealFiles reads the real data sets in testdata and checks kinds,
 // missing counts and class counts. Figures for whole files are those of
-// /work/shared/datasets/README.md; figures for slices were counted with
+// ../shared/datasets/README.md (beside the repository); figures for slices were counted with
 // pandas (see testdata/README.md).
 func TestRealFiles(t *testing.T) {
 	cases := []struct {

@@ -25,7 +25,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 assert sklearn.__version__ == "1.2.1", sklearn.__version__
 
-SHARED = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/datasets"
+SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "datasets")
 OTHER = "__other__"
 
 

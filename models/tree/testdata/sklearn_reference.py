@@ -1,12 +1,12 @@
 #!/usr/bin/python3
 """Reference outputs of scikit-learn 1.2.1 decision trees for package tree.
 
-Writes wine.csv (a copy of /work/shared/datasets/wine.csv with the class
+Writes wine.csv (a copy of ../shared/datasets (beside the repository)/wine.csv with the class
 as an index 0..2 in the last column) and sklearn_dt.json: for each setting,
 the predict_proba output on every row. Wine has fewer than 255 distinct
 values per column, so binning is exact and thresholds coincide.
 
-Run: /usr/bin/python3 sklearn_reference.py [/work/shared/datasets]
+Run: /usr/bin/python3 sklearn_reference.py [../shared/datasets (beside the repository)]
 """
 import json
 import os
@@ -17,7 +17,7 @@ import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-src = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/datasets"
+src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "shared", "datasets")
 df = pd.read_csv(os.path.join(src, "wine.csv"))
 y = df.pop("target")
 classes = sorted(y.unique())

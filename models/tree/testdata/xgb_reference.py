@@ -134,7 +134,7 @@ def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("prepare")
-    p.add_argument("--datasets", default="/work/shared/datasets")
+    p.add_argument("--datasets", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "shared", "datasets"))
     p.add_argument("--out", required=True)
     p = sub.add_parser("fit")
     p.add_argument("file")
