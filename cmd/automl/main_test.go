@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,12 @@ import (
 
 func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	// Explanations (SHAP of the best trials) are slow under the race
+	// detector and tested on their own: tests that run experiments ask for
+	// them explicitly.
+	if len(args) > 0 && slices.Contains([]string{"run", "train", "demo", "resume"}, args[0]) && !slices.Contains(args, "--explain-top") {
+		args = append(slices.Clone(args), "--explain-top", "0")
+	}
 	var o, e bytes.Buffer
 	code = run(context.Background(), args, &o, &e)
 	return code, o.String(), e.String()
