@@ -212,3 +212,22 @@ func (s *Store) loggedIDs() (map[int]bool, error) {
 	}
 	return ids, nil
 }
+
+// ReadExperiment reads an experiment folder's record and its finished
+// trials (in ID order), for the tools that work on a finished or running
+// experiment: explanations, notebooks, exports, the web UI.
+func ReadExperiment(dir string) (*Experiment, []Trial, error) {
+	st, err := OpenStore(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := st.Experiment()
+	if err != nil {
+		return nil, nil, err
+	}
+	trials, err := st.Trials()
+	if err != nil {
+		return nil, nil, err
+	}
+	return e, trials, nil
+}

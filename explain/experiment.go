@@ -51,15 +51,7 @@ func Experiment(ctx context.Context, dir string, top int, opt Options) ([]*Repor
 		ctx, cancel = context.WithTimeoutCause(ctx, opt.Timeout, ErrTimeout)
 		defer cancel()
 	}
-	st, err := automl.OpenStore(dir)
-	if err != nil {
-		return nil, err
-	}
-	e, err := st.Experiment()
-	if err != nil {
-		return nil, err
-	}
-	trials, err := st.Trials()
+	e, trials, err := automl.ReadExperiment(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -82,15 +82,7 @@ func WriteExperiment(dir, mode string, o Options) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("notebooks %q: want all, top or none", mode)
 	}
-	st, err := automl.OpenStore(dir)
-	if err != nil {
-		return nil, err
-	}
-	e, err := st.Experiment()
-	if err != nil {
-		return nil, err
-	}
-	trials, err := st.Trials()
+	e, trials, err := automl.ReadExperiment(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -15,20 +15,7 @@ import (
 // after trimming white space, empty, "NA", "N/A", "NaN", "null" or "?"
 // (letters in any case), the markers dataset recognises in files.
 func IsMissingMarker(s string) bool {
-	s = strings.TrimSpace(s)
-	switch len(s) {
-	case 0:
-		return true
-	case 1:
-		return s == "?"
-	case 2:
-		return strings.EqualFold(s, "na")
-	case 3:
-		return strings.EqualFold(s, "n/a") || strings.EqualFold(s, "nan")
-	case 4:
-		return strings.EqualFold(s, "null")
-	}
-	return false
+	return dataset.IsMissingMarker(strings.TrimSpace(s))
 }
 
 // timeLayouts are the layouts TransformRow accepts for a datetime value, tried
