@@ -49,15 +49,7 @@ func validNotebook(t testing.TB, data []byte, nb *Notebook) {
 // recordedExperiment is a German Credit experiment record kept in testdata,
 // so the golden files do not move when model code changes what a run records.
 func recordedExperiment(t *testing.T) (*automl.Experiment, []automl.Trial) {
-	st, err := automl.OpenStore("testdata/store")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := st.Experiment()
-	if err != nil {
-		t.Fatal(err)
-	}
-	trials, err := st.Trials()
+	e, trials, err := automl.ReadExperiment("testdata/store")
 	if err != nil {
 		t.Fatal(err)
 	}
