@@ -3,7 +3,6 @@ package tree
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 
@@ -16,49 +15,29 @@ import (
 // tried feature). Its probability is the mean over trees of the class
 // frequencies of the leaf a row falls into.
 type Forest struct {
+	fitted
 	fp    ForestParams
-	cfg   Config
 	extra bool
 	kind  string
 	// minGain is TreeParams.MinGain (forests have none)
 	minGain float64
-	ens     *Ensemble
 }
 
 // NewDecisionTree returns an unfitted classification tree.
 func NewDecisionTree(p TreeParams, cfg Config) *Forest {
 	fp := ForestParams{Trees: 1, Criterion: p.Criterion, MaxDepth: p.MaxDepth, MaxLeaves: p.MaxLeaves,
 		MinSamplesLeaf: p.MinSamplesLeaf, MaxFeatures: 1, MaxBins: p.MaxBins, CategoricalSplits: p.CategoricalSplits}
-	return &Forest{fp: fp, cfg: cfg, kind: "decision tree", minGain: p.MinGain}
+	return &Forest{fp: fp, fitted: fitted{cfg: cfg}, kind: "decision tree", minGain: p.MinGain}
 }
 
 // NewRandomForest returns an unfitted random forest.
 func NewRandomForest(p ForestParams, cfg Config) *Forest {
-	return &Forest{fp: p, cfg: cfg, kind: "random forest"}
+	return &Forest{fp: p, fitted: fitted{cfg: cfg}, kind: "random forest"}
 }
 
 // NewExtraTrees returns an unfitted extra-trees ensemble.
 func NewExtraTrees(p ForestParams, cfg Config) *Forest {
-	return &Forest{fp: p, cfg: cfg, extra: true, kind: "extra trees"}
-}
-
-// Ensemble returns the fitted trees (nil before Fit).
-func (m *Forest) Ensemble() *Ensemble { return m.ens }
-
-// WriteModel writes the fitted model in LightGBM's text format (v3).
-func (m *Forest) WriteModel(w io.Writer) error {
-	if m.ens == nil {
-		return ErrNotFitted
-	}
-	return m.ens.WriteLightGBM(w)
-}
-
-// PredictProba returns class probabilities, one row per row of X.
-func (m *Forest) PredictProba(X *mat.Dense) (*mat.Dense, error) {
-	if m.ens == nil {
-		return nil, ErrNotFitted
-	}
-	return m.ens.PredictProba(X, m.cfg.workers())
+	return &Forest{fp: p, fitted: fitted{cfg: cfg}, extra: true, kind: "extra trees"}
 }
 
 // Fit grows the trees on X, y with sample weights w (nil: unit weights),

@@ -3,7 +3,6 @@ package tree
 import (
 	"context"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
 
@@ -13,40 +12,20 @@ import (
 // GBDT is a gradient-boosted tree classifier: binary log loss with one
 // tree per round, or softmax with one tree per class per round.
 type GBDT struct {
+	fitted
 	p    GBDTParams
-	cfg  Config
 	valX *mat.Dense
 	valY []int
-	ens  *Ensemble
 	// BestRound is the number of rounds kept after early stopping.
 	BestRound int
 }
 
 // NewGBDT returns an unfitted booster.
-func NewGBDT(p GBDTParams, cfg Config) *GBDT { return &GBDT{p: p, cfg: cfg} }
+func NewGBDT(p GBDTParams, cfg Config) *GBDT { return &GBDT{p: p, fitted: fitted{cfg: cfg}} }
 
 // SetValidation gives the rows early stopping watches (validation log
 // loss); it is used only when EarlyStoppingRounds > 0.
 func (m *GBDT) SetValidation(X *mat.Dense, y []int) { m.valX, m.valY = X, y }
-
-// Ensemble returns the fitted trees (nil before Fit).
-func (m *GBDT) Ensemble() *Ensemble { return m.ens }
-
-// WriteModel writes the fitted model in LightGBM's text format (v3).
-func (m *GBDT) WriteModel(w io.Writer) error {
-	if m.ens == nil {
-		return ErrNotFitted
-	}
-	return m.ens.WriteLightGBM(w)
-}
-
-// PredictProba returns class probabilities, one row per row of X.
-func (m *GBDT) PredictProba(X *mat.Dense) (*mat.Dense, error) {
-	if m.ens == nil {
-		return nil, ErrNotFitted
-	}
-	return m.ens.PredictProba(X, m.cfg.workers())
-}
 
 // Fit boosts trees on X, y with sample weights w (nil: unit weights).
 // It checks ctx between rounds.
