@@ -26,16 +26,9 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	data := fs.String("data", "", "the experiment's CSV file, when it has moved since the run (its sha256 must match)")
 	workers := fs.Int("workers", 0, "goroutines (0 = number of cores)")
 	verbose := fs.Bool("v", false, "log progress")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: automl explain runs/<experiment> [--trial N|best] [--top K] [flags]")
-		fs.PrintDefaults()
-	}
-	pos, err := parse(fs, args, 1)
+	dir, err := parseExperiment(fs, args, "automl explain runs/<experiment> [--trial N|best] [--top K] [flags]")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("expected the experiment folder (runs/<experiment>)")
 	}
 	id, err := automl.TrialID(*trial)
 	if err != nil {
@@ -61,7 +54,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	start := time.Now()
 	var reports []*explain.Report
 	if *top > 0 {
-		reports, err = explain.Experiment(ctx, pos[0], *top, opt)
+		reports, err = explain.Experiment(ctx, dir, *top, opt)
 	} else {
 		if *timeout > 0 {
 			var cancel context.CancelFunc
@@ -69,7 +62,7 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			defer cancel()
 		}
 		var r *explain.Report
-		if r, err = explain.Trial(ctx, pos[0], id, opt); r != nil {
+		if r, err = explain.Trial(ctx, dir, id, opt); r != nil {
 			reports = append(reports, r)
 		}
 	}

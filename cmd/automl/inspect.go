@@ -72,14 +72,11 @@ func cmdLeaderboard(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlags("leaderboard", stderr)
 	top := fs.Int("top", 0, "show only the best N trials (0 = all)")
 	csvOut := fs.Bool("csv", false, "print CSV with every metric")
-	pos, err := parse(fs, args, 1)
+	dir, err := parseExperiment(fs, args, "automl leaderboard runs/<experiment> [--top N] [--csv]")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("expected the experiment folder: automl leaderboard runs/<experiment>")
-	}
-	st, err := automl.OpenStore(pos[0])
+	st, err := automl.OpenStore(dir)
 	if err != nil {
 		return err
 	}

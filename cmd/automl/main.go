@@ -123,3 +123,21 @@ func parse(fs *flag.FlagSet, args []string, want int) ([]string, error) {
 	}
 	return pos, nil
 }
+
+// parseExperiment parses the flags of a command that works on one
+// experiment folder, given as its only positional argument; usage is the
+// command's synopsis, printed with the flags for -h and in the error.
+func parseExperiment(fs *flag.FlagSet, args []string, usage string) (string, error) {
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "usage: "+usage)
+		fs.PrintDefaults()
+	}
+	pos, err := parse(fs, args, 1)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usagef("expected the experiment folder: %s", usage)
+	}
+	return pos[0], nil
+}

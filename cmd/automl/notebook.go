@@ -43,18 +43,10 @@ func cmdNotebook(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlags("notebook", stderr)
 	trial := fs.String("trial", "best", `trial to write: a trial number or "best"`)
 	explore := fs.Bool("explore", false, "also write the experiment's exploration notebook")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: automl notebook runs/<experiment> [--trial N|best] [--explore]")
-		fs.PrintDefaults()
-	}
-	pos, err := parse(fs, args, 1)
+	dir, err := parseExperiment(fs, args, "automl notebook runs/<experiment> [--trial N|best] [--explore]")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("expected the experiment folder (runs/<experiment>)")
-	}
-	dir := pos[0]
 	st, err := automl.OpenStore(dir)
 	if err != nil {
 		return err

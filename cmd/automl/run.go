@@ -151,15 +151,12 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	registerHookFlags(fs)
 	jsonOut := fs.Bool("json", false, "print one JSON summary at the end")
 	quiet := fs.Bool("quiet", false, "no progress output")
-	pos, err := parse(fs, args, 1)
+	dir, err := parseExperiment(fs, args, "automl resume runs/<experiment> [--json] [--quiet]")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("expected the experiment folder: automl resume runs/<experiment>")
-	}
 	bar := newProgress(stderr, *quiet || *jsonOut)
-	res, err := automl.Resume(ctx, pos[0], hookOptions(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
+	res, err := automl.Resume(ctx, dir, hookOptions(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
 	bar.done()
 	if err != nil {
 		return err
