@@ -86,26 +86,8 @@ func (c *Client) createModelVersion(ctx context.Context, req CreateModelVersionR
 
 // SearchModelVersions returns the versions matching filter (e.g. "name='m' and run_id='r'").
 func (c *Client) SearchModelVersions(ctx context.Context, filter string) ([]ModelVersion, error) {
-	var all []ModelVersion
-	token := ""
-	for {
-		q := url.Values{"filter": {filter}, "max_results": {"1000"}}
-		if token != "" {
-			q.Set("page_token", token)
-		}
-		var out struct {
-			ModelVersions []ModelVersion `json:"model_versions"`
-			NextPageToken string         `json:"next_page_token"`
-		}
-		if err := c.callJSON(ctx, "GET", apiPrefix+"/model-versions/search", q, nil, &out); err != nil {
-			return nil, err
-		}
-		all = append(all, out.ModelVersions...)
-		if out.NextPageToken == "" || out.NextPageToken == token {
-			return all, nil
-		}
-		token = out.NextPageToken
-	}
+	q := url.Values{"filter": {filter}, "max_results": {"1000"}}
+	return getAllPages[ModelVersion](ctx, c, "/model-versions/search", q, "model_versions")
 }
 
 // GetOrCreateModelVersion returns the version of req.Name registered from req.RunID with

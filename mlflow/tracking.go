@@ -2,6 +2,7 @@ package mlflow
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -284,24 +285,39 @@ func sleep(ctx context.Context, d time.Duration) error {
 // GetMetricHistory returns every logged value of a run's metric. max_results is always sent
 // (MLflow 3.x requires it); pages are followed.
 func (c *Client) GetMetricHistory(ctx context.Context, runID, key string) ([]Metric, error) {
-	var all []Metric
+	q := url.Values{"run_id": {runID}, "metric_key": {key}, "max_results": {strconv.Itoa(25000)}}
+	return getAllPages[Metric](ctx, c, "/metrics/get-history", q, "metrics")
+}
+
+// getAllPages GETs path with q, following next_page_token until the last
+// page, and gathers the items of the response's field list.
+func getAllPages[T any](ctx context.Context, c *Client, path string, q url.Values, field string) ([]T, error) {
+	var all []T
 	token := ""
 	for {
-		q := url.Values{"run_id": {runID}, "metric_key": {key}, "max_results": {strconv.Itoa(25000)}}
 		if token != "" {
 			q.Set("page_token", token)
 		}
-		var out struct {
-			Metrics       []Metric `json:"metrics"`
-			NextPageToken string   `json:"next_page_token"`
-		}
-		if err := c.callJSON(ctx, "GET", apiPrefix+"/metrics/get-history", q, nil, &out); err != nil {
+		var out map[string]json.RawMessage
+		if err := c.callJSON(ctx, "GET", apiPrefix+path, q, nil, &out); err != nil {
 			return nil, err
 		}
-		all = append(all, out.Metrics...)
-		if out.NextPageToken == "" || out.NextPageToken == token {
+		var page []T
+		if raw, ok := out[field]; ok {
+			if err := json.Unmarshal(raw, &page); err != nil {
+				return nil, fmt.Errorf("mlflow: %s: field %q: %w", path, field, err)
+			}
+		}
+		all = append(all, page...)
+		var next string
+		if raw, ok := out["next_page_token"]; ok {
+			if err := json.Unmarshal(raw, &next); err != nil {
+				return nil, fmt.Errorf("mlflow: %s: next_page_token: %w", path, err)
+			}
+		}
+		if next == "" || next == token {
 			return all, nil
 		}
-		token = out.NextPageToken
+		token = next
 	}
 }
