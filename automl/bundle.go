@@ -196,9 +196,6 @@ func (m *Model) PredictProba(f *dataset.Frame) (*mat.Dense, error) {
 // Classifier is the loaded classifier.
 func (m *Model) Classifier() models.Classifier { return m.clf }
 
-// Label returns the class label for class index k.
-func (m *Model) Label(k int) string { return m.Classes[k] }
-
 // TrialID parses a trial id argument ("best" gives -1).
 func TrialID(s string) (int, error) {
 	if s == "best" {

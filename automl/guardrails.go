@@ -218,7 +218,6 @@ func leakAUC(c *dataset.Column, train, val []int, y map[int]int, k int) float64 
 		prior[j] /= float64(len(train))
 	}
 	yv := make([]int, len(val))
-	best := 0.0
 	scores := make([][]float64, k)
 	for j := range scores {
 		scores[j] = make([]float64, len(val))
@@ -270,10 +269,10 @@ func leakAUC(c *dataset.Column, train, val []int, y map[int]int, k int) float64 
 			auc = sum / float64(n)
 		}
 	}
-	if !math.IsNaN(auc) {
-		best = auc
+	if math.IsNaN(auc) {
+		return 0 // one class only among the validation rows: nothing to measure
 	}
-	return best
+	return auc
 }
 
 // keyFunc returns the grouping key of a row for leakage scoring: the category

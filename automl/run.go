@@ -110,9 +110,10 @@ func Resume(ctx context.Context, dir string, opt Options) (*Result, error) {
 	return search(ctx, st, p, done, opt)
 }
 
+// finished is a trial a worker hands back: err is set when the budget cut
+// it short (then it is not a finished trial and is not logged).
 type finished struct {
 	t   Trial
-	fit *Fitted
 	err error
 }
 
@@ -256,7 +257,7 @@ func search(parent context.Context, st *Store, p *Prepared, done []Trial, opt Op
 					}
 				}
 				t.Timing.OffsetSeconds = time.Since(start).Seconds()
-				results <- finished{t: t, fit: fit, err: err}
+				results <- finished{t: t, err: err}
 			}
 		}()
 	}

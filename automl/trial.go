@@ -3,7 +3,6 @@ package automl
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"runtime/debug"
@@ -319,5 +318,3 @@ func meanMetrics(folds []map[string]float64) map[string]float64 {
 	}
 	return out
 }
-
-var errAbandoned = errors.New("trial abandoned after the budget's grace period")
