@@ -169,7 +169,7 @@ var Spaces = map[models.Family]Space{
 				Rounds: v.i("rounds"), LearningRate: v.Num["learning_rate"], NumLeaves: v.i("num_leaves"), Growth: "leafwise",
 				MinDataInLeaf: v.i("min_data_in_leaf"), MinSumHessian: 1e-3, L2: v.Num["l2"],
 				FeatureFraction: v.Num["feature_fraction"], BaggingFraction: bf, BaggingFreq: freq,
-				MaxBins: 255, EarlyStoppingRounds: 20, CategoricalSplits: v.Choice["encoding"] == "ordinal"}}
+				MaxBins: 255, Binning: tree.BinQuantile, EarlyStoppingRounds: 20, CategoricalSplits: v.Choice["encoding"] == "ordinal"}}
 		},
 	},
 	models.RandomForest: forestSpace(models.RandomForest),

@@ -193,7 +193,7 @@ func DefaultSpec(f Family) Spec {
 			MaxBins: 255}
 	case GBDT:
 		s.GBDT = &tree.GBDTParams{Rounds: 100, LearningRate: 0.1, NumLeaves: 31, Growth: "leafwise",
-			MinDataInLeaf: 20, MinSumHessian: 1e-3, L2: 1, MaxBins: 255}
+			MinDataInLeaf: 20, MinSumHessian: 1e-3, L2: 1, MaxBins: 255, Binning: tree.BinQuantile}
 	default:
 		panic(fmt.Sprintf("models: DefaultSpec of unknown family %q", f))
 	}

@@ -73,6 +73,8 @@ func validateGBDT(p tree.GBDTParams) error {
 		return fmt.Errorf("max_depth %d, want >= 0 (0 = no limit)", p.MaxDepth)
 	case p.Growth != "leafwise" && p.Growth != "depthwise":
 		return fmt.Errorf("growth %q, want leafwise or depthwise", p.Growth)
+	case p.Binning != "" && p.Binning != tree.BinQuantile && p.Binning != tree.BinGreedy:
+		return fmt.Errorf("binning %q, want %s or %s", p.Binning, tree.BinQuantile, tree.BinGreedy)
 	case p.MinDataInLeaf < 0:
 		return fmt.Errorf("min_data_in_leaf %d, want >= 0", p.MinDataInLeaf)
 	case !(p.MinSumHessian >= 0), !(p.L1 >= 0), !(p.L2 >= 0), !(p.MinGainToSplit >= 0):

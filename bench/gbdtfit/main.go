@@ -32,6 +32,7 @@ func main() {
 		lr      = flag.Float64("lr", 0.1, "learning rate")
 		leaves  = flag.Int("leaves", 31, "num_leaves")
 		bins    = flag.Int("bins", 255, "max_bins")
+		binning = flag.String("binning", tree.BinQuantile, "GBDT bin edges: quantile (as XGBoost hist) | greedy (as LightGBM)")
 		workers = flag.Int("workers", 2, "goroutines")
 		catFile = flag.String("categorical", "", "JSON list of per-column categorical flags (native categorical splits)")
 		score   = flag.Int("score", 0, "also time leaves scoring of this many rows")
@@ -41,7 +42,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: gbdtfit [flags] file.gamx")
 		os.Exit(2)
 	}
-	if err := run(flag.Arg(0), *family, *rounds, *trees, *lr, *leaves, *bins, *workers, *catFile, *score); err != nil {
+	if err := run(flag.Arg(0), *family, *rounds, *trees, *lr, *leaves, *bins, *binning, *workers, *catFile, *score); err != nil {
 		fmt.Fprintln(os.Stderr, "gbdtfit:", err)
 		os.Exit(1)
 	}
@@ -53,7 +54,7 @@ type model interface {
 	Ensemble() *tree.Ensemble
 }
 
-func run(path, family string, rounds, trees int, lr float64, leaves, bins, workers int, catFile string, score int) error {
+func run(path, family string, rounds, trees int, lr float64, leaves, bins int, binning string, workers int, catFile string, score int) error {
 	Xtr, ytr, Xte, yte, err := readGamx(path)
 	if err != nil {
 		return err
@@ -76,7 +77,7 @@ func run(path, family string, rounds, trees int, lr float64, leaves, bins, worke
 	switch family {
 	case "gbdt":
 		m = tree.NewGBDT(tree.GBDTParams{Rounds: rounds, LearningRate: lr, NumLeaves: leaves, Growth: "leafwise",
-			MinDataInLeaf: 0, MinSumHessian: 1, L2: 1, MaxBins: bins, CategoricalSplits: cat}, cfg)
+			MinDataInLeaf: 0, MinSumHessian: 1, L2: 1, MaxBins: bins, Binning: binning, CategoricalSplits: cat}, cfg)
 	case "rf":
 		m = tree.NewRandomForest(tree.ForestParams{Trees: trees, Criterion: "gini", MinSamplesLeaf: 1,
 			Bootstrap: true, MaxBins: bins, CategoricalSplits: cat}, cfg)
@@ -91,6 +92,9 @@ func run(path, family string, rounds, trees int, lr float64, leaves, bins, worke
 		return err
 	}
 	out := map[string]any{"family": family, "fit_seconds": time.Since(t0).Seconds()}
+	if family == "gbdt" {
+		out["binning"] = binning
+	}
 	P, err := m.PredictProba(Xte)
 	if err != nil {
 		return err

@@ -315,7 +315,7 @@ func TestSubtraction(t *testing.T) {
 
 func TestBinning(t *testing.T) {
 	// few distinct values: one bin each, edges at midpoints
-	f := numericFeature([]float64{3, 1, 2, 2, 1}, true, 255)
+	f := numericFeature([]float64{3, 1, 2, 2, 1}, true, 255, BinGreedy)
 	if !slices.Equal(f.upper, []float64{1.5, 2.5, math.Inf(1)}) || f.nanBin != 3 || f.bins != 4 {
 		t.Errorf("edges %v, nan bin %d, bins %d", f.upper, f.nanBin, f.bins)
 	}
@@ -328,7 +328,7 @@ func TestBinning(t *testing.T) {
 	for i := range vals {
 		vals[i] = rng.ExpFloat64()
 	}
-	f = numericFeature(slices.Clone(vals), false, 16)
+	f = numericFeature(slices.Clone(vals), false, 16, BinGreedy)
 	if f.bins > 16 || f.bins < 15 {
 		t.Fatalf("%d bins, want 15..16", f.bins)
 	}

@@ -31,7 +31,7 @@ func BenchmarkBinning(b *testing.B) {
 	for _, w := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
 			for b.Loop() {
-				newBinned(X, Config{Classes: 2}, 255, false, w)
+				newBinned(X, Config{Classes: 2}, 255, BinGreedy, false, w)
 			}
 			b.ReportMetric(float64(50000*b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
@@ -40,7 +40,7 @@ func BenchmarkBinning(b *testing.B) {
 
 // gradGrower returns a boosting grower over X with log-loss gradients at 0.
 func gradGrower(X *mat.Dense, y []int, workers int) *grower {
-	d := newBinned(X, Config{Classes: 2}, 255, false, workers)
+	d := newBinned(X, Config{Classes: 2}, 255, BinGreedy, false, workers)
 	g := newGrower(d, growParams{maxLeaves: 31, minCount: 20, l2: 1, leafwise: true}, modeGrad, 2, workers)
 	g.g, g.h = make([]float64, len(y)), make([]float64, len(y))
 	for i, c := range y {

@@ -27,8 +27,11 @@ type feature struct {
 	upper []float64
 	// lo and hi are the smallest and largest training values in each
 	// regular numeric bin; split thresholds fall midway between the
-	// values of the node's adjacent non-empty bins.
+	// values of the node's adjacent non-empty bins, unless atCuts is set.
 	lo, hi []float64
+	// atCuts (BinQuantile) places a split after bin b at upper[b]: values
+	// below the next bin's cut go left, as in XGBoost.
+	atCuts bool
 	// nanBin is the bin of missing values (NaN; for categorical columns also
 	// negative or huge codes), -1 when training had none.
 	nanBin int
@@ -92,9 +95,21 @@ func midpoint(a, b float64) float64 {
 	return m
 }
 
-// numericFeature finds quantile bin edges for the non-missing values vals
-// (sorted in place) with at most maxBins regular bins.
-func numericFeature(vals []float64, hasNaN bool, maxBins int) feature {
+// Binning rules for numeric features (GBDTParams.Binning).
+const (
+	// BinGreedy: greedy equal-frequency bins in which a heavy value gets a
+	// bin of its own and the rest are shared out again (as LightGBM does);
+	// split thresholds fall midway between training values. The default.
+	BinGreedy = "greedy"
+	// BinQuantile: cuts at the training values of evenly spaced ranks, as
+	// XGBoost's hist method takes them from its quantile summary; a value
+	// goes left of a split when it is below the cut.
+	BinQuantile = "quantile"
+)
+
+// numericFeature finds bin edges for the non-missing values vals (sorted
+// in place) with at most maxBins regular bins, by the given rule.
+func numericFeature(vals []float64, hasNaN bool, maxBins int, binning string) feature {
 	slices.Sort(vals)
 	// distinct values and their counts
 	var dv []float64
@@ -109,6 +124,12 @@ func numericFeature(vals []float64, hasNaN bool, maxBins int) feature {
 	}
 	f := feature{nanBin: -1}
 	switch {
+	case binning == BinQuantile && len(dv) > 0:
+		f.atCuts = true
+		for _, c := range quantileCuts(dv, dc, maxBins) {
+			f.upper = append(f.upper, math.Nextafter(c, math.Inf(-1)))
+		}
+		f.upper = append(f.upper, math.Inf(1))
 	case len(dv) == 0:
 		f.upper = []float64{math.Inf(1)}
 	case len(dv) <= maxBins:
@@ -142,6 +163,94 @@ func numericFeature(vals []float64, hasNaN bool, maxBins int) feature {
 		f.bins++
 	}
 	return f
+}
+
+// quantileCuts picks the cut values of BinQuantile from the distinct
+// sorted values dv with counts dc: bin 0 holds v < c[0], bin j holds
+// c[j-1] <= v < c[j] and the last bin v >= c[len(c)-1]. It follows how
+// XGBoost 1.7's hist method cuts a column: its quantile sketch (error
+// 1/(8*maxBins)) keeps at most limit entries of the exact summary, then
+// the summary is pruned to 8 * maxBins entries, then to maxBins + 1, and
+// the entries after the first (the smallest value) become the cuts. For
+// columns too long for the sketch's first buffer (more than 2*limit
+// values), XGBoost summarises in a stream and its cuts can differ from
+// these by a small share of the ranks.
+func quantileCuts(dv []float64, dc []int, maxBins int) []float64 {
+	s := summary{rmin: make([]float64, len(dv)), rmax: make([]float64, len(dv))}
+	acc := 0.0
+	for i, c := range dc {
+		s.rmin[i] = acc
+		acc += float64(c)
+		s.rmax[i] = acc
+		s.idx = append(s.idx, i)
+	}
+	total := int(acc)
+	picked := s.prune(sketchLimit(total, maxBins)).prune(min(total, 8*maxBins)).prune(maxBins + 1).idx
+	cuts := make([]float64, 0, maxBins)
+	for k := 1; k < min(len(picked), maxBins); k++ {
+		cuts = append(cuts, dv[picked[k]])
+	}
+	return cuts
+}
+
+// sketchLimit is the entry limit of XGBoost's quantile sketch for n values
+// at error 1/(8*maxBins): the smallest number of levels l with
+// 2^l * (ceil(l/eps)+1) >= n decides it (WQuantileSketch::LimitSizeLevel).
+func sketchLimit(n, maxBins int) int {
+	for l := 1; ; l++ {
+		limit := min(n, l*8*maxBins+1)
+		if limit<<l >= n {
+			return limit
+		}
+	}
+}
+
+// summary is an exact quantile summary: entry k is distinct value idx[k]
+// with rank interval [rmin[k], rmax[k]).
+type summary struct {
+	idx        []int
+	rmin, rmax []float64
+}
+
+// prune keeps at most size entries, the first, the last and those whose
+// rank intervals hold size-2 ranks spaced evenly between the first
+// entry's rmax and the last entry's rmin (a repeated pick counts once), as
+// XGBoost's WQSummary::SetPrune does.
+func (s summary) prune(size int) summary {
+	m := len(s.idx)
+	if m <= size {
+		return s
+	}
+	out := summary{}
+	keep := func(k int) {
+		out.idx = append(out.idx, s.idx[k])
+		out.rmin = append(out.rmin, s.rmin[k])
+		out.rmax = append(out.rmax, s.rmax[k])
+	}
+	keep(0)
+	begin, span, n := s.rmax[0], s.rmin[m-1]-s.rmax[0], float64(size-1)
+	i, last := 1, 0
+	for k := 1; k < size-1; k++ {
+		d2 := 2 * (float64(k)*span/n + begin)
+		for i < m-1 && d2 >= s.rmax[i+1]+s.rmin[i+1] {
+			i++
+		}
+		if i == m-1 {
+			break
+		}
+		pick := i
+		if d2 >= s.rmax[i]+s.rmin[i+1] {
+			pick = i + 1
+		}
+		if pick != last {
+			keep(pick)
+			last = pick
+		}
+	}
+	if last != m-1 {
+		keep(m - 1)
+	}
+	return out
 }
 
 // categoricalFeature gives each category code its own bin, most frequent
@@ -218,9 +327,10 @@ type binned struct {
 // histogram building to skip it.
 const skipShare = 0.6
 
-// newBinned bins X. Columns flagged categorical get category bins when
-// catSplits is set and are treated as numbers otherwise.
-func newBinned(X *mat.Dense, cfg Config, maxBins int, catSplits bool, workers int) *binned {
+// newBinned bins X, numeric columns by the rule binning. Columns flagged
+// categorical get category bins when catSplits is set and are treated as
+// numbers otherwise.
+func newBinned(X *mat.Dense, cfg Config, maxBins int, binning string, catSplits bool, workers int) *binned {
 	n, d := X.Dims()
 	b := &binned{n: n, feats: make([]feature, d), cols: make([][]uint8, d), off: make([]int, d)}
 	var sample []int
@@ -260,7 +370,7 @@ func newBinned(X *mat.Dense, cfg Config, maxBins int, catSplits bool, workers in
 					}
 				}
 			}
-			b.feats[j] = numericFeature(vals, hasNaN, maxBins)
+			b.feats[j] = numericFeature(vals, hasNaN, maxBins, binning)
 		}
 		f := &b.feats[j]
 		out := make([]uint8, n)

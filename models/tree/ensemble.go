@@ -223,6 +223,9 @@ func (g *grower) export(value func(stats []float64) float64) Tree {
 				slices.Sort(n.Categories)
 			} else {
 				n.Threshold, n.DefaultLeft = midpoint(ft.hi[sp.bin], ft.lo[sp.binR]), sp.nanLeft
+				if ft.atCuts {
+					n.Threshold = ft.upper[sp.bin]
+				}
 			}
 		}
 		t.Nodes[i] = n

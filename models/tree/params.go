@@ -42,6 +42,7 @@ type GBDTParams struct {
 	BaggingFraction       float64 `json:"bagging_fraction"`         // 0 or 1 = all rows
 	BaggingFreq           int     `json:"bagging_freq"`             // resample rows every k rounds; 0 = never
 	MaxBins               int     `json:"max_bins"`                 // at most 255
+	Binning               string  `json:"binning,omitempty"`        // BinQuantile | BinGreedy ("" = greedy)
 	EarlyStoppingRounds   int     `json:"early_stopping_rounds"`    // 0 = off; needs a validation set
 	CategoricalSplits     bool    `json:"categorical_splits"`       // native splits on ordinal category codes
 }

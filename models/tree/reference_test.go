@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -87,6 +88,55 @@ func TestDecisionTreeMatchesSklearn(t *testing.T) {
 					t.Fatalf("%s depth %d row %d class %d: P = %v, sklearn %v", s.Criterion, s.MaxDepth, i, k, got, want)
 				}
 			}
+		}
+	}
+}
+
+// TestQuantileCutsMatchXGBoost checks BinQuantile's cut rule against
+// XGBoost 1.7.4 (testdata/xgb_cuts.json, made by xgb_reference.py cuts):
+// every threshold XGBoost's hist trees split on must be one of our cuts,
+// and its trees use nearly all of them, so the two sets are compared
+// almost whole.
+func TestQuantileCutsMatchXGBoost(t *testing.T) {
+	data, err := os.ReadFile("testdata/xgb_cuts.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ref struct {
+		Columns []string                        `json:"columns"`
+		X       [][]float64                     `json:"X"`
+		Splits  map[string]map[string][]float64 `json:"splits"`
+	}
+	if err := json.Unmarshal(data, &ref); err != nil {
+		t.Fatal(err)
+	}
+	if len(ref.Splits) == 0 {
+		t.Fatal("no reference splits")
+	}
+	for bins, per := range ref.Splits {
+		maxBins, _ := strconv.Atoi(bins)
+		for j, name := range ref.Columns {
+			f := numericFeature(slices.Clone(ref.X[j]), false, maxBins, BinQuantile)
+			if !f.atCuts {
+				t.Fatalf("%s: quantile feature not marked atCuts", name)
+			}
+			ours := map[float64]bool{}
+			for _, u := range f.upper[:len(f.upper)-1] {
+				ours[math.Nextafter(u, math.Inf(1))] = true
+			}
+			if len(f.upper) > maxBins {
+				t.Errorf("max_bin %d, %s: %d bins", maxBins, name, len(f.upper))
+			}
+			xgb := per[strconv.Itoa(j)]
+			for _, s := range xgb {
+				if !ours[s] {
+					t.Errorf("max_bin %d, %s: XGBoost splits at %v, not one of our %d cuts", maxBins, name, s, len(ours))
+				}
+			}
+			if len(xgb) < len(ours)*3/4 {
+				t.Errorf("max_bin %d, %s: XGBoost used %d of our %d cuts: too few to compare", maxBins, name, len(xgb), len(ours))
+			}
+			t.Logf("max_bin %d, %-10s: %2d cuts, XGBoost split on %2d of them", maxBins, name, len(ours), len(xgb))
 		}
 	}
 }
