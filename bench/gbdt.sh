@@ -52,7 +52,7 @@ $PY - "$BENCH_DATA" <<'PYEOF'
 import json, os, sys
 d = sys.argv[1]
 r = lambda n: json.load(open(os.path.join(d, n + ".json")))
-print("GBDT, 200 rounds, lr 0.1, 31 leaves, 255 bins, 2 threads (ours: models/tree; XGBoost 1.7.4 hist lossguide)")
+print("GBDT, 200 rounds, lr 0.1, 31 leaves, 255 bins, 2 threads (ours: models/tree, binning=quantile as XGBoost hist cuts; XGBoost 1.7.4 hist lossguide)")
 print(f"{'data':10} {'ours fit s':>10} {'xgb fit s':>10} {'ratio':>6} {'ours cpu s':>10} {'xgb cpu s':>10} {'ours AUC':>9} {'xgb AUC':>9} {'dAUC':>8} {'ours RSS MB':>11} {'xgb RSS MB':>10}")
 for ds in ["adult", "credit", "synth200k"]:
     g, x = r("go_" + ds), r("xgb_" + ds)

@@ -28,19 +28,21 @@ func benchData(n, d int) (*mat.Dense, []int) {
 
 func BenchmarkBinning(b *testing.B) {
 	X, _ := benchData(50000, 20)
-	for _, w := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			for b.Loop() {
-				newBinned(X, Config{Classes: 2}, 255, BinGreedy, false, w)
-			}
-			b.ReportMetric(float64(50000*b.N)/b.Elapsed().Seconds(), "rows/s")
-		})
+	for _, binning := range []string{BinQuantile, BinGreedy} {
+		for _, w := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", binning, w), func(b *testing.B) {
+				for b.Loop() {
+					newBinned(X, Config{Classes: 2}, 255, binning, false, false, w)
+				}
+				b.ReportMetric(float64(50000*b.N)/b.Elapsed().Seconds(), "rows/s")
+			})
+		}
 	}
 }
 
 // gradGrower returns a boosting grower over X with log-loss gradients at 0.
 func gradGrower(X *mat.Dense, y []int, workers int) *grower {
-	d := newBinned(X, Config{Classes: 2}, 255, BinGreedy, false, workers)
+	d := newBinned(X, Config{Classes: 2}, 255, BinQuantile, false, false, workers)
 	g := newGrower(d, growParams{maxLeaves: 31, minCount: 20, l2: 1, leafwise: true}, modeGrad, 2, workers)
 	g.g, g.h = make([]float64, len(y)), make([]float64, len(y))
 	for i, c := range y {
@@ -58,10 +60,14 @@ func BenchmarkHistogram(b *testing.B) {
 		for i := range all {
 			all[i] = int32(i)
 		}
-		// a node of every third row, as deep nodes see them
+		// a node of a third of the rows, picked at random and kept in row
+		// order, as the partition leaves them in a grown tree
 		var node []int32
-		for i := 0; i < len(y); i += 3 {
-			node = append(node, int32(i))
+		pick := rand.New(rand.NewPCG(5, 6))
+		for i := 0; i < len(y); i++ {
+			if pick.IntN(3) == 0 {
+				node = append(node, int32(i))
+			}
 		}
 		tot := []float64{0, 0, 0}
 		hist := make([]float64, g.d.total*g.stride)

@@ -318,8 +318,8 @@ type binned struct {
 	// building leaves it out and derives it from the node's totals.
 	mfb  []int
 	skip []bool
-	// rows holds the same bins row-major (n x d) for building the
-	// histograms of dense features.
+	// rows holds the same bins row-major (n x d) for building the class
+	// histograms of dense features; nil when not asked for.
 	rows []uint8
 }
 
@@ -329,8 +329,8 @@ const skipShare = 0.6
 
 // newBinned bins X, numeric columns by the rule binning. Columns flagged
 // categorical get category bins when catSplits is set and are treated as
-// numbers otherwise.
-func newBinned(X *mat.Dense, cfg Config, maxBins int, binning string, catSplits bool, workers int) *binned {
+// numbers otherwise. rowMajor also keeps the bins row by row.
+func newBinned(X *mat.Dense, cfg Config, maxBins int, binning string, catSplits, rowMajor bool, workers int) *binned {
 	n, d := X.Dims()
 	b := &binned{n: n, feats: make([]feature, d), cols: make([][]uint8, d), off: make([]int, d)}
 	var sample []int
@@ -405,16 +405,18 @@ func newBinned(X *mat.Dense, cfg Config, maxBins int, binning string, catSplits 
 		}
 		b.skip[j] = float64(counts[b.mfb[j]]) >= skipShare*float64(n)
 	})
-	b.rows = make([]uint8, n*d)
-	const chunk = 4096
-	parallelFor((n+chunk-1)/chunk, workers, func(c int) {
-		for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
-			row := b.rows[i*d : i*d+d]
-			for j := range row {
-				row[j] = b.cols[j][i]
+	if rowMajor {
+		b.rows = make([]uint8, n*d)
+		const chunk = 4096
+		parallelFor((n+chunk-1)/chunk, workers, func(c int) {
+			for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
+				row := b.rows[i*d : i*d+d]
+				for j := range row {
+					row[j] = b.cols[j][i]
+				}
 			}
-		}
-	})
+		})
+	}
 	for j := range b.feats {
 		b.off[j] = b.total
 		b.total += b.feats[j].bins

@@ -68,7 +68,7 @@ func (m *Forest) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) er
 	}
 	gp := growParams{maxLeaves: p.MaxLeaves, maxDepth: p.MaxDepth, minCount: p.MinSamplesLeaf,
 		minGain: m.minGain, leafwise: p.MaxLeaves > 0, nodeFrac: frac, extra: m.extra, crit: crit}
-	bd := newBinned(X, m.cfg, maxBinsOf(p.MaxBins), BinGreedy, p.CategoricalSplits, workers)
+	bd := newBinned(X, m.cfg, maxBinsOf(p.MaxBins), BinGreedy, p.CategoricalSplits, true, workers)
 	g := newGrower(bd, gp, modeClass, K, workers)
 	outs := K
 	if K == 2 {

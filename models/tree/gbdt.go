@@ -65,7 +65,7 @@ func (m *GBDT) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) erro
 	if K == 2 {
 		outs, link = 1, Logistic
 	}
-	bd := newBinned(X, m.cfg, maxBinsOf(p.MaxBins), p.Binning, p.CategoricalSplits, workers)
+	bd := newBinned(X, m.cfg, maxBinsOf(p.MaxBins), p.Binning, p.CategoricalSplits, false, workers)
 	gp := growParams{maxLeaves: p.NumLeaves, maxDepth: p.MaxDepth, minCount: p.MinDataInLeaf,
 		minHess: p.MinSumHessian, minGain: p.MinGainToSplit, l1: p.L1, l2: p.L2,
 		leafwise: p.Growth != "depthwise", nodeFrac: p.FeatureFractionByNode}

@@ -45,10 +45,15 @@ var minParallelWork = 1 << 15
 
 // build fills hist for the features feats over rows, whose statistics
 // total tot. identity means rows are 0..n-1 in order, which saves the
-// gathers. Dense features are summed row by row in blocks (one pass over
-// each row's bins), sparse ones column by column skipping their most
-// frequent bin. Each feature is summed by one goroutine in row order, so
-// the result does not depend on the number of workers.
+// gathers. Gradient histograms are summed column by column: one feature's
+// bins (4 KB) stay in L1 while its byte column streams past, which on a
+// large node beats walking row-major bins, whose rows the partition
+// scatters over memory (200,000 x 50: 6.4 s against 8.6 s for 200
+// rounds). Class histograms sum dense features row by row in blocks (one
+// pass over each row's bins). Sparse features go column by column,
+// skipping their most frequent bin. Each feature is summed by one
+// goroutine in row order, so the result does not depend on the number of
+// workers, nor on the path taken.
 func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int, identity bool) {
 	m := len(rows)
 	if !identity {
@@ -62,7 +67,7 @@ func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int,
 	dense := g.denseBuf[:0]
 	tasks := g.taskBuf[:0]
 	for _, f := range feats {
-		if g.d.skip[f] {
+		if g.d.skip[f] || g.mode == modeGrad {
 			tasks = append(tasks, buildTask{sparse: f})
 		} else {
 			dense = append(dense, f)
@@ -93,11 +98,7 @@ func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int,
 				offs[j] = g.d.off[f] * s
 				clear(hist[offs[j] : offs[j]+g.d.feats[f].bins*s])
 			}
-			if g.mode == modeGrad {
-				buildGradRows(hist, g.d.rows, len(g.d.feats), rows, og, oh, t.dense, offs)
-			} else {
-				buildClassRows(hist, g.d.rows, len(g.d.feats), rows, oy, ow, t.dense, offs, g.K)
-			}
+			buildClassRows(hist, g.d.rows, len(g.d.feats), rows, oy, ow, t.dense, offs, g.K)
 			return
 		}
 		f := t.sparse
@@ -106,7 +107,10 @@ func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int,
 		h := hist[off : off+nb*s]
 		clear(h)
 		col := g.d.cols[f]
-		skip := g.d.mfb[f]
+		skip := -1 // sum every bin
+		if g.d.skip[f] {
+			skip = g.d.mfb[f]
+		}
 		var taken int
 		switch {
 		case g.mode == modeGrad && identity:
@@ -120,7 +124,7 @@ func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int,
 		}
 		// The skipped bin holds whatever the others do not; it stays
 		// exactly empty when no row fell in it.
-		if taken < m {
+		if skip >= 0 && taken < m {
 			c := h[skip*s : skip*s+s]
 			copy(c, tot)
 			for b := 0; b < nb; b++ {
@@ -141,40 +145,8 @@ type buildTask struct {
 	dense  []int
 }
 
-// buildGradRows sums gradient statistics of the dense features feats (at
-// histogram offsets offs) row by row from the row-major bins.
-func buildGradRows(hist []float64, bins []uint8, d int, rows []int32, og, oh []float64, feats, offs []int) {
-	og = og[:len(rows)]
-	oh = oh[:len(rows)]
-	if lo, hi := feats[0], feats[len(feats)-1]+1; hi-lo == len(feats) {
-		// contiguous block: walk the row's bytes directly
-		offs = offs[:hi-lo]
-		for i, r := range rows {
-			base := int(r) * d
-			row := bins[base+lo : base+hi]
-			gr, hs := og[i], oh[i]
-			for j, b := range row {
-				k := offs[j] + int(b)*2
-				c := hist[k : k+2 : k+2]
-				c[0] += gr
-				c[1] += hs
-			}
-		}
-		return
-	}
-	for i, r := range rows {
-		row := bins[int(r)*d : int(r)*d+d]
-		gr, hs := og[i], oh[i]
-		for j, f := range feats {
-			k := offs[j] + int(row[f])*2
-			c := hist[k : k+2 : k+2]
-			c[0] += gr
-			c[1] += hs
-		}
-	}
-}
-
-// buildClassRows is buildGradRows for class weights.
+// buildClassRows sums class weights and row counts of the dense features
+// feats (at histogram offsets offs) row by row from the row-major bins.
 func buildClassRows(hist []float64, bins []uint8, d int, rows []int32, oy []int32, ow []float64, feats, offs []int, K int) {
 	s := K + 1
 	oy = oy[:len(rows)]
@@ -213,9 +185,8 @@ func (g *grower) gather(rows []int32) {
 func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip int) (taken int) {
 	hs = hs[:len(col)]
 	gr = gr[:len(col)]
-	sk := uint8(skip)
 	for i, b := range col {
-		if b == sk {
+		if int(b) == skip {
 			continue
 		}
 		taken++
@@ -230,10 +201,9 @@ func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip int) (ta
 func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64, skip int) (taken int) {
 	og = og[:len(rows)]
 	oh = oh[:len(rows)]
-	sk := uint8(skip)
 	for i, r := range rows {
 		b := col[r]
-		if b == sk {
+		if int(b) == skip {
 			continue
 		}
 		taken++
