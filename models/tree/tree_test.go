@@ -238,3 +238,55 @@ func TestLoadModelFile(t *testing.T) {
 		t.Error("loading a v4 file: no error")
 	}
 }
+
+// TestBlockedScoring: batches of at least minBlockedRows rows go through
+// the model's blocks of trees; they agree with the trainer and with the
+// whole model scoring one row at a time to 1e-12, for sums (GBDT, binary
+// and multiclass) and averages (forests), over several row chunks.
+func TestBlockedScoring(t *testing.T) {
+	for _, classes := range []int{2, 3} {
+		X, y, cfg := synth(600, classes, true, 31)
+		Xt, _, _ := synth(2*blockRows+100, classes, true, 32)
+		Xt.Set(0, 5, math.NaN())
+		for name, m := range map[string]model{
+			"gbdt": NewGBDT(GBDTParams{Rounds: 40, LearningRate: 0.1, NumLeaves: 15, MinDataInLeaf: 5, L2: 1,
+				MaxBins: 255, Binning: BinQuantile, CategoricalSplits: true}, cfg),
+			"random_forest": NewRandomForest(ForestParams{Trees: 37, Criterion: "gini", MinSamplesLeaf: 1,
+				Bootstrap: true, MaxBins: 255, CategoricalSplits: true}, cfg),
+		} {
+			if err := m.Fit(context.Background(), X, y, nil); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if err := Save(dir, m.Ensemble()); err != nil {
+				t.Fatal(err)
+			}
+			s, err := Load(dir, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.blocks) < 3 {
+				t.Fatalf("%s/%d: %d blocks, want several", name, classes, len(s.blocks))
+			}
+			P, _ := m.PredictProba(Xt)
+			Q, err := s.PredictProba(Xt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !mat.EqualApprox(P, Q, 1e-12) {
+				t.Errorf("%s/%d classes: blocked scoring differs from the trainer", name, classes)
+			}
+			for _, i := range []int{0, 1, blockRows, 2*blockRows + 99} {
+				R, err := s.PredictProba(Xt.Slice(i, i+1, 0, Xt.RawMatrix().Cols).(*mat.Dense))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for k := 0; k < classes; k++ {
+					if d := math.Abs(R.At(0, k) - Q.At(i, k)); d > 1e-12 {
+						t.Errorf("%s/%d classes, row %d: one row %v, in a batch %v", name, classes, i, R.RawRowView(0), Q.RawRowView(i))
+					}
+				}
+			}
+		}
+	}
+}
