@@ -10,8 +10,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// binSampleRows caps the rows used to find bin edges, as LightGBM's
-// bin_construct_sample_cnt does; every row is still binned.
+// binSampleRows caps the rows used to find greedy bin edges, as
+// LightGBM's bin_construct_sample_cnt does; every row is still binned.
 const binSampleRows = 200000
 
 // maxCode is the largest categorical code given its own bin; larger codes,
@@ -107,9 +107,19 @@ const (
 	BinQuantile = "quantile"
 )
 
-// numericFeature finds bin edges for the non-missing values vals (sorted
-// in place) with at most maxBins regular bins, by the given rule.
+// numericFeature finds bin edges for the non-missing values vals (in row
+// order; sorted in place) with at most maxBins regular bins, by the given
+// rule.
 func numericFeature(vals []float64, hasNaN bool, maxBins int, binning string) feature {
+	f := feature{nanBin: -1}
+	if binning == BinQuantile {
+		f.atCuts = true
+		for _, c := range quantileCuts(vals, maxBins) { // reads vals in row order
+			f.upper = append(f.upper, math.Nextafter(c, math.Inf(-1)))
+		}
+		f.upper = append(f.upper, math.Inf(1))
+		return f.withNaN(hasNaN)
+	}
 	slices.Sort(vals)
 	// distinct values and their counts
 	var dv []float64
@@ -122,14 +132,7 @@ func numericFeature(vals []float64, hasNaN bool, maxBins int, binning string) fe
 		dv = append(dv, v)
 		dc = append(dc, 1)
 	}
-	f := feature{nanBin: -1}
 	switch {
-	case binning == BinQuantile && len(dv) > 0:
-		f.atCuts = true
-		for _, c := range quantileCuts(dv, dc, maxBins) {
-			f.upper = append(f.upper, math.Nextafter(c, math.Inf(-1)))
-		}
-		f.upper = append(f.upper, math.Inf(1))
 	case len(dv) == 0:
 		f.upper = []float64{math.Inf(1)}
 	case len(dv) <= maxBins:
@@ -157,100 +160,17 @@ func numericFeature(vals []float64, hasNaN bool, maxBins int, binning string) fe
 		}
 		f.upper = append(f.upper, math.Inf(1))
 	}
+	return f.withNaN(hasNaN)
+}
+
+// withNaN counts f's bins, adding the missing-value bin when hasNaN.
+func (f feature) withNaN(hasNaN bool) feature {
 	f.bins = len(f.upper)
 	if hasNaN {
 		f.nanBin = f.bins
 		f.bins++
 	}
 	return f
-}
-
-// quantileCuts picks the cut values of BinQuantile from the distinct
-// sorted values dv with counts dc: bin 0 holds v < c[0], bin j holds
-// c[j-1] <= v < c[j] and the last bin v >= c[len(c)-1]. It follows how
-// XGBoost 1.7's hist method cuts a column: its quantile sketch (error
-// 1/(8*maxBins)) keeps at most limit entries of the exact summary, then
-// the summary is pruned to 8 * maxBins entries, then to maxBins + 1, and
-// the entries after the first (the smallest value) become the cuts. For
-// columns too long for the sketch's first buffer (more than 2*limit
-// values), XGBoost summarises in a stream and its cuts can differ from
-// these by a small share of the ranks.
-func quantileCuts(dv []float64, dc []int, maxBins int) []float64 {
-	s := summary{rmin: make([]float64, len(dv)), rmax: make([]float64, len(dv))}
-	acc := 0.0
-	for i, c := range dc {
-		s.rmin[i] = acc
-		acc += float64(c)
-		s.rmax[i] = acc
-		s.idx = append(s.idx, i)
-	}
-	total := int(acc)
-	picked := s.prune(sketchLimit(total, maxBins)).prune(min(total, 8*maxBins)).prune(maxBins + 1).idx
-	cuts := make([]float64, 0, maxBins)
-	for k := 1; k < min(len(picked), maxBins); k++ {
-		cuts = append(cuts, dv[picked[k]])
-	}
-	return cuts
-}
-
-// sketchLimit is the entry limit of XGBoost's quantile sketch for n values
-// at error 1/(8*maxBins): the smallest number of levels l with
-// 2^l * (ceil(l/eps)+1) >= n decides it (WQuantileSketch::LimitSizeLevel).
-func sketchLimit(n, maxBins int) int {
-	for l := 1; ; l++ {
-		limit := min(n, l*8*maxBins+1)
-		if limit<<l >= n {
-			return limit
-		}
-	}
-}
-
-// summary is an exact quantile summary: entry k is distinct value idx[k]
-// with rank interval [rmin[k], rmax[k]).
-type summary struct {
-	idx        []int
-	rmin, rmax []float64
-}
-
-// prune keeps at most size entries, the first, the last and those whose
-// rank intervals hold size-2 ranks spaced evenly between the first
-// entry's rmax and the last entry's rmin (a repeated pick counts once), as
-// XGBoost's WQSummary::SetPrune does.
-func (s summary) prune(size int) summary {
-	m := len(s.idx)
-	if m <= size {
-		return s
-	}
-	out := summary{}
-	keep := func(k int) {
-		out.idx = append(out.idx, s.idx[k])
-		out.rmin = append(out.rmin, s.rmin[k])
-		out.rmax = append(out.rmax, s.rmax[k])
-	}
-	keep(0)
-	begin, span, n := s.rmax[0], s.rmin[m-1]-s.rmax[0], float64(size-1)
-	i, last := 1, 0
-	for k := 1; k < size-1; k++ {
-		d2 := 2 * (float64(k)*span/n + begin)
-		for i < m-1 && d2 >= s.rmax[i+1]+s.rmin[i+1] {
-			i++
-		}
-		if i == m-1 {
-			break
-		}
-		pick := i
-		if d2 >= s.rmax[i]+s.rmin[i+1] {
-			pick = i + 1
-		}
-		if pick != last {
-			keep(pick)
-			last = pick
-		}
-	}
-	if last != m-1 {
-		keep(m - 1)
-	}
-	return out
 }
 
 // categoricalFeature gives each category code its own bin, most frequent
@@ -334,7 +254,7 @@ func newBinned(X *mat.Dense, cfg Config, maxBins int, binning string, catSplits,
 	n, d := X.Dims()
 	b := &binned{n: n, feats: make([]feature, d), cols: make([][]uint8, d), off: make([]int, d)}
 	var sample []int
-	if n > binSampleRows {
+	if n > binSampleRows && binning != BinQuantile { // the sketch reads every row, as XGBoost's does
 		rng := rand.New(rand.NewPCG(cfg.Seed, 0x62696e73))
 		sample = rng.Perm(n)[:binSampleRows]
 		slices.Sort(sample)

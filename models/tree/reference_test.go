@@ -92,51 +92,60 @@ func TestDecisionTreeMatchesSklearn(t *testing.T) {
 	}
 }
 
-// TestQuantileCutsMatchXGBoost checks BinQuantile's cut rule against
-// XGBoost 1.7.4 (testdata/xgb_cuts.json, made by xgb_reference.py cuts):
-// every threshold XGBoost's hist trees split on must be one of our cuts,
-// and its trees use nearly all of them, so the two sets are compared
-// almost whole.
+// TestQuantileCutsMatchXGBoost checks BinQuantile's cuts against XGBoost
+// 1.7.4 (testdata/xgb_cuts.json, made by xgb_reference.py cuts) on columns
+// short enough for XGBoost to summarise exactly (500 rows) and long enough
+// to go through its streaming merges (20,000 rows): every threshold
+// XGBoost's hist trees split on must be one of our cuts, and its trees use
+// nearly all of them, so the two sets are compared almost whole.
 func TestQuantileCutsMatchXGBoost(t *testing.T) {
 	data, err := os.ReadFile("testdata/xgb_cuts.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ref struct {
-		Columns []string                        `json:"columns"`
-		X       [][]float64                     `json:"X"`
-		Splits  map[string]map[string][]float64 `json:"splits"`
+		Sets []struct {
+			Rows    int                             `json:"rows"`
+			Columns []string                        `json:"columns"`
+			X       [][]float64                     `json:"X"`
+			Splits  map[string]map[string][]float64 `json:"splits"`
+		} `json:"sets"`
 	}
 	if err := json.Unmarshal(data, &ref); err != nil {
 		t.Fatal(err)
 	}
-	if len(ref.Splits) == 0 {
-		t.Fatal("no reference splits")
+	if len(ref.Sets) != 2 {
+		t.Fatalf("%d reference sets, want 2", len(ref.Sets))
 	}
-	for bins, per := range ref.Splits {
-		maxBins, _ := strconv.Atoi(bins)
-		for j, name := range ref.Columns {
-			f := numericFeature(slices.Clone(ref.X[j]), false, maxBins, BinQuantile)
-			if !f.atCuts {
-				t.Fatalf("%s: quantile feature not marked atCuts", name)
-			}
-			ours := map[float64]bool{}
-			for _, u := range f.upper[:len(f.upper)-1] {
-				ours[math.Nextafter(u, math.Inf(1))] = true
-			}
-			if len(f.upper) > maxBins {
-				t.Errorf("max_bin %d, %s: %d bins", maxBins, name, len(f.upper))
-			}
-			xgb := per[strconv.Itoa(j)]
-			for _, s := range xgb {
-				if !ours[s] {
-					t.Errorf("max_bin %d, %s: XGBoost splits at %v, not one of our %d cuts", maxBins, name, s, len(ours))
+	for _, set := range ref.Sets {
+		for bins, per := range set.Splits {
+			maxBins, _ := strconv.Atoi(bins)
+			for j, name := range set.Columns {
+				if len(set.X[j]) != set.Rows {
+					t.Fatalf("%s: %d values, want %d", name, len(set.X[j]), set.Rows)
 				}
+				f := numericFeature(slices.Clone(set.X[j]), false, maxBins, BinQuantile)
+				if !f.atCuts {
+					t.Fatalf("%s: quantile feature not marked atCuts", name)
+				}
+				ours := map[float64]bool{}
+				for _, u := range f.upper[:len(f.upper)-1] {
+					ours[math.Nextafter(u, math.Inf(1))] = true
+				}
+				if len(f.upper) > maxBins {
+					t.Errorf("%d rows, max_bin %d, %s: %d bins", set.Rows, maxBins, name, len(f.upper))
+				}
+				xgb := per[strconv.Itoa(j)]
+				for _, s := range xgb {
+					if !ours[s] {
+						t.Errorf("%d rows, max_bin %d, %s: XGBoost splits at %v, not one of our %d cuts", set.Rows, maxBins, name, s, len(ours))
+					}
+				}
+				if len(xgb) < len(ours)*3/4 {
+					t.Errorf("%d rows, max_bin %d, %s: XGBoost used %d of our %d cuts: too few to compare", set.Rows, maxBins, name, len(xgb), len(ours))
+				}
+				t.Logf("%5d rows, max_bin %3d, %-10s: %3d cuts, XGBoost split on %3d of them", set.Rows, maxBins, name, len(ours), len(xgb))
 			}
-			if len(xgb) < len(ours)*3/4 {
-				t.Errorf("max_bin %d, %s: XGBoost used %d of our %d cuts: too few to compare", maxBins, name, len(xgb), len(ours))
-			}
-			t.Logf("max_bin %d, %-10s: %2d cuts, XGBoost split on %2d of them", maxBins, name, len(ours), len(xgb))
 		}
 	}
 }

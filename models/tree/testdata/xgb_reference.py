@@ -17,11 +17,12 @@ Subcommands:
   reference --out TMP
       Runs `fit` on adult and credit and writes xgb_reference.json here.
   cuts
-      Writes xgb_cuts.json here: a few columns (ties, a heavy value, few
-      distinct values, spread values; all exact in float32), and for each
-      max_bin tried, the split thresholds XGBoost's hist trees use on each
-      column. Every such threshold is one of XGBoost's cut values, so
-      package tree's quantile cuts must contain them all.
+      Writes xgb_cuts.json here: two sets of columns (500 and 20,000 rows;
+      ties, a heavy value, few distinct values, spread values, all exact in
+      float32), and for each max_bin tried, the split thresholds XGBoost's
+      hist trees use on each column. Every such threshold is one of
+      XGBoost's cut values, so package tree's quantile cuts must contain
+      them all.
 
 The .gamx format (little endian): b"GAMX", uint64 rows, uint64 cols,
 rows*cols float64 (row-major X), rows float64 labels, rows uint8 split
@@ -139,36 +140,39 @@ def reference(args):
 def cuts(args):
     import xgboost as xgb
     rng = np.random.default_rng(7)
-    # 500 rows fit in the sketch's first queue at these max_bin values, so
-    # XGBoost summarises them exactly before it prunes (package tree follows
-    # that case; longer columns are summarised in a stream).
-    n = 500
-    cols = {
-        "ties": rng.integers(0, 300, n).astype(float),
-        "heavy_zero": np.where(rng.random(n) < 0.45, 0.0, np.round(rng.standard_normal(n) * 8) / 8),
-        "few": rng.integers(0, 12, n).astype(float),
-        "spread": np.round(rng.standard_normal(n) * 1024) / 64,
-        "skewed": np.floor(rng.exponential(30.0, n)),
-    }
-    X = np.column_stack(list(cols.values()))
-    assert np.array_equal(X, X.astype(np.float32).astype(float))
-    # a target that wiggles along every column, so most cuts get used
-    s = sum(np.sin(X[:, j] * (j + 1) * 0.37) for j in range(X.shape[1]))
-    y = (s + 0.3 * rng.standard_normal(n) > 0).astype(int)
-    out = {"xgboost": xgb.__version__, "columns": list(cols), "X": X.T.tolist(), "splits": {}}
-    for max_bin in (16, 32, 64):
-        params = dict(tree_method="hist", grow_policy="lossguide", max_leaves=63, max_depth=0, eta=0.5,
-                      reg_lambda=0.0, min_child_weight=0.0, max_bin=max_bin, objective="binary:logistic",
-                      nthread=1, base_score=0.5)
-        booster = xgb.train(params, xgb.DMatrix(X, label=y), num_boost_round=300)
-        df = booster.trees_to_dataframe()
-        df = df[df["Feature"] != "Leaf"]
-        per = {}
-        for j, _ in enumerate(cols):
-            per[str(j)] = sorted(set(float(v) for v in df[df["Feature"] == f"f{j}"]["Split"]))
-        out["splits"][str(max_bin)] = per
+
+    def columns(n):
+        return {
+            "ties": rng.integers(0, 300, n).astype(float),
+            "heavy_zero": np.where(rng.random(n) < 0.45, 0.0, np.round(rng.standard_normal(n) * 8) / 8),
+            "few": rng.integers(0, 12, n).astype(float),
+            "spread": np.round(rng.standard_normal(n) * 1024) / 64,
+            "skewed": np.floor(rng.exponential(30.0, n)),
+        }
+
+    out = {"xgboost": xgb.__version__, "sets": []}
+    # 500 rows fit in the sketch's first buffer (XGBoost summarises them
+    # exactly); 20,000 rows go through its streaming merges and prunes.
+    for n, bins in ((500, (16, 32, 64)), (20000, (16, 64, 255))):
+        cols = columns(n)
+        X = np.column_stack(list(cols.values()))
+        assert np.array_equal(X, X.astype(np.float32).astype(float))
+        # a target that wiggles along every column, so most cuts get used
+        s = sum(np.sin(X[:, j] * (j + 1) * 0.37) for j in range(X.shape[1]))
+        y = (s + 0.3 * rng.standard_normal(n) > 0).astype(int)
+        entry = {"rows": n, "columns": list(cols), "X": X.T.tolist(), "splits": {}}
+        for max_bin in bins:
+            params = dict(tree_method="hist", grow_policy="lossguide", max_leaves=63, max_depth=0, eta=0.5,
+                          reg_lambda=0.0, min_child_weight=0.0, max_bin=max_bin, objective="binary:logistic",
+                          nthread=1, base_score=0.5)
+            booster = xgb.train(params, xgb.DMatrix(X, label=y), num_boost_round=300)
+            df = booster.trees_to_dataframe()
+            df = df[df["Feature"] != "Leaf"]
+            entry["splits"][str(max_bin)] = {str(j): sorted(set(float(v) for v in df[df["Feature"] == f"f{j}"]["Split"]))
+                                             for j, _ in enumerate(cols)}
+        out["sets"].append(entry)
     with open(os.path.join(HERE, "xgb_cuts.json"), "w") as f:
-        json.dump(out, f)
+        json.dump(out, f, separators=(",", ":"))
 
 
 def main():
