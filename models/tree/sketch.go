@@ -7,9 +7,9 @@ import (
 
 // The cut points of BinQuantile are the ones XGBoost 1.7's hist method
 // takes from its weighted quantile sketch (Chen and Guestrin 2016, appendix
-// A; src/common/quantile.h), rebuilt here from the description of its
-// operations so that a column gets the same bins from both. Ranks are
-// float32 as there; every row weighs 1.
+// A; WQuantileSketch in src/common/quantile.h), its operations
+// reimplemented here so that a column gets the same bins from both. Ranks
+// are float32 as there; every row weighs 1.
 
 // qentry is one entry of a quantile summary: a value whose rank lies in
 // [rmin, rmax], wmin the weight known to sit on the value itself.
