@@ -103,9 +103,9 @@ LUA
 	non2xx=$(awk '/Non-2xx/ {print $NF}' "$work/$name.wrk")
 
 	# Paced: each connection waits 3 ms before each request; with
-	# RATE * 3.5 ms connections that offers at least RATE requests/s while
-	# answers take under 0.5 ms (the achieved rate is printed).
-	paced_conns=$(( (RATE * 35 + 9999) / 10000 ))
+	# RATE * 4 ms connections that offers at least RATE requests/s while a
+	# request takes under 1 ms all told (the achieved rate is printed).
+	paced_conns=$(( (RATE * 4 + 999) / 1000 ))
 	{ cat "$work/post.lua"; echo "function delay() return 3 end"; } >"$work/paced.lua"
 	wrk -t"$THREADS" -c"$paced_conns" -d"${DURATION}s" --latency -s "$work/paced.lua" "http://127.0.0.1:$PORT/score" >"$work/$name.paced"
 	prps=$(awk '/^Requests\/sec/ {printf "%d", $2}' "$work/$name.paced")
