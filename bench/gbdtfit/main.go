@@ -16,6 +16,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -36,14 +37,27 @@ func main() {
 		workers = flag.Int("workers", 2, "goroutines")
 		catFile = flag.String("categorical", "", "JSON list of per-column categorical flags (native categorical splits)")
 		score   = flag.Int("score", 0, "also time leaves scoring of this many rows")
+		profile = flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	)
 	flag.Parse()
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gbdtfit:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: gbdtfit [flags] file.gamx")
 		os.Exit(2)
 	}
 	if err := run(flag.Arg(0), *family, *rounds, *trees, *lr, *leaves, *bins, *binning, *workers, *catFile, *score); err != nil {
 		fmt.Fprintln(os.Stderr, "gbdtfit:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
