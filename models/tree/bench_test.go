@@ -137,3 +137,41 @@ func BenchmarkPredict(b *testing.B) {
 		b.ReportMetric(float64(20000*b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
 }
+
+// BenchmarkScoreBlocks scores 10,000 rows with a 500-tree model through
+// leaves on one goroutine: the whole model row by row, and the Scorer's
+// blocks of blockTrees trees.
+func BenchmarkScoreBlocks(b *testing.B) {
+	X, y := benchData(10000, 20)
+	m := NewGBDT(GBDTParams{Rounds: 500, LearningRate: 0.05, NumLeaves: 31, MinDataInLeaf: 20, L2: 1, MaxBins: 255,
+		Binning: BinQuantile}, Config{Classes: 2, Workers: 2})
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	if err := Save(dir, m.Ensemble()); err != nil {
+		b.Fatal(err)
+	}
+	s, err := Load(dir, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := X.RawMatrix()
+	pred := make([]float64, raw.Rows)
+	b.Run("whole", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.model.PredictDense(raw.Data, raw.Rows, raw.Cols, pred, 0, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(raw.Rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("blocks", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.predictBlocked(raw.Data, raw.Rows, raw.Cols, pred); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(raw.Rows*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+}
