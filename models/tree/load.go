@@ -126,8 +126,11 @@ func loadModel(path string, workers int) (s *Scorer, err error) {
 // blockTrees trees at a time keeps one block's nodes hot: the 10,000-row
 // batch of a 500-tree German Credit GBDT takes about a third less CPU.
 const (
-	blockTrees = 16   // trees per block (rounded to whole iterations)
-	blockRows  = 1024 // rows scored through one block before the next
+	blockTrees = 16 // trees per block (rounded to whole iterations)
+	// rows scored through one block before the next: at least blockRows,
+	// more (up to maxBlockRows) when that still gives every worker a chunk
+	blockRows    = 1024
+	maxBlockRows = 8192
 	// minBlockedRows is the batch size from which blocks pay off.
 	minBlockedRows = 64
 )
@@ -170,10 +173,11 @@ func (s *Scorer) splitBlocks(path string) error {
 // goroutines (each row's result is the same whichever runs it).
 func (s *Scorer) predictBlocked(vals []float64, rows, ncols int, pred []float64) error {
 	outs := s.model.NRawOutputGroups()
-	chunks := (rows + blockRows - 1) / blockRows
+	per := min(maxBlockRows, max(blockRows, (rows+s.workers-1)/s.workers))
+	chunks := (rows + per - 1) / per
 	errs := make([]error, chunks)
 	parallelFor(chunks, s.workers, func(c int) {
-		lo, hi := c*blockRows, min(rows, (c+1)*blockRows)
+		lo, hi := c*per, min(rows, (c+1)*per)
 		n := hi - lo
 		out := pred[lo*outs : hi*outs]
 		clear(out)
