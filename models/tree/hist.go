@@ -113,8 +113,14 @@ func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int,
 		}
 		var taken int
 		switch {
+		case g.mode == modeGrad && identity && skip < 0:
+			buildGradIdentityAll(h, col, g.g, g.h)
+			taken = m
 		case g.mode == modeGrad && identity:
 			taken = buildGradIdentity(h, col, g.g, g.h, skip)
+		case g.mode == modeGrad && skip < 0:
+			buildGradAll(h, col, rows, og, oh)
+			taken = m
 		case g.mode == modeGrad:
 			taken = buildGrad(h, col, rows, og, oh, skip)
 		case identity:
@@ -196,6 +202,56 @@ func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip int) (ta
 		c[1] += hs[i]
 	}
 	return taken
+}
+
+// buildGradIdentityAll is buildGradIdentity without a skipped bin, two
+// rows a step.
+func buildGradIdentityAll(h []float64, col []uint8, gr, hs []float64) {
+	n := len(col)
+	gr = gr[:n]
+	hs = hs[:n]
+	i := 0
+	for ; i+1 < n; i += 2 {
+		k0 := int(col[i]) * 2
+		k1 := int(col[i+1]) * 2
+		c0 := h[k0 : k0+2 : k0+2]
+		c0[0] += gr[i]
+		c0[1] += hs[i]
+		c1 := h[k1 : k1+2 : k1+2]
+		c1[0] += gr[i+1]
+		c1[1] += hs[i+1]
+	}
+	for ; i < n; i++ {
+		k := int(col[i]) * 2
+		c := h[k : k+2 : k+2]
+		c[0] += gr[i]
+		c[1] += hs[i]
+	}
+}
+
+// buildGradAll is buildGrad without a skipped bin, two rows a step: the
+// two rows' loads and adds overlap unless they fall in the same bin.
+func buildGradAll(h []float64, col []uint8, rows []int32, og, oh []float64) {
+	n := len(rows)
+	og = og[:n]
+	oh = oh[:n]
+	i := 0
+	for ; i+1 < n; i += 2 {
+		k0 := int(col[rows[i]]) * 2
+		k1 := int(col[rows[i+1]]) * 2
+		c0 := h[k0 : k0+2 : k0+2]
+		c0[0] += og[i]
+		c0[1] += oh[i]
+		c1 := h[k1 : k1+2 : k1+2]
+		c1[0] += og[i+1]
+		c1[1] += oh[i+1]
+	}
+	for ; i < n; i++ {
+		k := int(col[rows[i]]) * 2
+		c := h[k : k+2 : k+2]
+		c[0] += og[i]
+		c[1] += oh[i]
+	}
 }
 
 func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64, skip int) (taken int) {
