@@ -61,6 +61,10 @@ type Config struct {
 	Workers int `json:"workers"`
 	// Split says how rows are divided into train, validation and test.
 	Split dataset.SplitSpec `json:"split"`
+	// AutoCV, with Split.CV == 0 and a random split, lets the size of the
+	// data choose cross-validation (AutoFolds); the experiment records the
+	// folds chosen in Split.CV.
+	AutoCV bool `json:"auto_cv,omitempty"`
 	// ExcludeCols are columns never used as features.
 	ExcludeCols []string `json:"exclude_cols,omitempty"`
 	// KeepCols are columns kept even when a guardrail would exclude them
@@ -181,4 +185,37 @@ func better(metric string, a, b float64) bool {
 		return a > b
 	}
 	return a < b
+}
+
+// AutoFolds is the number of cross-validation folds AutoCV picks for a
+// target (0: a single validation split): with few rows, one validation set
+// of a fifth of them is too noisy to rank thousands of trials (German
+// Credit, 800 non-test rows: the best trial's validation AUC overstates its
+// test AUC, and seeds 1-5 averaged 0.789 test AUC with one split against
+// 0.804 with 5 folds). As in Azure AutoML, large data keeps the single
+// split: the folds multiply the cost of every trial.
+//   - up to 2,000 training and validation rows: 5 folds;
+//   - up to 20,000: 3 folds;
+//   - more, or a class with fewer than 10 of those rows: one split.
+func AutoFolds(t *dataset.Target, split dataset.SplitSpec) int {
+	frac := split.TrainFrac + split.ValFrac
+	if frac <= 0 {
+		frac = 0.8
+	}
+	counts := map[int]int{}
+	for _, c := range t.Y {
+		counts[c]++
+	}
+	for _, n := range counts {
+		if float64(n)*frac < 10 {
+			return 0
+		}
+	}
+	switch n := float64(len(t.Rows)) * frac; {
+	case n <= 2000:
+		return 5
+	case n <= 20000:
+		return 3
+	}
+	return 0
 }

@@ -91,6 +91,9 @@ func PrepareFrame(f *dataset.Frame, cfg Config) (*Prepared, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.AutoCV && cfg.Split.CV == 0 && cfg.Split.SplitCol == "" && cfg.Split.TimeCol == "" {
+		cfg.Split.CV = AutoFolds(t, cfg.Split)
+	}
 	prof := dataset.ProfileFrame(f)
 	sp, err := dataset.MakeSplit(f, t.Rows, t.Y, cfg.Split)
 	if err != nil {

@@ -47,7 +47,7 @@ type settings struct {
 	Families  []option
 	TrainFrac float64
 	ValFrac   float64
-	CV        int
+	CV        string // "" when the size of the data chooses (AutoCV)
 	Seed      uint64
 	Exclude   []option
 }
@@ -164,7 +164,8 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 
 // configFrom reads the settings form. Empty fields keep the defaults.
 func configFrom(q url.Values, data, runs string) (automl.Config, error) {
-	cfg := automl.Config{Data: data, Target: q.Get("target"), Metric: q.Get("metric"), RunsDir: runs, Timeout: 60 * time.Second, Seed: 1}
+	cfg := automl.Config{Data: data, Target: q.Get("target"), Metric: q.Get("metric"), RunsDir: runs, Timeout: 60 * time.Second, Seed: 1,
+		AutoCV: true}
 	cfg.Split.TrainFrac, cfg.Split.ValFrac = 0.6, 0.2
 	num := func(field string, set func(string) error) error {
 		if s := strings.TrimSpace(q.Get(field)); s != "" {
@@ -190,7 +191,7 @@ func configFrom(q url.Values, data, runs string) (automl.Config, error) {
 			if err != nil || n < 0 || n == 1 || n > 20 {
 				return fmt.Errorf("expected 0 (no cross-validation) or 2 to 20 folds")
 			}
-			cfg.Split.CV = n
+			cfg.Split.CV, cfg.AutoCV = n, false
 			return nil
 		}),
 		num("seed", func(s string) error {
@@ -234,7 +235,10 @@ func fracSetter(dst *float64) func(string) error {
 // settingsOf turns a config into the form's fields.
 func settingsOf(cfg automl.Config, f *dataset.Frame, classes int) settings {
 	s := settings{Metric: cfg.Metric, Budget: int(cfg.Timeout / time.Second), TrainFrac: cfg.Split.TrainFrac,
-		ValFrac: cfg.Split.ValFrac, CV: cfg.Split.CV, Seed: cfg.Seed}
+		ValFrac: cfg.Split.ValFrac, Seed: cfg.Seed}
+	if !cfg.AutoCV {
+		s.CV = strconv.Itoa(cfg.Split.CV)
+	}
 	if s.Metric == "" {
 		s.Metric = "roc_auc"
 		if classes > 2 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/samples"
 )
 
@@ -178,5 +179,40 @@ func TestTrainOneSpec(t *testing.T) {
 	code, _, errOut = cli(t, "train", "--data", gc, "--target", "class", "--model", "logistic", "--param", "depth=3", "--runs", filepath.Join(dir, "runs"))
 	if code != 2 || !strings.Contains(errOut, "depth") || !strings.Contains(errOut, "penalty") {
 		t.Fatalf("unknown param: exit %d: %s", code, errOut)
+	}
+}
+
+// TestRunAutoCV: `run` lets the data size choose cross-validation (German
+// Credit: 800 non-test rows, 5 folds) and records the choice; --cv 0 keeps
+// a single validation split; train keeps one split unless asked.
+func TestRunAutoCV(t *testing.T) {
+	dir := t.TempDir()
+	gc := writeFile(t, dir, "gc.csv", samples.GermanCredit)
+	runs := filepath.Join(dir, "runs")
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		folds int
+		auto  bool
+	}{
+		{"auto", []string{"run", "--max-trials", "2"}, 5, true},
+		{"single", []string{"run", "--max-trials", "2", "--cv", "0"}, 0, false},
+		{"three", []string{"run", "--max-trials", "2", "--cv", "3"}, 3, false},
+		{"train", []string{"train", "--model", "logistic"}, 0, false},
+	} {
+		args := append(tc.args, "--data", gc, "--target", "class", "--runs", runs, "--name", tc.name,
+			"--notebooks", "none", "--json", "--quiet")
+		code, _, errOut := cli(t, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.name, code, errOut)
+		}
+		e, _, err := automl.ReadExperiment(filepath.Join(runs, tc.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(e.Split.Folds) != tc.folds || e.Config.Split.CV != tc.folds || e.Config.AutoCV != tc.auto {
+			t.Errorf("%s: %d folds, config cv %d auto %v; want %d folds, auto %v",
+				tc.name, len(e.Split.Folds), e.Config.Split.CV, e.Config.AutoCV, tc.folds, tc.auto)
+		}
 	}
 }

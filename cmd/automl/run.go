@@ -48,6 +48,32 @@ func (o *optFloat) Set(s string) error {
 	return nil
 }
 
+// cvFlag sets Split.CV, or AutoCV for "auto".
+type cvFlag struct{ cfg *automl.Config }
+
+func (f cvFlag) String() string {
+	switch {
+	case f.cfg == nil:
+		return ""
+	case f.cfg.AutoCV:
+		return "auto"
+	}
+	return strconv.Itoa(f.cfg.Split.CV)
+}
+
+func (f cvFlag) Set(s string) error {
+	if s == "auto" {
+		f.cfg.Split.CV, f.cfg.AutoCV = 0, true
+		return nil
+	}
+	k, err := strconv.Atoi(s)
+	if err != nil || k < 0 || k == 1 {
+		return fmt.Errorf("cv %s: expected auto, 0 (a single validation split) or a fold count of at least 2", s)
+	}
+	f.cfg.Split.CV, f.cfg.AutoCV = k, false
+	return nil
+}
+
 // configFlags are the flags that define an experiment, shared by run and train.
 type configFlags struct {
 	cfg                       automl.Config
@@ -65,7 +91,13 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 	fs.StringVar(&c.cfg.PosLabel, "pos-label", "", "positive class of a binary target (default: the greater label)")
 	fs.StringVar(&c.cfg.Metric, "metric", "", "primary metric: roc_auc (binary default), log_loss (multiclass default), pr_auc, f1, precision, recall, accuracy, balanced_accuracy")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the split and of every trial")
-	fs.IntVar(&c.cfg.Split.CV, "cv", 0, "stratified K-fold cross-validation on the non-test rows (0 = a single validation split)")
+	if search {
+		c.cfg.AutoCV = true
+		fs.Var(cvFlag{&c.cfg}, "cv", "stratified K-fold cross-validation on the non-test rows: K folds, 0 for a single validation split, "+
+			"or auto (5 folds up to 2,000 training and validation rows, 3 up to 20,000, else one split)")
+	} else {
+		fs.Var(cvFlag{&c.cfg}, "cv", "stratified K-fold cross-validation on the non-test rows (0 = a single validation split; auto: chosen by size)")
+	}
 	fs.StringVar(&c.cfg.Split.SplitCol, "split-col", "", "column whose values (train, validate, test) assign rows to sets")
 	fs.StringVar(&c.cfg.Split.TimeCol, "time-col", "", "column ordering rows in time: earliest rows train, latest test")
 	fs.Float64Var(&c.cfg.Split.TrainFrac, "train-frac", 0.6, "fraction of rows for training")
