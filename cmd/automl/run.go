@@ -242,8 +242,12 @@ func report(res *automl.Result, jsonOut bool, fitSeconds *float64, stdout io.Wri
 		return enc.Encode(s)
 	}
 	e := res.Experiment
-	fmt.Fprintf(stdout, "\n%d trials (%d failed) in %.1f s, stopped by %s. Leaderboard (validation %s):\n\n",
-		e.Trials, e.Failed, res.Wall.Seconds(), e.StopReason, e.Config.Metric)
+	ranked := "validation " + e.Config.Metric
+	if k := len(e.Split.Folds); k > 0 {
+		ranked = fmt.Sprintf("%s, mean of %d cross-validation folds; test: refit on all non-test rows", e.Config.Metric, k)
+	}
+	fmt.Fprintf(stdout, "\n%d trials (%d failed) in %.1f s, stopped by %s. Leaderboard (%s):\n\n",
+		e.Trials, e.Failed, res.Wall.Seconds(), e.StopReason, ranked)
 	if err := automl.WriteLeaderboard(stdout, res.Trials, e.Config.Metric, 10); err != nil {
 		return err
 	}
