@@ -1,7 +1,6 @@
 package tree
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -113,17 +112,7 @@ func BenchmarkPredict(b *testing.B) {
 	X, y := benchData(20000, 20)
 	m := NewGBDT(GBDTParams{Rounds: 100, LearningRate: 0.1, NumLeaves: 31, MinDataInLeaf: 20, L2: 1, MaxBins: 255},
 		Config{Classes: 2, Workers: 2})
-	if err := m.Fit(context.Background(), X, y, nil); err != nil {
-		b.Fatal(err)
-	}
-	dir := b.TempDir()
-	if err := Save(dir, m.Ensemble()); err != nil {
-		b.Fatal(err)
-	}
-	s, err := Load(dir, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := fitSaveLoad(b, m, X, y, 1)
 	b.Run("trainer/workers=1", func(b *testing.B) {
 		for b.Loop() {
 			m.Ensemble().PredictProba(X, 1)
@@ -145,17 +134,7 @@ func BenchmarkScoreBlocks(b *testing.B) {
 	X, y := benchData(10000, 20)
 	m := NewGBDT(GBDTParams{Rounds: 500, LearningRate: 0.05, NumLeaves: 31, MinDataInLeaf: 20, L2: 1, MaxBins: 255,
 		Binning: BinQuantile}, Config{Classes: 2, Workers: 2})
-	if err := m.Fit(context.Background(), X, y, nil); err != nil {
-		b.Fatal(err)
-	}
-	dir := b.TempDir()
-	if err := Save(dir, m.Ensemble()); err != nil {
-		b.Fatal(err)
-	}
-	s, err := Load(dir, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := fitSaveLoad(b, m, X, y, 1)
 	raw := X.RawMatrix()
 	pred := make([]float64, raw.Rows)
 	b.Run("whole", func(b *testing.B) {

@@ -254,17 +254,7 @@ func TestBlockedScoring(t *testing.T) {
 			"random_forest": NewRandomForest(ForestParams{Trees: 37, Criterion: "gini", MinSamplesLeaf: 1,
 				Bootstrap: true, MaxBins: 255, CategoricalSplits: true}, cfg),
 		} {
-			if err := m.Fit(context.Background(), X, y, nil); err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			if err := Save(dir, m.Ensemble()); err != nil {
-				t.Fatal(err)
-			}
-			s, err := Load(dir, 2)
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := fitSaveLoad(t, m, X, y, 2)
 			if len(s.blocks) < 3 {
 				t.Fatalf("%s/%d: %d blocks, want several", name, classes, len(s.blocks))
 			}
@@ -289,4 +279,22 @@ func TestBlockedScoring(t *testing.T) {
 			}
 		}
 	}
+}
+
+// fitSaveLoad fits m on X, y, saves it and loads it back for scoring on
+// workers goroutines.
+func fitSaveLoad(t testing.TB, m model, X *mat.Dense, y []int, workers int) *Scorer {
+	t.Helper()
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := Save(dir, m.Ensemble()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(dir, workers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
