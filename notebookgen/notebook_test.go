@@ -1,8 +1,13 @@
 package notebookgen
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/models"
 )
 
 // TestProgramReproducesTrials runs the best trial's notebook (every family's
@@ -32,5 +37,46 @@ func TestProgramReproducesTrials(t *testing.T) {
 	}
 	if os.Getenv("AUTOML_NB_FAMILIES") == "all" && len(seen) < 7 {
 		t.Errorf("only %d families finished: %v", len(seen), seen)
+	}
+}
+
+// TestProgramReproducesCVTrials: with cross-validation (the default of
+// `automl run` on small data) a trial's notebook fits every fold and the
+// refit, and still prints trials.jsonl's metrics to the last digit. GBDT
+// is there for the rounds chosen from the folds' early stopping.
+func TestProgramReproducesCVTrials(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs one program per model family")
+	}
+	data, _ := filepath.Abs("testdata/german_credit.csv")
+	cfg := automl.Config{Data: data, Target: "class", Seed: 3, RunsDir: t.TempDir(), Name: "german-cv", Workers: 1,
+		AutoCV: true, KeepBundles: -1}
+	p, err := automl.Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Experiment.Config.Split.CV != 5 {
+		t.Fatalf("auto cross-validation chose %d folds for German Credit, want 5", p.Experiment.Config.Split.CV)
+	}
+	specs := []automl.TrialSpec{automl.DefaultTrial(p, models.GBDT), automl.DefaultTrial(p, models.Logistic)}
+	specs[1].ID = 1
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Searcher: automl.Fixed(specs...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trials) != 2 {
+		t.Fatalf("%d trials, want 2", len(res.Trials))
+	}
+	for _, tr := range res.Trials {
+		if tr.Status != "ok" || len(tr.Folds) != 5 {
+			t.Fatalf("trial %d: status %s, %d folds", tr.ID, tr.Status, len(tr.Folds))
+		}
+		t.Run(string(tr.Model.Family), func(t *testing.T) {
+			nb, err := Trial(res.Experiment, tr, Options{ModuleDir: repoRoot(t), StoreDir: res.Dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPrinted(t, runProgram(t, goProgram(nb)), tr)
+		})
 	}
 }
