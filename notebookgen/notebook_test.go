@@ -59,7 +59,6 @@ func TestProgramReproducesCVTrials(t *testing.T) {
 		t.Fatalf("auto cross-validation chose %d folds for German Credit, want 5", p.Experiment.Config.Split.CV)
 	}
 	specs := []automl.TrialSpec{automl.DefaultTrial(p, models.GBDT), automl.DefaultTrial(p, models.Logistic)}
-	specs[1].ID = 1
 	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Searcher: automl.Fixed(specs...)})
 	if err != nil {
 		t.Fatal(err)
