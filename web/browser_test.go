@@ -108,6 +108,10 @@ func poll(t *testing.T, ctx context.Context, what, js string, timeout time.Durat
 	}
 }
 
+// settingsLoaded is true once the page with the experiment settings has
+// loaded.
+const settingsLoaded = `document.readyState === 'complete' && !!document.getElementById('budget') && !!document.getElementById('start-form')`
+
 // pollNav waits until js is true, across page loads (a poll in a page that
 // navigates away fails, so each try is short and failures are retried).
 func pollNav(ctx context.Context, js string, timeout time.Duration) error {
@@ -167,6 +171,9 @@ func TestBrowserExperiment(t *testing.T) {
 		chromedp.SetValue(chromedp.ID("target"), "class"),
 		chromedp.Click(chromedp.CSS(`#target-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("start-form")))
+	// the form's submission loads a new page: let it finish loading before
+	// touching its nodes (ids queried mid-load go stale)
+	poll(t, ctx, "the settings page", settingsLoaded, 10*time.Second)
 	if p := eval[string](t, ctx, `document.getElementById('problem').textContent`); !strings.Contains(p, "binary") {
 		t.Errorf("problem type shown: %q", p)
 	}
@@ -305,8 +312,13 @@ func runFast(ctx context.Context, base string, drop bool) (string, []byte, error
 		chromedp.SetValue(chromedp.ID("target"), "class"),
 		chromedp.Click(chromedp.CSS(`#target-form button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.ID("start-form")),
-		chromedp.SetValue(chromedp.ID("budget"), "3"),
 	); err != nil {
+		return "", nil, err
+	}
+	if err := pollNav(ctx, settingsLoaded, 10*time.Second); err != nil {
+		return "", nil, fmt.Errorf("waiting for the settings page: %w", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("budget"), "3")); err != nil {
 		return "", nil, err
 	}
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll('input[name=family]').forEach(b => b.checked = ['logistic','naive_bayes'].includes(b.value)), true`)); err != nil {
