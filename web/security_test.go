@@ -99,7 +99,7 @@ func TestCheckAddr(t *testing.T) {
 func TestDownloadsStayInStore(t *testing.T) {
 	t.Parallel()
 	s, c := newTestServer(t, Config{})
-	name := c.startExperiment(url.Values{"budget": {"1"}, "family": {"naive_bayes"}})
+	name := c.startExperiment(url.Values{"budget": {"1"}, "family": {"naive_bayes"}, "cv": {"0"}})
 	waitRun(t, s, name)
 	secret := filepath.Join(t.TempDir(), "secret.txt")
 	os.WriteFile(secret, []byte("top secret"), 0o644)
@@ -142,7 +142,7 @@ func TestDownloadsStayInStore(t *testing.T) {
 func TestSlowClients(t *testing.T) {
 	t.Parallel()
 	s, c := newTestServer(t, Config{})
-	name := c.startExperiment(url.Values{"budget": {"3"}, "family": {"logistic"}})
+	name := c.startExperiment(url.Values{"budget": {"3"}, "family": {"logistic"}, "cv": {"0"}})
 	u, _ := url.Parse(c.base)
 	tok := c.csrf()
 	var cookies []string

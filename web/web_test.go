@@ -444,7 +444,7 @@ func TestSameUploadTwice(t *testing.T) {
 	var names []string
 	for range 2 {
 		code, body, resp := c.post("/experiments", url.Values{"csrf": {tok}, "upload": {up}, "target": {"class"},
-			"budget": {"1"}, "families": {"set"}, "family": {"naive_bayes"}})
+			"budget": {"1"}, "families": {"set"}, "family": {"naive_bayes"}, "cv": {"0"}})
 		wantStatus(t, "start", code, http.StatusSeeOther, body)
 		names = append(names, strings.TrimPrefix(resp.Header.Get("Location"), "/experiments/"))
 	}
