@@ -99,7 +99,8 @@ func midpoint(a, b float64) float64 {
 const (
 	// BinGreedy: greedy equal-frequency bins in which a heavy value gets a
 	// bin of its own and the rest are shared out again (as LightGBM does);
-	// split thresholds fall midway between training values. The default.
+	// split thresholds fall midway between training values. What an empty
+	// Binning means (forests and decision trees always use it).
 	BinGreedy = "greedy"
 	// BinQuantile: cuts at the training values of evenly spaced ranks, as
 	// XGBoost's hist method takes them from its quantile summary; a value

@@ -185,8 +185,10 @@ func (g *grower) gather(rows []int32) {
 	}
 }
 
-// The column kernels below serve sparse features: they skip the rows of
-// the most frequent bin, which build derives from the node totals.
+// The column kernels below sum one feature's bins over a node's rows. The
+// ones with a skip argument serve sparse features: they leave out the rows
+// of the most frequent bin, which build derives from the node totals; the
+// ...All ones sum every bin of a dense gradient feature.
 
 func buildGradIdentity(h []float64, col []uint8, gr, hs []float64, skip int) (taken int) {
 	hs = hs[:len(col)]
