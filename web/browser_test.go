@@ -138,6 +138,40 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	}
 }
 
+// act runs js (statements that set fields or click) in the page as one
+// evaluation, then waits, across page loads, until the page satisfies until.
+// No DOM node is held between calls, so a page that loads or reloads in
+// between (a form submission, the live page's reload at a run's end) cannot
+// leave a stale node id behind: node-based clicks and waits did, and a CI
+// run failed with "No node with given id found". until must be false on the
+// page js starts from, or the wait could end before the page changes.
+func act(ctx context.Context, what, js, until string, timeout time.Duration) error {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("(() => { "+js+"; return true; })()")); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := pollNav(ctx, until, timeout); err != nil {
+		loc, _ := chromedp.Run(ctx, chromedp.Location())
+		return fmt.Errorf("%s: waiting at %s for %s: %w", what, loc, until, err)
+	}
+	return nil
+}
+
+func mustAct(t *testing.T, ctx context.Context, what, js, until string, timeout time.Duration) {
+	t.Helper()
+	if err := act(ctx, what, js, until, timeout); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// loaded is a condition true once the page has finished loading and holds
+// the element with the given id.
+func loaded(id string) string {
+	return `document.readyState === 'complete' && !!document.getElementById('` + id + `')`
+}
+
+// chooseTarget picks the target on the setup page and submits its form.
+const chooseTarget = `document.getElementById('target').value = 'class'; document.querySelector('#target-form button[type=submit]').click()`
+
 // TestBrowserExperiment drives the whole flow in Chromium: upload German
 // Credit, choose the target, start a 20 s search, watch trials arrive over
 // the event stream, wait for the end, open the best trial and check its
@@ -157,31 +191,23 @@ func TestBrowserExperiment(t *testing.T) {
 	}
 	step(t, ctx, "open the list", chromedp.Navigate(c.base+"/"), chromedp.WaitVisible(chromedp.CSS(".empty")))
 	shoot(t, ctx, "1-list-empty")
-	step(t, ctx, "new experiment", chromedp.Click(chromedp.CSS(`main a[href="/new"]`)), chromedp.WaitVisible(chromedp.ID("file")))
+	mustAct(t, ctx, "new experiment", `document.querySelector('main a[href="/new"]').click()`, loaded("file"), 10*time.Second)
 	shoot(t, ctx, "2-new")
-	step(t, ctx, "upload",
-		chromedp.SetUploadFiles(chromedp.ID("file"), []string{data}),
-		chromedp.Click(chromedp.CSS(`#upload-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("target")))
+	// the page has loaded, so the file input's node stays valid
+	step(t, ctx, "pick the file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{data}))
+	mustAct(t, ctx, "upload", `document.querySelector('#upload-form button[type=submit]').click()`, loaded("target"), 30*time.Second)
 	if got := eval[string](t, ctx, `document.querySelector('#target optgroup[label=Suggested] option').value`); got != "class" {
 		t.Errorf("first suggested target %q, want class", got)
 	}
 	shoot(t, ctx, "3-setup")
-	step(t, ctx, "choose the target",
-		chromedp.SetValue(chromedp.ID("target"), "class"),
-		chromedp.Click(chromedp.CSS(`#target-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("start-form")))
-	// the form's submission loads a new page: let it finish loading before
-	// touching its nodes (ids queried mid-load go stale)
-	poll(t, ctx, "the settings page", settingsLoaded, 10*time.Second)
+	mustAct(t, ctx, "choose the target", chooseTarget, settingsLoaded, 30*time.Second)
 	if p := eval[string](t, ctx, `document.getElementById('problem').textContent`); !strings.Contains(p, "binary") {
 		t.Errorf("problem type shown: %q", p)
 	}
 	unlabelled(t, ctx)
-	step(t, ctx, "budget", chromedp.SetValue(chromedp.ID("budget"), "20"))
+	eval[bool](t, ctx, `document.getElementById('budget').value = '20', true`)
 	shoot(t, ctx, "4-setup-checked")
-	step(t, ctx, "start", chromedp.Click(chromedp.ID("start")), chromedp.WaitVisible(chromedp.ID("leaderboard")))
-	poll(t, ctx, "the experiment page", `document.readyState === 'complete'`, 10*time.Second)
+	mustAct(t, ctx, "start", `document.getElementById('start').click()`, loaded("leaderboard"), 30*time.Second)
 	if s := eval[string](t, ctx, `document.getElementById('status').textContent`); s != "running" {
 		t.Fatalf("status after start %q", s)
 	}
@@ -197,7 +223,7 @@ func TestBrowserExperiment(t *testing.T) {
 	}
 	shoot(t, ctx, "5-experiment-running")
 	poll(t, ctx, "the end of the search", `document.getElementById('status').textContent === 'done' && !window.sameDocument`, 150*time.Second)
-	step(t, ctx, "reloaded page", chromedp.WaitVisible(chromedp.ID("leaderboard")))
+	poll(t, ctx, "the reloaded page", loaded("leaderboard"), 30*time.Second)
 	rows := eval[int](t, ctx, `document.querySelectorAll('#rows tr').length`)
 	if rows < 3 {
 		t.Fatalf("only %d trials after 20 s", rows)
@@ -211,14 +237,18 @@ func TestBrowserExperiment(t *testing.T) {
 	if r := eval[string](t, ctx, `document.querySelector('#rows tr').cells[0].textContent`); r == "" {
 		t.Errorf("rank column empty after sorting")
 	}
-	for _, tab := range []string{"guardrails", "profile", "files"} {
-		step(t, ctx, tab, chromedp.Click(chromedp.CSS(`.tabs a[href$="tab=`+tab+`"]`)), chromedp.WaitVisible(chromedp.CSS(`.tabs a.current[href$="tab=`+tab+`"]`)))
-		shoot(t, ctx, "7-tab-"+tab)
+	for _, tab := range []string{"guardrails", "profile", "files", "leaderboard"} {
+		mustAct(t, ctx, "tab "+tab, `document.querySelector('.tabs a[href$="tab=`+tab+`"]').click()`,
+			`document.readyState === 'complete' && !!document.querySelector('.tabs a.current[href$="tab=`+tab+`"]')`, 30*time.Second)
+		if tab != "leaderboard" {
+			shoot(t, ctx, "7-tab-"+tab)
+		}
 	}
-	step(t, ctx, "back to the leaderboard", chromedp.Click(chromedp.CSS(`.tabs a[href$="tab=leaderboard"]`)), chromedp.WaitVisible(chromedp.ID("leaderboard")))
+	poll(t, ctx, "the leaderboard", loaded("leaderboard"), 10*time.Second)
 	best := eval[string](t, ctx, `Array.from(document.querySelectorAll('#rows tr')).find(r => r.cells[0].textContent.trim() === '1').querySelector('a').getAttribute('href')`)
 	worst := eval[string](t, ctx, `Array.from(document.querySelectorAll('#rows tr')).at(-1).querySelector('a').getAttribute('href')`)
-	step(t, ctx, "best trial", chromedp.Navigate(c.base+best), chromedp.WaitVisible(chromedp.ID("metrics")))
+	step(t, ctx, "best trial", chromedp.Navigate(c.base+best))
+	poll(t, ctx, "the best trial's page", loaded("metrics"), 30*time.Second)
 	shoot(t, ctx, "8-trial")
 	unlabelled(t, ctx)
 	if rank := eval[string](t, ctx, `document.querySelector('.heading .status').textContent`); !strings.HasPrefix(rank, "rank 1 of") {
@@ -239,7 +269,8 @@ func TestBrowserExperiment(t *testing.T) {
 		t.Errorf("notebook download is not a valid .ipynb: %s", ok)
 	}
 	// A trial that was not explained says so instead of showing broken images.
-	step(t, ctx, "an unexplained trial", chromedp.Navigate(c.base+worst), chromedp.WaitVisible(chromedp.ID("metrics")))
+	step(t, ctx, "an unexplained trial", chromedp.Navigate(c.base+worst))
+	poll(t, ctx, "the unexplained trial's page", loaded("metrics"), 30*time.Second)
 	if got := eval[string](t, ctx, `document.querySelector('#plot-roc .missing').textContent + ' ' + document.getElementById('notebook-missing').textContent`); got != "Not made yet. not made yet" {
 		t.Errorf("unexplained trial shows %q", got)
 	}
@@ -280,7 +311,8 @@ func TestBrowserTwoExperiments(t *testing.T) {
 	}
 	ctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
-	step(t, ctx, "list", chromedp.Navigate(c.base+"/"), chromedp.WaitVisible(chromedp.ID("experiments")))
+	step(t, ctx, "list", chromedp.Navigate(c.base+"/"))
+	poll(t, ctx, "the list", loaded("experiments"), 30*time.Second)
 	shoot(t, ctx, "list-two")
 	for _, n := range names {
 		if !eval[bool](t, ctx, `!!document.querySelector('#experiments a[href="/experiments/`+n+`"]')`) {
@@ -292,43 +324,35 @@ func TestBrowserTwoExperiments(t *testing.T) {
 // runFast sets up a short experiment with the cheapest families in one tab
 // and waits for its end. It returns the experiment's name and a screenshot.
 func runFast(ctx context.Context, base string, drop bool) (string, []byte, error) {
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/new"), chromedp.WaitVisible(chromedp.ID("drop"))); err != nil {
-		return "", nil, err
+	if _, err := chromedp.Run(ctx, chromedp.Navigate(base+"/new")); err != nil {
+		return "", nil, fmt.Errorf("open /new: %w", err)
 	}
+	if err := pollNav(ctx, loaded("drop"), 30*time.Second); err != nil {
+		return "", nil, fmt.Errorf("waiting for /new: %w", err)
+	}
+	upload := `document.querySelector('form[action="/samples/german_credit"] button').click()`
 	if drop {
 		// A drop event carrying a file, as a desktop drag would send.
-		js := `(() => { const dt = new DataTransfer(); dt.items.add(new File([` + "`" + string(samples.GermanCredit) + "`" + `], 'dropped credit.csv', {type: 'text/csv'}));
-			document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})); return true; })()`
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
-			return "", nil, err
-		}
-	} else if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action="/samples/german_credit"] button`))); err != nil {
+		upload = `const dt = new DataTransfer(); dt.items.add(new File([` + "`" + string(samples.GermanCredit) + "`" + `], 'dropped credit.csv', {type: 'text/csv'}));
+			document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}))`
+	}
+	if err := act(ctx, "upload", upload, loaded("target"), 30*time.Second); err != nil {
 		return "", nil, err
 	}
-	if err := pollNav(ctx, `!!document.getElementById('target') && document.readyState === 'complete'`, 30*time.Second); err != nil {
-		return "", nil, fmt.Errorf("waiting for the setup page: %w", err)
-	}
-	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.ID("target")),
-		chromedp.SetValue(chromedp.ID("target"), "class"),
-		chromedp.Click(chromedp.CSS(`#target-form button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.ID("start-form")),
-	); err != nil {
+	if err := act(ctx, "choose the target", chooseTarget, settingsLoaded, 30*time.Second); err != nil {
 		return "", nil, err
 	}
-	if err := pollNav(ctx, settingsLoaded, 10*time.Second); err != nil {
-		return "", nil, fmt.Errorf("waiting for the settings page: %w", err)
-	}
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.ID("budget"), "3")); err != nil {
+	// 10 s and no folds: a CI run under -race on two loaded cores finished
+	// no trial within 3 s of 5-fold search.
+	start := `document.getElementById('budget').value = '10'; document.getElementById('cv').value = '0';
+		document.querySelectorAll('input[name=family]').forEach(b => b.checked = ['logistic','naive_bayes'].includes(b.value));
+		document.getElementById('start').click()`
+	if err := act(ctx, "start", start, loaded("leaderboard"), 30*time.Second); err != nil {
 		return "", nil, err
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll('input[name=family]').forEach(b => b.checked = ['logistic','naive_bayes'].includes(b.value)), true`)); err != nil {
-		return "", nil, err
-	}
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("start")), chromedp.WaitVisible(chromedp.ID("leaderboard"))); err != nil {
-		return "", nil, err
-	}
-	if err := pollNav(ctx, `document.getElementById('status').textContent === 'done' && document.querySelectorAll('#rows tr').length > 0 && !document.getElementById('stop')`, 150*time.Second); err != nil {
-		return "", nil, fmt.Errorf("waiting for the end: %w", err)
+	if err := pollNav(ctx, `document.readyState === 'complete' && document.getElementById('status').textContent === 'done' && document.querySelectorAll('#rows tr').length > 0 && !document.getElementById('stop')`, 150*time.Second); err != nil {
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + ': status ' + document.getElementById('status')?.textContent + ', ' + document.querySelectorAll('#rows tr').length + ' rows, stop button ' + !!document.getElementById('stop')`))
+		return "", nil, fmt.Errorf("waiting for the end (%s): %w", state, err)
 	}
 	name, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('h1').textContent`))
 	if err != nil {

@@ -406,6 +406,16 @@ func TestStopAndRestart(t *testing.T) {
 	if e.Status != "interrupted" || e.StopReason != automl.StopCancelled {
 		t.Errorf("stopped experiment: status %q, stop %q", e.Status, e.StopReason)
 	}
+	// An ended search without a finished trial says what to do next (its
+	// log emptied here: whether a trial finished before the stop is timing).
+	if err := os.WriteFile(filepath.Join(runs, name, "trials.jsonl"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ = c.get("/experiments/" + name)
+	wantStatus(t, "page without trials", code, 200, body)
+	if !strings.Contains(body, `id="no-trials">No trial finished within the budget`) {
+		t.Errorf("an ended experiment without trials does not say so:\n%s", body)
+	}
 
 	// A second experiment runs when the server closes: a new server on the
 	// same folder shows it as interrupted, read back from the store.
