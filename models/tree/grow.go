@@ -233,6 +233,29 @@ func sampleSorted(rng *rand.Rand, items []int, k int) []int {
 }
 
 // apply splits the queued leaf it into two children.
+// partition puts the rows whose bin in col goes left first, both sides in
+// row order, and returns how many went left. tmp holds the right side on the
+// way (len(tmp) >= len(rows)).
+func partition(rows, tmp []int32, col []uint8, goLeft *[256]bool) int {
+	// Without a branch: each row is written to both sides and only its
+	// side's cursor moves. A split's rows go either way at random, and a
+	// mispredicted branch per row cost more than the extra store.
+	tmp = tmp[:len(rows)]
+	nl, nr := 0, 0
+	for _, r := range rows {
+		l := 0
+		if goLeft[col[r]] {
+			l = 1
+		}
+		rows[nl] = r
+		tmp[nr] = r
+		nl += l
+		nr += 1 - l
+	}
+	copy(rows[nl:], tmp[:nr])
+	return nl
+}
+
 func (g *grower) apply(q *queue, it pending, feats []int) {
 	n := it.node
 	nd := &g.nodes[n]
@@ -243,18 +266,8 @@ func (g *grower) apply(q *queue, it pending, feats []int) {
 	for b := 0; b < g.d.feats[sp.feature].bins; b++ {
 		goLeft[b] = sp.left(b, nanBin)
 	}
-	rows := g.rows[nd.lo:nd.hi]
-	nl, nr := 0, 0
-	for _, r := range rows {
-		if goLeft[col[r]] {
-			rows[nl] = r
-			nl++
-		} else {
-			g.tmp[nr] = r
-			nr++
-		}
-	}
-	copy(rows[nl:], g.tmp[:nr])
+	nl := partition(g.rows[nd.lo:nd.hi], g.tmp, col, &goLeft)
+	nr := nd.hi - nd.lo - nl
 	lo, mid, hi, depth := nd.lo, nd.lo+nl, nd.hi, nd.depth+1
 	left, right := len(g.nodes), len(g.nodes)+1
 	nd.left, nd.right = left, right
