@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -25,30 +26,45 @@ func (e qentry) rmaxPrev() float32 { return e.rmax - e.wmin }
 type qsummary []qentry
 
 // summarize returns the exact summary of a buffer of (value, weight)
-// pairs, sorting it in place.
-func summarize(buf []qentry) qsummary {
-	slices.SortFunc(buf, func(a, b qentry) int { // no NaN here
-		switch {
-		case a.value < b.value:
-			return -1
-		case a.value > b.value:
-			return 1
+// pairs, reordering buf; vals is scratch space, returned grown.
+//
+// Entries of weight 1 (nearly all of them on a continuous column) sort as
+// plain float64s, which is several times faster than sorting entries with a
+// comparison function; the others (runs of a value in row order) sort apart
+// and the two merge. Weights are whole numbers, exact in float32, so the
+// order in which a value's weights add up does not change the sums.
+func summarize(buf []qentry, vals []float64) (qsummary, []float64) {
+	vals = vals[:0]
+	runs := buf[:0]
+	for _, e := range buf {
+		if e.wmin == 1 {
+			vals = append(vals, e.value)
+		} else {
+			runs = append(runs, e)
 		}
-		return 0
-	})
-	out := make(qsummary, 0, len(buf))
-	var sum float32
-	for i := 0; i < len(buf); {
-		w := buf[i].wmin
-		j := i + 1
-		for ; j < len(buf) && buf[j].value == buf[i].value; j++ {
-			w += buf[j].wmin
-		}
-		out = append(out, qentry{rmin: sum, rmax: sum + w, wmin: w, value: buf[i].value})
-		sum += w
-		i = j
 	}
-	return out
+	slices.Sort(vals) // no NaN here
+	slices.SortFunc(runs, func(a, b qentry) int { return cmp.Compare(a.value, b.value) })
+	out := make(qsummary, 0, len(vals)+len(runs))
+	var sum float32
+	for i, j := 0, 0; i < len(vals) || j < len(runs); {
+		var v float64
+		if j == len(runs) || (i < len(vals) && vals[i] < runs[j].value) {
+			v = vals[i]
+		} else {
+			v = runs[j].value
+		}
+		var w float32
+		for ; i < len(vals) && vals[i] == v; i++ {
+			w++
+		}
+		for ; j < len(runs) && runs[j].value == v; j++ {
+			w += runs[j].wmin
+		}
+		out = append(out, qentry{rmin: sum, rmax: sum + w, wmin: w, value: v})
+		sum += w
+	}
+	return out, vals
 }
 
 // prune keeps at most size entries of s: the first, the last, and between
@@ -154,6 +170,7 @@ type sketch struct {
 	limit  int
 	buf    []qentry // cap 2*limit
 	levels []qsummary
+	vals   []float64 // summarize's scratch
 }
 
 // newSketch sizes a sketch for n values at error eps: the fewest levels l
@@ -171,7 +188,8 @@ func newSketch(n int, eps float64) *sketch {
 
 func (sk *sketch) push(v float64) {
 	if len(sk.buf) == cap(sk.buf) {
-		s := summarize(sk.buf)
+		var s qsummary
+		s, sk.vals = summarize(sk.buf, sk.vals)
 		sk.buf = sk.buf[:0]
 		sk.pushSummary(s)
 	}
@@ -207,7 +225,7 @@ func (sk *sketch) pushSummary(t qsummary) {
 // summary returns the sketch's summary of everything pushed, at most limit
 // entries.
 func (sk *sketch) summary() qsummary {
-	out := summarize(sk.buf)
+	out, _ := summarize(sk.buf, sk.vals)
 	if len(sk.levels) == 0 {
 		return out.prune(sk.limit)
 	}
