@@ -232,7 +232,6 @@ func sampleSorted(rng *rand.Rand, items []int, k int) []int {
 	return c
 }
 
-// apply splits the queued leaf it into two children.
 // partition puts the rows whose bin in col goes left first, both sides in
 // row order, and returns how many went left. tmp holds the right side on the
 // way (len(tmp) >= len(rows)).
@@ -256,6 +255,7 @@ func partition(rows, tmp []int32, col []uint8, goLeft *[256]bool) int {
 	return nl
 }
 
+// apply splits the queued leaf it into two children.
 func (g *grower) apply(q *queue, it pending, feats []int) {
 	n := it.node
 	nd := &g.nodes[n]
