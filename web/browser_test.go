@@ -342,8 +342,8 @@ func runFast(ctx context.Context, base string, drop bool) (string, []byte, error
 	if err := act(ctx, "choose the target", chooseTarget, settingsLoaded, 30*time.Second); err != nil {
 		return "", nil, err
 	}
-	// 10 s and no folds: a CI run under -race on two loaded cores finished
-	// no trial within 3 s of 5-fold search.
+	// 10 s and no folds: under -race on two loaded cores a search finished
+	// no trial within 3 s of 5-fold cross-validation.
 	start := `document.getElementById('budget').value = '10'; document.getElementById('cv').value = '0';
 		document.querySelectorAll('input[name=family]').forEach(b => b.checked = ['logistic','naive_bayes'].includes(b.value));
 		document.getElementById('start').click()`
