@@ -110,7 +110,7 @@ func poll(t *testing.T, ctx context.Context, what, js string, timeout time.Durat
 
 // settingsLoaded is true once the page with the experiment settings has
 // loaded.
-const settingsLoaded = `document.readyState === 'complete' && !!document.getElementById('budget') && !!document.getElementById('start-form')`
+var settingsLoaded = loaded("budget") + ` && !!document.getElementById('start-form')`
 
 // pollNav waits until js is true, across page loads (a poll in a page that
 // navigates away fails, so each try is short and failures are retried).
@@ -167,6 +167,14 @@ func mustAct(t *testing.T, ctx context.Context, what, js, until string, timeout 
 // the element with the given id.
 func loaded(id string) string {
 	return `document.readyState === 'complete' && !!document.getElementById('` + id + `')`
+}
+
+// visit opens url and waits until its page has loaded and holds the
+// element with the given id.
+func visit(t *testing.T, ctx context.Context, url, id string) {
+	t.Helper()
+	step(t, ctx, "open "+url, chromedp.Navigate(url))
+	poll(t, ctx, "#"+id+" at "+url, loaded(id), 30*time.Second)
 }
 
 // chooseTarget picks the target on the setup page and submits its form.
@@ -247,8 +255,7 @@ func TestBrowserExperiment(t *testing.T) {
 	poll(t, ctx, "the leaderboard", loaded("leaderboard"), 10*time.Second)
 	best := eval[string](t, ctx, `Array.from(document.querySelectorAll('#rows tr')).find(r => r.cells[0].textContent.trim() === '1').querySelector('a').getAttribute('href')`)
 	worst := eval[string](t, ctx, `Array.from(document.querySelectorAll('#rows tr')).at(-1).querySelector('a').getAttribute('href')`)
-	step(t, ctx, "best trial", chromedp.Navigate(c.base+best))
-	poll(t, ctx, "the best trial's page", loaded("metrics"), 30*time.Second)
+	visit(t, ctx, c.base+best, "metrics")
 	shoot(t, ctx, "8-trial")
 	unlabelled(t, ctx)
 	if rank := eval[string](t, ctx, `document.querySelector('.heading .status').textContent`); !strings.HasPrefix(rank, "rank 1 of") {
@@ -269,8 +276,7 @@ func TestBrowserExperiment(t *testing.T) {
 		t.Errorf("notebook download is not a valid .ipynb: %s", ok)
 	}
 	// A trial that was not explained says so instead of showing broken images.
-	step(t, ctx, "an unexplained trial", chromedp.Navigate(c.base+worst))
-	poll(t, ctx, "the unexplained trial's page", loaded("metrics"), 30*time.Second)
+	visit(t, ctx, c.base+worst, "metrics")
 	if got := eval[string](t, ctx, `document.querySelector('#plot-roc .missing').textContent + ' ' + document.getElementById('notebook-missing').textContent`); got != "Not made yet. not made yet" {
 		t.Errorf("unexplained trial shows %q", got)
 	}
@@ -311,8 +317,7 @@ func TestBrowserTwoExperiments(t *testing.T) {
 	}
 	ctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
-	step(t, ctx, "list", chromedp.Navigate(c.base+"/"))
-	poll(t, ctx, "the list", loaded("experiments"), 30*time.Second)
+	visit(t, ctx, c.base+"/", "experiments")
 	shoot(t, ctx, "list-two")
 	for _, n := range names {
 		if !eval[bool](t, ctx, `!!document.querySelector('#experiments a[href="/experiments/`+n+`"]')`) {
