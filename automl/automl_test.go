@@ -16,6 +16,9 @@ import (
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/knn"
+	"github.com/goautoml/automl/models/logistic"
+	"github.com/goautoml/automl/models/naivebayes"
 	"github.com/goautoml/automl/samples"
 )
 
@@ -28,7 +31,7 @@ func germanCredit(t testing.TB) string {
 	return path
 }
 
-var fastFamilies = []models.Family{models.Logistic, models.NaiveBayes, models.KNN}
+var fastFamilies = []models.Family{logistic.Name, naivebayes.Name, knn.Name}
 
 func runFor(t *testing.T, cfg Config) *Result {
 	t.Helper()
@@ -210,9 +213,9 @@ func TestFailedTrialIsRecordedAndSearchGoesOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	good := DefaultTrial(p, models.Logistic)
+	good := DefaultTrial(p, logistic.Name)
 	bad := good
-	bad.Model = models.Spec{Family: models.KNN, KNN: &models.KNNParams{K: -4, Weights: "uniform", Metric: "euclidean"}}
+	bad.Model = models.Spec{Family: knn.Name, Params: &knn.Params{K: -4, Weights: "uniform", Metric: "euclidean"}}
 	panicky := good
 	panicky.Prep.Columns = append(panicky.Prep.Columns[:0:0], panicky.Prep.Columns...)
 	panicky.Prep.Columns[0].Name = "no such column"

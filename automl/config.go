@@ -10,6 +10,7 @@ import (
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
+	_ "github.com/goautoml/automl/models/families" // registers the built-in model families
 )
 
 // ErrBudget is the cause attached to an experiment's context when its time
@@ -85,11 +86,10 @@ type Config struct {
 	Grace time.Duration `json:"-"`
 }
 
-// Families lists every model family the search knows, cheapest first.
-var Families = []models.Family{
-	models.Logistic, models.NaiveBayes, models.KNN, models.DecisionTree,
-	models.GBDT, models.RandomForest, models.ExtraTrees,
-}
+// Families lists the families the search tries when Include is empty:
+// every registered family that is not opt-in, cheapest first (by the
+// descriptors' Order).
+func Families() []models.Family { return models.Names(false) }
 
 // Defaults returns c with unset fields filled in, for a problem with the
 // given number of classes.
@@ -138,8 +138,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("early stop %d is negative", c.EarlyStop)
 	}
 	for _, f := range append(slices.Clone(c.Include), c.Exclude...) {
-		if !slices.Contains(Families, f) {
-			return fmt.Errorf("unknown model family %q: expected one of %v", f, Families)
+		if _, ok := models.Lookup(f); !ok {
+			return fmt.Errorf("unknown model family %q: expected one of %v", f, models.Names(true))
 		}
 	}
 	if len(c.families()) == 0 {
@@ -158,17 +158,21 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// families is the ordered list of families the search uses.
+// families is the ordered list of families the search uses: Include (or,
+// when it is empty, every family that is not opt-in) less Exclude.
 func (c Config) families() []models.Family {
 	var out []models.Family
-	for _, f := range Families {
-		if len(c.Include) > 0 && !slices.Contains(c.Include, f) {
+	for _, d := range models.All() {
+		if len(c.Include) > 0 && !slices.Contains(c.Include, d.Name) {
 			continue
 		}
-		if slices.Contains(c.Exclude, f) {
+		if len(c.Include) == 0 && d.OptIn {
 			continue
 		}
-		out = append(out, f)
+		if slices.Contains(c.Exclude, d.Name) {
+			continue
+		}
+		out = append(out, d.Name)
 	}
 	return out
 }

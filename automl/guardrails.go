@@ -48,7 +48,6 @@ const (
 	highCardinality  = 50   // categorical columns with more values are capped
 	categoryCap      = 30   // the cap: most frequent categories kept, rest bucketed
 	mostlyMissingPct = 0.95 // columns missing in more rows are dropped
-	knnMaxRows       = 20000
 )
 
 // Guard runs the guardrails on a frame whose target is encoded and whose rows
@@ -138,13 +137,16 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 		plan.Columns = append(plan.Columns, preprocess.Input{Name: c.Name, Kind: c.Kind})
 	}
 
-	// k-nearest neighbours scores by comparing every row with every training
-	// row: on large data one trial would eat the budget.
-	if len(sp.Train) > knnMaxRows && !slices.Contains(cfg.Include, models.KNN) {
-		plan.Skip = append(plan.Skip, models.KNN)
-		add(Guardrail{Code: "knn_skipped", Level: "info",
-			Message: fmt.Sprintf("%d training rows: k-nearest neighbours would compare each scored row with all of them", len(sp.Train)),
-			Action:  fmt.Sprintf("knn left out of the search above %d training rows (--include knn keeps it)", knnMaxRows)})
+	// Families too slow for large data (their descriptor's MaxTrainRows)
+	// are left out unless included by name.
+	for _, d := range models.All() {
+		if d.OptIn || d.MaxTrainRows <= 0 || len(sp.Train) <= d.MaxTrainRows || slices.Contains(cfg.Include, d.Name) {
+			continue
+		}
+		plan.Skip = append(plan.Skip, d.Name)
+		add(Guardrail{Code: string(d.Name) + "_skipped", Level: "info",
+			Message: fmt.Sprintf("%d training rows: %s", len(sp.Train), d.SkipReason),
+			Action:  fmt.Sprintf("%s left out of the search above %d training rows (--include %s keeps it)", d.Name, d.MaxTrainRows, d.Name)})
 	}
 
 	// Single-column leakage, measured train → validation.

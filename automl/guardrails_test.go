@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/knn"
 	"github.com/goautoml/automl/samples"
 )
 
@@ -94,5 +96,46 @@ func TestGuardrails(t *testing.T) {
 	}
 	if p.Experiment.Plan.ClassWeights != nil || slices.Contains(codes(p.Experiment.Plan), "class_imbalance:class") {
 		t.Errorf("70/30 data flagged as imbalanced: %v", codes(p.Experiment.Plan))
+	}
+}
+
+// TestMaxTrainRows checks the guardrail built from a descriptor's
+// MaxTrainRows (knn: 20,000): above it the family leaves the search, with
+// the message it had before the registry; --include keeps it.
+func TestMaxTrainRows(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a,b,y\n")
+	for i := range 34000 { // 60 % of the rows train: 20,400
+		fmt.Fprintf(&b, "%d,%d,%d\n", i%101, i%37, i%2)
+	}
+	path := filepath.Join(t.TempDir(), "big.csv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, include := range [][]models.Family{nil, {knn.Name}} {
+		p, err := Prepare(Config{Data: path, Target: "y", Seed: 1, RunsDir: t.TempDir(), Include: include})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := p.Experiment.Plan
+		var g *Guardrail
+		for i := range plan.Guardrails {
+			if plan.Guardrails[i].Code == "knn_skipped" {
+				g = &plan.Guardrails[i]
+			}
+		}
+		if include != nil {
+			if g != nil || len(plan.Skip) > 0 {
+				t.Errorf("--include knn: skipped %v, guardrail %+v", plan.Skip, g)
+			}
+			continue
+		}
+		if !slices.Equal(plan.Skip, []models.Family{knn.Name}) || g == nil {
+			t.Fatalf("skip %v, guardrails %v", plan.Skip, codes(plan))
+		}
+		if g.Message != "20400 training rows: k-nearest neighbours would compare each scored row with all of them" ||
+			g.Action != "knn left out of the search above 20000 training rows (--include knn keeps it)" {
+			t.Errorf("guardrail %+v", *g)
+		}
 	}
 }

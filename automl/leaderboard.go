@@ -33,26 +33,9 @@ func Leaderboard(trials []Trial, metric string) []Trial {
 
 // Describe is a one-line summary of a trial's model and preprocessing.
 func Describe(t Trial) string {
-	m := t.Model
-	var s string
-	switch {
-	case m.Logistic != nil:
-		s = fmt.Sprintf("C=%.3g %s", m.Logistic.C, m.Logistic.Penalty)
-	case m.KNN != nil:
-		s = fmt.Sprintf("k=%d %s", m.KNN.K, m.KNN.Weights)
-	case m.NaiveBayes != nil:
-		s = m.NaiveBayes.Kind
-	case m.DecisionTree != nil:
-		s = fmt.Sprintf("%s depth=%d leaf=%d", m.DecisionTree.Criterion, m.DecisionTree.MaxDepth, m.DecisionTree.MinSamplesLeaf)
-	case m.GBDT != nil:
-		s = fmt.Sprintf("rounds=%d lr=%.3g leaves=%d", m.GBDT.Rounds, m.GBDT.LearningRate, m.GBDT.NumLeaves)
-		if t.BestIteration > 0 {
-			s += fmt.Sprintf(" (kept %d)", t.BestIteration)
-		}
-	case m.RandomForest != nil:
-		s = fmt.Sprintf("trees=%d leaves=%d", m.RandomForest.Trees, m.RandomForest.MaxLeaves)
-	case m.ExtraTrees != nil:
-		s = fmt.Sprintf("trees=%d leaves=%d", m.ExtraTrees.Trees, m.ExtraTrees.MaxLeaves)
+	s := t.Model.Describe() // the family's summary of its params
+	if t.BestIteration > 0 {
+		s += fmt.Sprintf(" (kept %d)", t.BestIteration)
 	}
 	enc := t.Prep.Encoding
 	if t.Prep.Scale {
@@ -179,23 +162,11 @@ func (r *Result) Summarize() Summary {
 	return s
 }
 
-// ModelParams returns the params struct of the spec's family.
+// ModelParams returns the params struct of the spec's family (a pointer),
+// nil when it has none.
 func ModelParams(m models.Spec) any {
-	switch {
-	case m.Logistic != nil:
-		return m.Logistic
-	case m.KNN != nil:
-		return m.KNN
-	case m.NaiveBayes != nil:
-		return m.NaiveBayes
-	case m.DecisionTree != nil:
-		return m.DecisionTree
-	case m.GBDT != nil:
-		return m.GBDT
-	case m.RandomForest != nil:
-		return m.RandomForest
-	case m.ExtraTrees != nil:
-		return m.ExtraTrees
+	if m.Params == nil {
+		return nil
 	}
-	return nil
+	return m.Params
 }

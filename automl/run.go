@@ -138,7 +138,7 @@ func search(parent context.Context, st *Store, p *Prepared, done []Trial, opt Op
 				fams = append(fams, f)
 			}
 		}
-		searcher = NewRandomSearch(cfg.Seed, fams, p.Base)
+		searcher = NewRandomSearch(cfg.Seed, fams, p.Base, p.Shape())
 	}
 	start := opt.Started
 	if start.IsZero() {

@@ -32,9 +32,11 @@ type RandomSearch struct {
 	Seed     uint64
 	Families []models.Family
 	Base     preprocess.Spec // columns and category cap decided by the guardrails
+	Shape    models.Shape    // the data the families' spaces are sized for
+	spaces   map[models.Family]space
 	starts   []struct {
 		f models.Family
-		v Values
+		v models.Values
 	}
 	// proposed holds the specs of IDs 0..len-1; seen their model and
 	// preprocessing, to skip a sample drawn before.
@@ -42,14 +44,17 @@ type RandomSearch struct {
 	seen     map[string]bool
 }
 
-// NewRandomSearch returns a searcher over the given families.
-func NewRandomSearch(seed uint64, families []models.Family, base preprocess.Spec) *RandomSearch {
-	s := &RandomSearch{Seed: seed, Families: families, Base: base}
+// NewRandomSearch returns a searcher over the given families, whose spaces
+// are those their descriptors give for data of the given shape.
+func NewRandomSearch(seed uint64, families []models.Family, base preprocess.Spec, shape models.Shape) *RandomSearch {
+	s := &RandomSearch{Seed: seed, Families: families, Base: base, Shape: shape, spaces: map[models.Family]space{}}
 	for _, f := range families {
-		for _, v := range Spaces[f].Start {
+		sp := spaceOf(f, shape)
+		s.spaces[f] = sp
+		for _, v := range sp.start {
 			s.starts = append(s.starts, struct {
 				f models.Family
-				v Values
+				v models.Values
 			}{f, v})
 		}
 	}
@@ -96,33 +101,18 @@ func (s *RandomSearch) Ask(id int) (TrialSpec, bool) {
 
 func (s *RandomSearch) propose(id, draw int) TrialSpec {
 	var f models.Family
-	var v Values
+	var v models.Values
 	if id < len(s.starts) {
-		f, v = s.starts[id].f, s.starts[id].v.clone()
 		// Starting points leave the preprocessing choices at their first option.
-		for _, d := range Spaces[f].Dims {
-			if _, ok := v.Choice[d.Name]; !ok && len(d.Choices) > 0 {
-				v.Choice[d.Name] = d.Choices[0]
-			}
-		}
+		f = s.starts[id].f
+		v = s.spaces[f].withFirstChoices(s.starts[id].v)
 	} else {
 		f = s.Families[(id-len(s.starts))%len(s.Families)]
 		r := rand.New(rand.NewPCG(s.Seed^0x5eed5eed, uint64(id)<<8|uint64(draw)))
-		v = Sample(r, Spaces[f].Dims)
+		v = models.Sample(r, s.spaces[f].dims)
 	}
-	p, m := Spaces[f].Build(v, s.Base)
+	p, m := s.spaces[f].point(v, s.Base)
 	return TrialSpec{ID: id, Seed: TrialSeed(s.Seed, id), Prep: p, Model: m}
-}
-
-func (v Values) clone() Values {
-	c := Values{Num: make(map[string]float64, len(v.Num)), Choice: make(map[string]string, len(v.Choice))}
-	for k, x := range v.Num {
-		c.Num[k] = x
-	}
-	for k, x := range v.Choice {
-		c.Choice[k] = x
-	}
-	return c
 }
 
 // Tell implements Searcher; random search learns nothing.
@@ -131,17 +121,12 @@ func (s *RandomSearch) Tell(Trial) {}
 // DefaultTrial is trial 0 of a one-trial experiment with family f: the
 // family's default model and the preprocessing its search space starts from.
 func DefaultTrial(p *Prepared, f models.Family) TrialSpec {
-	sp := Spaces[f]
-	v := Values{Num: map[string]float64{}, Choice: map[string]string{}}
-	if len(sp.Start) > 0 {
-		v = sp.Start[0].clone()
+	sp := spaceOf(f, p.Shape())
+	v := models.Vals(nil, nil)
+	if len(sp.start) > 0 {
+		v = sp.start[0]
 	}
-	for _, d := range sp.Dims {
-		if _, ok := v.Choice[d.Name]; !ok && len(d.Choices) > 0 {
-			v.Choice[d.Name] = d.Choices[0]
-		}
-	}
-	prep, _ := sp.Build(v, p.Base)
+	prep, _ := sp.point(sp.withFirstChoices(v), p.Base)
 	seed := p.Experiment.Config.Seed
 	return TrialSpec{ID: 0, Seed: TrialSeed(seed, 0), Prep: prep, Model: models.DefaultSpec(f)}
 }

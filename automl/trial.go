@@ -14,7 +14,6 @@ import (
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
-	"github.com/goautoml/automl/models/tree"
 	"github.com/goautoml/automl/preprocess"
 )
 
@@ -145,15 +144,11 @@ type Fitted struct {
 	Setup    models.Setup
 }
 
-type validationSetter interface {
-	SetValidation(X *mat.Dense, y []int)
-}
-
 // bestRound is the number of boosting rounds the model kept (after early
 // stopping, when it had a validation set); 0 when it is not boosted.
 func bestRound(c models.Classifier) int {
-	if g, ok := c.(*tree.GBDT); ok {
-		return g.BestRound
+	if b, ok := c.(models.BestIterationer); ok {
+		return b.BestIteration()
 	}
 	return 0
 }
@@ -210,15 +205,8 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 	}
 	t.Val = meanMetrics(t.Folds)
 	final := t.Model
-	if final.GBDT != nil && len(iters) > 0 {
-		g := *final.GBDT
-		sum := 0
-		for _, it := range iters {
-			sum += it
-		}
-		g.Rounds, g.EarlyStoppingRounds = max(1, (sum+len(iters)/2)/len(iters)), 0
-		final.GBDT = &g
-		t.BestIteration = g.Rounds
+	if d, ok := models.Lookup(final.Family); ok && d.Refit != nil && len(iters) > 0 {
+		final.Params, t.BestIteration = d.Refit(final.Params, iters)
 	}
 	f, _, test, err := fitEval(ctx, d, t, final, -1, nonTest, nil, sp.Test, workers)
 	if err != nil {
@@ -251,7 +239,7 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 		return nil, nil, nil, err
 	}
 	yTrain := d.labels(train)
-	if vs, ok := clf.(validationSetter); ok && pr.xVal != nil {
+	if vs, ok := clf.(models.ValidationSetter); ok && pr.xVal != nil {
 		vs.SetValidation(pr.xVal, d.labels(val))
 	}
 	fitStart := time.Now()

@@ -13,6 +13,10 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/decisiontree"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/logistic"
+	"github.com/goautoml/automl/models/naivebayes"
 )
 
 // runExperiment runs a small search on a testdata file.
@@ -65,7 +69,7 @@ func readSHAP(t *testing.T, path string, tol float64) [][]string {
 }
 
 func TestExperimentFiles(t *testing.T) {
-	res := runExperiment(t, "german_credit.csv", 1, models.Logistic, models.GBDT)
+	res := runExperiment(t, "german_credit.csv", 1, logistic.Name, gbdt.Name)
 	reps, err := Experiment(context.Background(), res.Dir, 2, Options{Rows: 40, Permutations: 2, Workers: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +121,7 @@ func TestExperimentFiles(t *testing.T) {
 			t.Errorf("trial %d: permutation importance %+v", r.Trial, m.Permutation)
 		}
 		wantMethod := "tree_path_dependent"
-		if trial.Model.Family == models.Logistic {
+		if trial.Model.Family == logistic.Name {
 			wantMethod = "permutation"
 		}
 		if m.SHAP.Method != wantMethod || m.SHAP.Rows != 40 || m.SHAP.Partial {
@@ -147,7 +151,7 @@ func findTrial(t *testing.T, ts []automl.Trial, id int) automl.Trial {
 // TestTrialMulticlass explains iris trials one by one: TreeSHAP gives one
 // line per class and row, sampling likewise (probabilities of each class).
 func TestTrialMulticlass(t *testing.T) {
-	res := runExperiment(t, "iris.csv", -1, models.DecisionTree, models.NaiveBayes)
+	res := runExperiment(t, "iris.csv", -1, decisiontree.Name, naivebayes.Name)
 	seen := map[models.Family]bool{}
 	for _, tr := range res.Trials {
 		if tr.Status != "ok" || seen[tr.Model.Family] {
@@ -190,7 +194,7 @@ func TestTrialMulticlass(t *testing.T) {
 // TestExperimentTimeBound: a bound already past explains nothing but the
 // experiment plots, without an error.
 func TestExperimentTimeBound(t *testing.T) {
-	res := runExperiment(t, "iris.csv", 0, models.NaiveBayes)
+	res := runExperiment(t, "iris.csv", 0, naivebayes.Name)
 	reps, err := Experiment(context.Background(), res.Dir, 5, Options{Timeout: time.Nanosecond})
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,8 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/metrics"
-	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/logistic"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden images in testdata/golden")
@@ -46,9 +47,9 @@ func refCase(t *testing.T, name string) ([]int, *mat.Dense) {
 func fakeTrials() []automl.Trial {
 	var ts []automl.Trial
 	for i := range 12 {
-		fam := models.GBDT
+		fam := gbdt.Name
 		if i%3 == 0 {
-			fam = models.Logistic
+			fam = logistic.Name
 		}
 		tr := automl.Trial{Status: "ok", Val: map[string]float64{"roc_auc": 0.6 + 0.3*math.Sin(float64(i*i))*math.Sin(float64(i*i))}}
 		tr.ID, tr.Model.Family = i, fam

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/logistic"
 )
 
 // logisticData draws independent features and a label from a known
@@ -35,9 +36,9 @@ func logisticData(n int, seed uint64) (*mat.Dense, []int) {
 	return X, y
 }
 
-func fitLogistic(t testing.TB, X *mat.Dense, y []int) *models.LogisticClassifier {
+func fitLogistic(t testing.TB, X *mat.Dense, y []int) *logistic.Classifier {
 	_, d := X.Dims()
-	m := models.NewLogistic(models.LogisticParams{C: 1, Penalty: "l2", MaxIter: 500, Tol: 1e-8},
+	m := logistic.New(logistic.Params{C: 1, Penalty: "l2", MaxIter: 500, Tol: 1e-8},
 		models.Setup{Classes: 2, Categorical: make([]bool, d), Cardinality: make([]int, d), Seed: 1, Workers: 1})
 	if err := m.Fit(context.Background(), X, y, nil); err != nil {
 		t.Fatal(err)

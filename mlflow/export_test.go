@@ -17,6 +17,9 @@ import (
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/mlflow/mlflowtest"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/knn"
+	"github.com/goautoml/automl/models/logistic"
+	"github.com/goautoml/automl/models/naivebayes"
 	"github.com/goautoml/automl/samples"
 )
 
@@ -42,7 +45,7 @@ func germanCredit(t *testing.T) string {
 			return
 		}
 		cfg := automl.Config{Data: data, Target: "class", MaxTrials: 30, Seed: 5, Workers: 2,
-			Include: []models.Family{models.Logistic, models.NaiveBayes, models.KNN},
+			Include: []models.Family{logistic.Name, naivebayes.Name, knn.Name},
 			RunsDir: filepath.Join(root, "runs"), Name: "gc"}
 		res, err := automl.Run(context.Background(), cfg, automl.Options{})
 		if err != nil {

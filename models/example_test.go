@@ -7,14 +7,17 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/knn"
 )
 
 func Example() {
 	// Two classes on one feature: class 0 near 0, class 1 near 4.
 	X := mat.NewDense(6, 1, []float64{-1, 0, 1, 3, 4, 5})
 	y := []int{0, 0, 0, 1, 1, 1}
-	spec := models.DefaultSpec(models.KNN)
-	spec.KNN.K = 3
+	spec := models.DefaultSpec(knn.Name)
+	if p, ok := models.ParamsOf[*knn.Params](spec); ok {
+		p.K = 3
+	}
 	m, err := spec.New(models.Setup{Classes: 2})
 	if err != nil {
 		fmt.Println(err)

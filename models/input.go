@@ -7,10 +7,10 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// trainWeights checks a training set against the setup and returns the
+// TrainWeights checks a training set against the setup and returns the
 // sample weights to use (unit weights when w is nil). Rows of X must be
 // finite: missing values are imputed by preprocessing, never here.
-func trainWeights(X *mat.Dense, y []int, w []float64, setup Setup) ([]float64, error) {
+func TrainWeights(X *mat.Dense, y []int, w []float64, setup Setup) ([]float64, error) {
 	if X == nil {
 		return nil, fmt.Errorf("no training matrix")
 	}
@@ -69,8 +69,8 @@ func finite(X *mat.Dense, what string) error {
 	return nil
 }
 
-// checkPredict checks that X has the fitted number of columns and no NaN.
-func checkPredict(X *mat.Dense, features int, fitted bool) error {
+// CheckPredict checks that X has the fitted number of columns and no NaN.
+func CheckPredict(X *mat.Dense, features int, fitted bool) error {
 	if !fitted {
 		return fmt.Errorf("model is not fitted")
 	}
@@ -87,8 +87,8 @@ func checkPredict(X *mat.Dense, features int, fitted bool) error {
 	return finite(X, "input")
 }
 
-// logSumExp returns log(sum(exp(z))) without overflow.
-func logSumExp(z []float64) float64 {
+// LogSumExp returns log(sum(exp(z))) without overflow.
+func LogSumExp(z []float64) float64 {
 	m := math.Inf(-1)
 	for _, v := range z {
 		if v > m {
@@ -105,16 +105,16 @@ func logSumExp(z []float64) float64 {
 	return m + math.Log(s)
 }
 
-// softmaxInto writes the softmax of z into p (which may alias z).
-func softmaxInto(p, z []float64) {
-	lse := logSumExp(z)
+// SoftmaxInto writes the softmax of z into p (which may alias z).
+func SoftmaxInto(p, z []float64) {
+	lse := LogSumExp(z)
 	for k, v := range z {
 		p[k] = math.Exp(v - lse)
 	}
 }
 
-// sigmoid is the logistic function, stable for large |z|.
-func sigmoid(z float64) float64 {
+// Sigmoid is the logistic function, stable for large |z|.
+func Sigmoid(z float64) float64 {
 	if z >= 0 {
 		return 1 / (1 + math.Exp(-z))
 	}
@@ -122,8 +122,8 @@ func sigmoid(z float64) float64 {
 	return e / (1 + e)
 }
 
-// log1pExp returns log(1+exp(z)) without overflow.
-func log1pExp(z float64) float64 {
+// Log1pExp returns log(1+exp(z)) without overflow.
+func Log1pExp(z float64) float64 {
 	if z > 0 {
 		return z + math.Log1p(math.Exp(-z))
 	}

@@ -1,77 +1,53 @@
-package models
+package models_test
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"math"
-	"math/rand/v2"
+	"os"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/extratrees"
+	_ "github.com/goautoml/automl/models/families"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/knn"
+	"github.com/goautoml/automl/models/logistic"
+	"github.com/goautoml/automl/models/modelstest"
+	"github.com/goautoml/automl/models/naivebayes"
+	"github.com/goautoml/automl/models/randomforest"
+	"github.com/goautoml/automl/models/tree"
 )
 
-// synthetic returns n rows of d standard-normal features and labels drawn
-// from a softmax of a random linear model.
-func synthetic(seed uint64, n, d, classes int) (*mat.Dense, []int) {
-	r := rand.New(rand.NewPCG(seed, 7))
-	W := make([]float64, classes*d)
-	for i := range W {
-		W[i] = r.NormFloat64()
-	}
-	X := mat.NewDense(n, d, nil)
-	y := make([]int, n)
-	z := make([]float64, classes)
-	for i := 0; i < n; i++ {
-		row := X.RawRowView(i)
-		for j := range row {
-			row[j] = r.NormFloat64()
-		}
-		for k := range z {
-			z[k] = 0
-			for j, v := range row {
-				z[k] += W[k*d+j] * v
-			}
-		}
-		softmaxInto(z, z)
-		u, c := r.Float64(), 0
-		for c < classes-1 && u > z[c] {
-			u -= z[c]
-			c++
-		}
-		y[i] = c
-	}
-	return X, y
-}
-
-func germanMixed(t testing.TB) refData {
-	return loadRefData(t, loadManifest(t), "german_mixed", 2)
-}
+var ref = modelstest.Ref{Dir: "testdata/ref"}
 
 func TestSaveLoadBitIdentical(t *testing.T) {
-	d := germanMixed(t)
-	iris := loadRefData(t, loadManifest(t), "iris", 3)
+	man := ref.Manifest(t)
+	d := ref.Data(t, man, "german_mixed", 2)
+	iris := ref.Data(t, man, "iris", 3)
 	specs := []struct {
 		name string
-		spec Spec
-		data refData
+		spec models.Spec
+		data modelstest.Data
 	}{
-		{"logistic_l2", Spec{Family: Logistic, Logistic: &LogisticParams{C: 0.5, Penalty: "l2"}}, d},
-		{"logistic_l1_multi", Spec{Family: Logistic, Logistic: &LogisticParams{C: 0.5, Penalty: "l1"}}, iris},
-		{"knn", Spec{Family: KNN, KNN: &KNNParams{K: 7, Weights: "distance", Metric: "euclidean"}}, d},
-		{"nb_mixed", Spec{Family: NaiveBayes, NaiveBayes: &NaiveBayesParams{Kind: "categorical", VarSmoothing: 1e-9, Alpha: 1}}, d},
-		{"nb_gaussian", DefaultSpec(NaiveBayes), iris},
+		{"logistic_l2", models.Spec{Family: logistic.Name, Params: &logistic.Params{C: 0.5, Penalty: "l2"}}, d},
+		{"logistic_l1_multi", models.Spec{Family: logistic.Name, Params: &logistic.Params{C: 0.5, Penalty: "l1"}}, iris},
+		{"knn", models.Spec{Family: knn.Name, Params: &knn.Params{K: 7, Weights: "distance", Metric: "euclidean"}}, d},
+		{"nb_mixed", models.Spec{Family: naivebayes.Name, Params: &naivebayes.Params{Kind: "categorical", VarSmoothing: 1e-9, Alpha: 1}}, d},
+		{"nb_gaussian", models.DefaultSpec(naivebayes.Name), iris},
 	}
 	for _, tc := range specs {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := tc.spec.New(tc.data.setup)
+			m, err := tc.spec.New(tc.data.Setup)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := m.Fit(context.Background(), tc.data.Xtr, tc.data.ytr, tc.data.w); err != nil {
+			if err := m.Fit(context.Background(), tc.data.Xtr, tc.data.Ytr, tc.data.W); err != nil {
 				t.Fatal(err)
 			}
 			want, err := m.PredictProba(tc.data.Xte)
@@ -79,10 +55,10 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 				t.Fatal(err)
 			}
 			dir := t.TempDir()
-			if err := Save(dir, tc.spec, m); err != nil {
+			if err := models.Save(dir, tc.spec, m); err != nil {
 				t.Fatal(err)
 			}
-			back, err := Load(dir, tc.spec, tc.data.setup)
+			back, err := models.Load(dir, tc.spec, tc.data.Setup)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,13 +67,13 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !mat.Equal(got, want) {
-				t.Errorf("loaded model predicts differently (max diff %g)", maxAbsDiff(got, want))
+				t.Errorf("loaded model predicts differently (max diff %g)", modelstest.MaxAbsDiff(got, want))
 			}
-			other := DefaultSpec(KNN)
-			if tc.spec.Family == KNN {
-				other = DefaultSpec(Logistic)
+			other := models.DefaultSpec(knn.Name)
+			if tc.spec.Family == knn.Name {
+				other = models.DefaultSpec(logistic.Name)
 			}
-			if _, err := Load(dir, other, tc.data.setup); err == nil {
+			if _, err := models.Load(dir, other, tc.data.Setup); err == nil {
 				t.Errorf("Load with family %s of a %s file: no error", other.Family, tc.spec.Family)
 			}
 		})
@@ -105,94 +81,184 @@ func TestSaveLoadBitIdentical(t *testing.T) {
 }
 
 func TestSaveUnfitted(t *testing.T) {
-	s := DefaultSpec(Logistic)
-	m, err := s.New(Setup{Classes: 2})
+	s := models.DefaultSpec(logistic.Name)
+	m, err := s.New(models.Setup{Classes: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Save(t.TempDir(), s, m); err == nil || !strings.Contains(err.Error(), "not a fitted") {
+	if err := models.Save(t.TempDir(), s, m); err == nil || !strings.Contains(err.Error(), "not a fitted") {
 		t.Errorf("Save of an unfitted model: %v", err)
 	}
 }
 
 func TestDefaultSpecs(t *testing.T) {
-	for _, f := range Families {
-		s := DefaultSpec(f)
+	for _, d := range models.All() {
+		s := models.DefaultSpec(d.Name)
 		if err := s.Validate(); err != nil {
-			t.Errorf("DefaultSpec(%s): %v", f, err)
+			t.Errorf("DefaultSpec(%s): %v", d.Name, err)
 		}
 		b, err := json.Marshal(s)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var back Spec
+		var back models.Spec
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(back, s) {
-			t.Errorf("%s: JSON round trip changed the spec: %s", f, b)
+			t.Errorf("%s: JSON round trip changed the spec: %s", d.Name, b)
 		}
 	}
-	g := DefaultSpec(GBDT).GBDT
+	g, _ := models.ParamsOf[*tree.GBDTParams](models.DefaultSpec(gbdt.Name))
 	if g.Rounds != 100 || g.LearningRate != 0.1 || g.NumLeaves != 31 || g.MaxBins != 255 ||
 		g.MinDataInLeaf != 20 || g.L2 != 1 || g.Growth != "leafwise" {
 		t.Errorf("GBDT defaults %+v", *g)
 	}
-	if !DefaultSpec(RandomForest).RandomForest.Bootstrap || DefaultSpec(ExtraTrees).ExtraTrees.Bootstrap {
+	rf, _ := models.ParamsOf[*tree.ForestParams](models.DefaultSpec(randomforest.Name))
+	et, _ := models.ParamsOf[*tree.ForestParams](models.DefaultSpec(extratrees.Name))
+	if !rf.Bootstrap || et.Bootstrap {
 		t.Error("bootstrap: want true for random_forest, false for extra_trees")
 	}
 }
 
+// TestSearchOrder pins the default search order: the golden runs and every
+// seeded experiment depend on it.
+func TestSearchOrder(t *testing.T) {
+	want := []models.Family{"logistic", "naive_bayes", "knn", "decision_tree", "gbdt", "random_forest", "extra_trees"}
+	if got := models.Names(false); !slices.Equal(got, want) {
+		t.Errorf("Names(false) = %v, want %v", got, want)
+	}
+	for _, d := range models.All() {
+		if d.Label == "" || d.Package == "" || d.Describe == nil {
+			t.Errorf("%s: built-in family without a label, package or Describe", d.Name)
+		}
+	}
+}
+
 func TestValidate(t *testing.T) {
-	lg := DefaultSpec(Logistic)
-	bad := func(f func(*Spec)) Spec {
-		s := DefaultSpec(Logistic)
-		p := *s.Logistic
-		s.Logistic = &p
-		f(&s)
+	bad := func(f func(*logistic.Params)) models.Spec {
+		s := models.DefaultSpec(logistic.Name)
+		f(s.Params.(*logistic.Params))
 		return s
 	}
-	gb := DefaultSpec(GBDT)
-	gbp := *gb.GBDT
-	gbp.Growth = "sideways"
+	gb := models.DefaultSpec(gbdt.Name)
+	gb.Params.(*tree.GBDTParams).Growth = "sideways"
 	cases := []struct {
-		spec Spec
+		spec models.Spec
 		want string
 	}{
-		{Spec{Family: "svm"}, "unknown family"},
-		{Spec{Family: Logistic}, "has no logistic params"},
-		{Spec{Family: Logistic, Logistic: lg.Logistic, KNN: DefaultSpec(KNN).KNN}, "also sets params of knn"},
-		{bad(func(s *Spec) { s.Logistic.C = 0 }), "c 0"},
-		{bad(func(s *Spec) { s.Logistic.C = math.NaN() }), "c NaN"},
-		{bad(func(s *Spec) { s.Logistic.Penalty = "elasticnet" }), "penalty"},
-		{bad(func(s *Spec) { s.Logistic.Tol = -1 }), "tol"},
-		{Spec{Family: KNN, KNN: &KNNParams{K: 0, Weights: "uniform", Metric: "euclidean"}}, "k 0"},
-		{Spec{Family: KNN, KNN: &KNNParams{K: 3, Weights: "uniform", Metric: "manhattan"}}, "metric"},
-		{Spec{Family: NaiveBayes, NaiveBayes: &NaiveBayesParams{Kind: "bernoulli"}}, "kind"},
-		{Spec{Family: NaiveBayes, NaiveBayes: &NaiveBayesParams{Kind: "gaussian", VarSmoothing: -1}}, "var_smoothing"},
-		{Spec{Family: GBDT, GBDT: &gbp}, "growth"},
+		{models.Spec{Family: "svm"}, "unknown family"},
+		{models.Spec{Family: logistic.Name}, "has no logistic params"},
+		{models.Spec{Family: logistic.Name, Params: models.DefaultSpec(knn.Name).Params}, "holds *knn.Params params"},
+		{bad(func(p *logistic.Params) { p.C = 0 }), "c 0"},
+		{bad(func(p *logistic.Params) { p.C = math.NaN() }), "c NaN"},
+		{bad(func(p *logistic.Params) { p.Penalty = "elasticnet" }), "penalty"},
+		{bad(func(p *logistic.Params) { p.Tol = -1 }), "tol"},
+		{models.Spec{Family: knn.Name, Params: &knn.Params{K: 0, Weights: "uniform", Metric: "euclidean"}}, "k 0"},
+		{models.Spec{Family: knn.Name, Params: &knn.Params{K: 3, Weights: "uniform", Metric: "manhattan"}}, "metric"},
+		{models.Spec{Family: naivebayes.Name, Params: &naivebayes.Params{Kind: "bernoulli"}}, "kind"},
+		{models.Spec{Family: naivebayes.Name, Params: &naivebayes.Params{Kind: "gaussian", VarSmoothing: -1}}, "var_smoothing"},
+		{gb, "growth"},
 	}
 	for _, c := range cases {
 		err := c.spec.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Validate(%+v) = %v, want an error containing %q", c.spec, err, c.want)
 		}
-		if _, err := c.spec.New(Setup{Classes: 2}); err == nil {
+		if _, err := c.spec.New(models.Setup{Classes: 2}); err == nil {
 			t.Errorf("New(%+v): no error", c.spec)
 		}
 	}
-	if _, err := DefaultSpec(KNN).New(Setup{Classes: 1}); err == nil {
+	if _, err := models.DefaultSpec(knn.Name).New(models.Setup{Classes: 1}); err == nil {
 		t.Error("New with 1 class: no error")
 	}
 }
 
+// TestSpecJSON checks the on-disk form: specs recorded before the registry
+// (testdata/specs.jsonl, one model spec of each family taken from
+// trials.jsonl files written then) decode to their family's params and
+// encode back byte for byte.
+func TestSpecJSON(t *testing.T) {
+	data, err := os.ReadFile("testdata/specs.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[models.Family]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var s models.Spec
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatalf("%s: %v", line, err)
+		}
+		if err := s.Validate(); err != nil {
+			t.Errorf("%s: %v", line, err)
+		}
+		seen[s.Family] = true
+		back, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(back) != line {
+			t.Errorf("round trip changed the spec:\n got %s\nwant %s", back, line)
+		}
+	}
+	for _, f := range models.Names(false) {
+		if !seen[f] {
+			t.Errorf("testdata/specs.jsonl has no %s spec", f)
+		}
+	}
+	for _, c := range []struct{ in, want string }{
+		{`{"family":"logistic","logistic":{"c":1},"knn":{"k":3}}`, "also sets params of knn"},
+		{`{"family":"logistic","logistic":{"c":"x"}}`, "logistic params"},
+		{`[1]`, "cannot unmarshal"},
+	} {
+		var s models.Spec
+		if err := json.Unmarshal([]byte(c.in), &s); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Unmarshal(%s) = %v, want an error containing %q", c.in, err, c.want)
+		}
+	}
+	// A family this program does not know keeps its params as written, and
+	// is refused when used.
+	in := `{"family":"someone_elses","someone_elses":{"depth":3}}`
+	var s models.Spec
+	if err := json.Unmarshal([]byte(in), &s); err != nil {
+		t.Fatal(err)
+	}
+	if back, _ := json.Marshal(s); string(back) != in {
+		t.Errorf("unknown family: %s written back as %s", in, back)
+	}
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "unknown family") {
+		t.Errorf("Validate of an unknown family: %v", err)
+	}
+	if b, _ := json.Marshal(models.Spec{}); string(b) != `{"family":""}` {
+		t.Errorf("zero spec: %s", b)
+	}
+}
+
+func TestRegisterRefuses(t *testing.T) {
+	for name, d := range map[string]*models.Descriptor{
+		"nil":       nil,
+		"no name":   {},
+		"no New":    {Name: "x"},
+		"duplicate": func() *models.Descriptor { d, _ := models.Lookup(logistic.Name); return d }(),
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: Register did not panic", name)
+				}
+			}()
+			models.Register(d)
+		}()
+	}
+}
+
 func TestBadInput(t *testing.T) {
-	X, y := synthetic(1, 30, 3, 2)
+	X, y := modelstest.Synthetic(1, 30, 3, 2)
 	nan := mat.DenseCopyOf(X)
 	nan.Set(4, 2, math.NaN())
-	setup := Setup{Classes: 2}
-	for _, f := range []Family{Logistic, KNN, NaiveBayes} {
-		m, err := DefaultSpec(f).New(setup)
+	setup := models.Setup{Classes: 2}
+	for _, f := range []models.Family{logistic.Name, knn.Name, naivebayes.Name} {
+		m, err := models.DefaultSpec(f).New(setup)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,253 +289,6 @@ func TestBadInput(t *testing.T) {
 		}
 		if _, err := m.PredictProba(nan); err == nil || !strings.Contains(err.Error(), "row 4, column 2") {
 			t.Errorf("%s: NaN input: %v", f, err)
-		}
-	}
-	// A category code outside 0..cardinality-1.
-	s := Setup{Classes: 2, Categorical: []bool{false, false, true}, Cardinality: []int{0, 0, 3}}
-	codes := mat.DenseCopyOf(X)
-	for i := 0; i < 30; i++ {
-		codes.Set(i, 2, float64(i%3))
-	}
-	m := NewBayes(NaiveBayesParams{Kind: "categorical", Alpha: 1}, s)
-	if err := m.Fit(context.Background(), codes, y, nil); err != nil {
-		t.Fatal(err)
-	}
-	codes.Set(7, 2, 3)
-	if _, err := m.PredictProba(codes); err == nil || !strings.Contains(err.Error(), "row 7, column 2: category code 3") {
-		t.Errorf("bad code: %v", err)
-	}
-}
-
-var errBudget = errors.New("budget reached")
-
-func TestContextCancelled(t *testing.T) {
-	X, y := synthetic(2, 500, 5, 3)
-	for _, pen := range []string{"l2", "l1"} {
-		ctx, cancel := context.WithCancelCause(context.Background())
-		cancel(errBudget)
-		m := NewLogistic(LogisticParams{C: 1, Penalty: pen}, Setup{Classes: 3})
-		if err := m.Fit(ctx, X, y, nil); !errors.Is(err, errBudget) {
-			t.Errorf("%s: Fit with a cancelled context: %v", pen, err)
-		}
-		if m.State != nil {
-			t.Errorf("%s: a cancelled fit left a state", pen)
-		}
-	}
-	ctx, cancel := context.WithCancelCause(context.Background())
-	stopAfter := &cancelAfter{n: 3, cancel: func() { cancel(errBudget) }}
-	loss := newLogisticLoss(X, y, ones(500), 3)
-	theta := make([]float64, loss.dim())
-	counting := &countingCtx{Context: ctx, hook: stopAfter}
-	if _, _, err := l1Solve(counting, loss, 0.01, theta, 1000, 1e-12); !errors.Is(err, errBudget) {
-		t.Errorf("context cancelled during FISTA: %v", err)
-	}
-}
-
-// countingCtx calls hook each time Err is asked, so a test can cancel a
-// context part way through a fit.
-type countingCtx struct {
-	context.Context
-	hook *cancelAfter
-}
-
-type cancelAfter struct {
-	n      int
-	cancel func()
-}
-
-func (c *countingCtx) Err() error {
-	c.hook.n--
-	if c.hook.n == 0 {
-		c.hook.cancel()
-	}
-	return c.Context.Err()
-}
-
-func ones(n int) []float64 {
-	w := make([]float64, n)
-	for i := range w {
-		w[i] = 1
-	}
-	return w
-}
-
-func TestLogisticDeterministic(t *testing.T) {
-	X, y := synthetic(3, 2000, 10, 4)
-	var first *LogisticState
-	for _, workers := range []int{1, 2} {
-		for _, pen := range []string{"l2", "l1"} {
-			m := NewLogistic(LogisticParams{C: 1, Penalty: pen}, Setup{Classes: 4, Workers: workers})
-			if err := m.Fit(context.Background(), X, y, nil); err != nil {
-				t.Fatal(err)
-			}
-			if !m.State.Converged {
-				t.Errorf("%s did not converge in %d iterations", pen, m.State.Iter)
-			}
-			if pen == "l2" {
-				if first != nil && !reflect.DeepEqual(first, m.State) {
-					t.Error("two fits differ")
-				}
-				first = m.State
-			}
-		}
-	}
-}
-
-// TestL1Sparsity checks that a strong L1 penalty zeroes coefficients of
-// pure-noise features and that the optimality conditions hold.
-func TestL1Sparsity(t *testing.T) {
-	X, y := synthetic(4, 1000, 4, 2)
-	noisy := mat.NewDense(1000, 8, nil)
-	r := rand.New(rand.NewPCG(9, 9))
-	for i := 0; i < 1000; i++ {
-		for j := 0; j < 8; j++ {
-			v := r.NormFloat64()
-			if j < 4 {
-				v = X.At(i, j)
-			}
-			noisy.Set(i, j, v)
-		}
-	}
-	m := NewLogistic(LogisticParams{C: 0.01, Penalty: "l1", Tol: 1e-9, MaxIter: 100000}, Setup{Classes: 2})
-	if err := m.Fit(context.Background(), noisy, y, nil); err != nil {
-		t.Fatal(err)
-	}
-	zeros := 0
-	for _, v := range m.State.Coef[0][4:] {
-		if v == 0 {
-			zeros++
-		}
-	}
-	if zeros < 3 {
-		t.Errorf("only %d of 4 noise coefficients are zero: %v", zeros, m.State.Coef[0])
-	}
-	loss := newLogisticLoss(noisy, y, ones(1000), 2)
-	theta := append(append([]float64(nil), m.State.Coef[0]...), m.State.Intercept...)
-	g := make([]float64, len(theta))
-	loss.eval(theta, g)
-	if s := subgradientNorm(theta, g, 8, 1/(0.01*1000)); s > 1e-9 {
-		t.Errorf("subgradient norm at the solution %g", s)
-	}
-}
-
-// bruteKNN is the plain definition: every distance, sorted by (distance, row).
-func bruteKNN(Xtr *mat.Dense, y []int, w []float64, q []float64, k, classes int, dist bool) []float64 {
-	n, _ := Xtr.Dims()
-	type nb struct {
-		d2  float64
-		row int
-	}
-	all := make([]nb, 0, n)
-	for i := 0; i < n; i++ {
-		if w[i] == 0 {
-			continue
-		}
-		s := 0.0
-		for j, v := range Xtr.RawRowView(i) {
-			s += (q[j] - v) * (q[j] - v)
-		}
-		all = append(all, nb{s, i})
-	}
-	sort.Slice(all, func(a, b int) bool {
-		return all[a].d2 < all[b].d2 || all[a].d2 == all[b].d2 && all[a].row < all[b].row
-	})
-	all = all[:min(k, len(all))]
-	p := make([]float64, classes)
-	exact := false
-	for _, v := range all {
-		exact = exact || v.d2 == 0
-	}
-	tot := 0.0
-	for _, v := range all {
-		wt := w[v.row]
-		if dist {
-			if exact {
-				if v.d2 != 0 {
-					wt = 0
-				}
-			} else {
-				wt /= math.Sqrt(v.d2)
-			}
-		}
-		p[y[v.row]] += wt
-		tot += wt
-	}
-	for c := range p {
-		p[c] /= tot
-	}
-	return p
-}
-
-func TestKNNAgainstBruteForce(t *testing.T) {
-	// Small integer grids give many exact ties and exact matches; large
-	// offsets stress the rounding bound of the matrix-product screen.
-	r := rand.New(rand.NewPCG(5, 5))
-	for _, tc := range []struct {
-		name   string
-		offset float64
-		scale  float64
-	}{{"grid", 0, 1}, {"offset", 1e4, 1}, {"tiny", 0, 1e-6}} {
-		n, q, d, classes := 400, 150, 3, 3
-		Xtr := mat.NewDense(n, d, nil)
-		Xq := mat.NewDense(q, d, nil)
-		y := make([]int, n)
-		w := make([]float64, n)
-		for i := 0; i < n; i++ {
-			for j := 0; j < d; j++ {
-				Xtr.Set(i, j, tc.offset+tc.scale*float64(r.IntN(5)))
-			}
-			y[i] = r.IntN(classes)
-			w[i] = float64(r.IntN(4)) * 0.5
-		}
-		for i := 0; i < q; i++ {
-			for j := 0; j < d; j++ {
-				Xq.Set(i, j, tc.offset+tc.scale*(float64(r.IntN(10))/2))
-			}
-		}
-		for _, k := range []int{1, 5, 40} {
-			for _, wts := range []string{"uniform", "distance"} {
-				var prev *mat.Dense
-				for _, workers := range []int{1, 3} {
-					m := NewKNN(KNNParams{K: k, Weights: wts, Metric: "euclidean"}, Setup{Classes: classes, Workers: workers})
-					if err := m.Fit(context.Background(), Xtr, y, w); err != nil {
-						t.Fatal(err)
-					}
-					P, err := m.PredictProba(Xq)
-					if err != nil {
-						t.Fatal(err)
-					}
-					for i := 0; i < q; i++ {
-						want := bruteKNN(Xtr, y, w, Xq.RawRowView(i), k, classes, wts == "distance")
-						for c, v := range want {
-							if math.Abs(P.At(i, c)-v) > 1e-12 {
-								t.Fatalf("%s k=%d %s row %d: got %v, want %v", tc.name, k, wts, i, P.RawRowView(i), want)
-							}
-						}
-					}
-					if prev != nil && !mat.Equal(prev, P) {
-						t.Errorf("%s k=%d %s: 1 and 3 workers differ", tc.name, k, wts)
-					}
-					prev = P
-				}
-			}
-		}
-	}
-}
-
-func TestBayesEmptyClass(t *testing.T) {
-	X, y := synthetic(6, 200, 3, 2)
-	m := NewBayes(NaiveBayesParams{Kind: "gaussian", VarSmoothing: 1e-9}, Setup{Classes: 3})
-	if err := m.Fit(context.Background(), X, y, nil); err != nil {
-		t.Fatal(err)
-	}
-	P, err := m.PredictProba(X)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i < 200; i++ {
-		if P.At(i, 2) != 0 || math.IsNaN(P.At(i, 0)) || math.Abs(P.At(i, 0)+P.At(i, 1)-1) > 1e-12 {
-			t.Fatalf("row %d: %v", i, P.RawRowView(i))
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,9 +20,40 @@ var constNames = map[any]string{
 	dataset.Numeric: "dataset.Numeric", dataset.Boolean: "dataset.Boolean",
 	dataset.Categorical: "dataset.Categorical", dataset.Datetime: "dataset.Datetime",
 	dataset.Text: "dataset.Text", dataset.ID: "dataset.ID",
-	models.Logistic: "models.Logistic", models.KNN: "models.KNN", models.NaiveBayes: "models.NaiveBayes",
-	models.DecisionTree: "models.DecisionTree", models.RandomForest: "models.RandomForest",
-	models.ExtraTrees: "models.ExtraTrees", models.GBDT: "models.GBDT",
+}
+
+// constName is the exported constant that spells v, if any. A registered
+// model family with a Package is spelled by that package's Name constant
+// (importing the package also registers the family in the generated code).
+func constName(v any) (string, bool) {
+	if f, ok := v.(models.Family); ok {
+		if d, ok := models.Lookup(f); ok && d.Package != "" {
+			return path.Base(d.Package) + ".Name", true
+		}
+		return "", false
+	}
+	name, ok := constNames[v]
+	return name, ok
+}
+
+// modelImports are the packages, besides models, that the Go literal of s
+// uses: the family's package and the package of its params type, sorted.
+func modelImports(s models.Spec) []string {
+	var out []string
+	if d, ok := models.Lookup(s.Family); ok && d.Package != "" {
+		out = append(out, d.Package)
+	}
+	if s.Params != nil {
+		t := reflect.TypeOf(s.Params)
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if p := t.PkgPath(); p != "" && p != reflect.TypeFor[models.Spec]().PkgPath() && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // goLiteral writes v as a Go expression with every struct field named, so a
@@ -52,13 +84,19 @@ func typeName(t reflect.Type) string {
 
 func writeLiteral(b *strings.Builder, v reflect.Value, indent string) error {
 	if v.Kind() == reflect.String {
-		if name, ok := constNames[v.Interface()]; ok {
+		if name, ok := constName(v.Interface()); ok {
 			b.WriteString(name)
 			return nil
 		}
 	}
 	t := v.Type()
 	switch v.Kind() {
+	case reflect.Interface:
+		if v.IsNil() {
+			b.WriteString("nil")
+			return nil
+		}
+		return writeLiteral(b, v.Elem(), indent)
 	case reflect.Pointer:
 		if v.IsNil() {
 			b.WriteString("nil")

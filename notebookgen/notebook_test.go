@@ -7,7 +7,8 @@ import (
 	"testing"
 
 	"github.com/goautoml/automl/automl"
-	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/logistic"
 )
 
 // TestProgramReproducesTrials runs the best trial's notebook (every family's
@@ -58,7 +59,7 @@ func TestProgramReproducesCVTrials(t *testing.T) {
 	if p.Experiment.Config.Split.CV != 5 {
 		t.Fatalf("auto cross-validation chose %d folds for German Credit, want 5", p.Experiment.Config.Split.CV)
 	}
-	specs := []automl.TrialSpec{automl.DefaultTrial(p, models.GBDT), automl.DefaultTrial(p, models.Logistic)}
+	specs := []automl.TrialSpec{automl.DefaultTrial(p, gbdt.Name), automl.DefaultTrial(p, logistic.Name)}
 	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Searcher: automl.Fixed(specs...)})
 	if err != nil {
 		t.Fatal(err)

@@ -64,14 +64,14 @@ func germanExperiment(t testing.TB) (string, *automl.Experiment, []automl.Trial)
 		}
 		data, _ := filepath.Abs("testdata/german_credit.csv")
 		cfg := automl.Config{Data: data, Target: "class", Seed: 7, RunsDir: tmp, Name: "german", Workers: 1,
-			MaxTrials: len(automl.Families), KeepBundles: -1}
+			MaxTrials: len(automl.Families()), KeepBundles: -1}
 		p, err := automl.Prepare(cfg)
 		if err != nil {
 			fixture.err = err
 			return
 		}
 		var specs []automl.TrialSpec
-		for _, f := range automl.Families {
+		for _, f := range automl.Families() {
 			specs = append(specs, automl.DefaultTrial(p, f))
 		}
 		res, err := automl.RunPrepared(context.Background(), p, automl.Options{Searcher: automl.Fixed(specs...)})

@@ -109,7 +109,8 @@ type trialData struct {
 	Dropped                                     []automl.DroppedColumn
 	PrepGo, ModelGo, SplitGo, ExcludeGo, KeepGo string
 	ValGo, TestGo                               string
-	UsesTree, CV                                bool
+	ModelImports                                []string
+	CV                                          bool
 	ExplainDir                                  string
 }
 
@@ -122,7 +123,7 @@ func Trial(e *automl.Experiment, t automl.Trial, o Options) (*Notebook, error) {
 	d := trialData{common: newCommon(e, o), ID: t.ID, Seed: t.Seed, Family: string(t.Model.Family),
 		Metric: e.Config.Metric, Config: e.Config, Columns: t.Prep.Columns, Dropped: e.Plan.Dropped,
 		CV: e.Config.Split.CV > 1}
-	d.UsesTree = t.Model.DecisionTree != nil || t.Model.RandomForest != nil || t.Model.ExtraTrees != nil || t.Model.GBDT != nil
+	d.ModelImports = modelImports(t.Model)
 	if o.StoreDir != "" {
 		d.ExplainDir = filepath.Join(o.StoreDir, "trials", strconv.Itoa(t.ID), "explain")
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/tree"
 )
 
 // discard is a ResponseWriter that keeps only the status.
@@ -68,9 +70,9 @@ func benchScore(b *testing.B, h http.Handler, body string, rows int) {
 }
 
 func gbdt500(b *testing.B) string {
-	return bundle(b, "german-gbdt-500", germanCSV, "class", models.GBDT, func(s *automl.TrialSpec) {
-		s.Model.GBDT.Rounds = 500
-		s.Model.GBDT.EarlyStoppingRounds = 0
+	return bundle(b, "german-gbdt-500", germanCSV, "class", gbdt.Name, func(s *automl.TrialSpec) {
+		g, _ := models.ParamsOf[*tree.GBDTParams](s.Model)
+		g.Rounds, g.EarlyStoppingRounds = 500, 0
 	})
 }
 

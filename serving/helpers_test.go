@@ -14,6 +14,7 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/logistic"
 	"github.com/goautoml/automl/samples"
 )
 
@@ -116,11 +117,11 @@ func bundle(t testing.TB, key, data, target string, family models.Family, tune f
 }
 
 func germanBundle(t testing.TB) string {
-	return bundle(t, "german-logistic", germanCSV, "class", models.Logistic, nil)
+	return bundle(t, "german-logistic", germanCSV, "class", logistic.Name, nil)
 }
 
 func mixedBundle(t testing.TB) string {
-	return bundle(t, "mixed-logistic", mixedCSV, "churn", models.Logistic, nil)
+	return bundle(t, "mixed-logistic", mixedCSV, "churn", logistic.Name, nil)
 }
 
 func load(t testing.TB, dir string) *automl.Model {

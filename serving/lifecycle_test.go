@@ -16,6 +16,8 @@ import (
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/tree"
 )
 
 // zipDir writes the files under dir into a zip, below prefix.
@@ -186,12 +188,12 @@ func TestReadyTurns503WhenDraining(t *testing.T) {
 // GBDT bundles score through leaves, and the server's answers equal the
 // model's own batch path.
 func TestGBDTBundle(t *testing.T) {
-	dir := bundle(t, "mixed-gbdt", mixedCSV, "churn", models.GBDT, func(s *automl.TrialSpec) {
-		s.Model.GBDT.Rounds = 60
-		s.Model.GBDT.EarlyStoppingRounds = 0
+	dir := bundle(t, "mixed-gbdt", mixedCSV, "churn", gbdt.Name, func(s *automl.TrialSpec) {
+		g, _ := models.ParamsOf[*tree.GBDTParams](s.Model)
+		g.Rounds, g.EarlyStoppingRounds = 60, 0
 	})
 	m := load(t, dir)
-	if m.Family != models.GBDT {
+	if m.Family != gbdt.Name {
 		t.Fatalf("family %s", m.Family)
 	}
 	f, err := dataset.Read(mixedCSV, dataset.Options{Kinds: m.Kinds()})

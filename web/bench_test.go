@@ -35,7 +35,7 @@ func bigExperiment(tb testing.TB, runs string, n int) string {
 	defer st.Close()
 	e := p.Experiment
 	e.Status, e.StopReason, e.Started, e.Trials = "done", automl.StopTimeout, time.Now().UTC(), n
-	search := automl.NewRandomSearch(1, automl.Families, p.Base)
+	search := automl.NewRandomSearch(1, automl.Families(), p.Base, p.Shape())
 	r := rand.New(rand.NewPCG(1, 2))
 	for id := range n {
 		spec, _ := search.Ask(id)

@@ -248,9 +248,9 @@ func settingsOf(cfg automl.Config, f *dataset.Frame, classes int) settings {
 	for _, m := range metrics.Names {
 		s.Metrics = append(s.Metrics, option{Value: m, Label: metricLabel(m), Selected: m == s.Metric})
 	}
-	for _, fam := range automl.Families {
-		on := len(cfg.Include) == 0 || slices.Contains(cfg.Include, fam)
-		s.Families = append(s.Families, option{Value: string(fam), Label: familyLabel(fam), Selected: on})
+	for _, d := range models.All() {
+		on := slices.Contains(cfg.Include, d.Name) || len(cfg.Include) == 0 && !d.OptIn
+		s.Families = append(s.Families, option{Value: string(d.Name), Label: familyLabel(d.Name), Selected: on})
 	}
 	for _, c := range f.Columns {
 		if c.Name != cfg.Target {
@@ -296,18 +296,8 @@ func likelyTargets(f *dataset.Frame, p *dataset.Profile) []string {
 	return out
 }
 
-var familyLabels = map[models.Family]string{
-	models.Logistic: "Logistic regression", models.NaiveBayes: "Naive Bayes", models.KNN: "k nearest neighbours",
-	models.DecisionTree: "Decision tree", models.GBDT: "Gradient boosting", models.RandomForest: "Random forest",
-	models.ExtraTrees: "Extra trees",
-}
-
-func familyLabel(f models.Family) string {
-	if l, ok := familyLabels[f]; ok {
-		return l
-	}
-	return string(f)
-}
+// familyLabel is the family's label from its registered descriptor.
+func familyLabel(f models.Family) string { return models.Label(f) }
 
 var metricLabels = map[string]string{
 	"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "log_loss": "log loss", "accuracy": "accuracy",

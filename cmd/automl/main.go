@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	_ "github.com/goautoml/automl/models/families" // the built-in model families
 )
 
 // usageError is a mistake in the command line (exit status 2).

@@ -122,7 +122,7 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 
 func familyList() string {
 	var s []string
-	for _, f := range automl.Families {
+	for _, f := range models.Names(true) {
 		s = append(s, string(f))
 	}
 	return strings.Join(s, ", ")

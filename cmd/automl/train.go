@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -28,7 +27,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("--model is required: one of %s", familyList())
 	}
 	f := models.Family(*family)
-	if !slices.Contains(automl.Families, f) {
+	if _, ok := models.Lookup(f); !ok {
 		return usagef("--model %q: expected one of %s", *family, familyList())
 	}
 	cfg := c.config()

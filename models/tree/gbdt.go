@@ -276,3 +276,7 @@ func (v *valScores) add(trees []Tree, workers int) float64 {
 	}
 	return sum / float64(n)
 }
+
+// BestIteration is the number of rounds kept after early stopping (0
+// before Fit); it makes GBDT a models.BestIterationer.
+func (m *GBDT) BestIteration() int { return m.BestRound }

@@ -1,4 +1,4 @@
-package models
+package knn
 
 import (
 	"context"
@@ -9,16 +9,18 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/models"
 )
 
-// KNNParams are the hyperparameters of k-nearest neighbours.
-type KNNParams struct {
+// Params are the hyperparameters of k-nearest neighbours.
+type Params struct {
 	K       int    `json:"k"`       // neighbours; clamped to the number of training rows
 	Weights string `json:"weights"` // "uniform" | "distance"
 	Metric  string `json:"metric"`  // "euclidean"
 }
 
-func (p *KNNParams) validate() error {
+func (p *Params) Validate() error {
 	switch {
 	case p.K < 1:
 		return fmt.Errorf("k %d, want >= 1", p.K)
@@ -30,9 +32,9 @@ func (p *KNNParams) validate() error {
 	return nil
 }
 
-// KNNState is the fitted state of k-nearest neighbours: the training rows
+// State is the fitted state of k-nearest neighbours: the training rows
 // with a positive sample weight.
-type KNNState struct {
+type State struct {
 	Classes  int       `json:"classes"`
 	Features int       `json:"features"`
 	X        []float64 `json:"x"` // rows × features, row-major
@@ -40,7 +42,7 @@ type KNNState struct {
 	W        []float64 `json:"w"` // sample weights of the rows
 }
 
-// KNNClassifier is a k-nearest-neighbours classifier with euclidean
+// Classifier is a k-nearest-neighbours classifier with euclidean
 // distance. Class probabilities are as scikit-learn's
 // KNeighborsClassifier: the share of the k nearest rows in each class,
 // each row counted once ("uniform") or with weight 1/distance ("distance";
@@ -59,26 +61,26 @@ type KNNState struct {
 // (centred at the origin) it returned wrong neighbours for 243 of 500
 // random queries (200 training rows, 3 features, k 5, checked against
 // brute force); it also needs the archived github.com/gonum/matrix.
-type KNNClassifier struct {
-	Params KNNParams
-	Setup  Setup
-	State  *KNNState // nil until fitted
+type Classifier struct {
+	Params Params
+	Setup  models.Setup
+	State  *State // nil until fitted
 
 	norms []float64 // |t|² per training row, rebuilt lazily
 	mu    sync.Mutex
 }
 
-// NewKNN returns an unfitted k-nearest-neighbours classifier.
-func NewKNN(p KNNParams, setup Setup) *KNNClassifier {
-	return &KNNClassifier{Params: p, Setup: setup}
+// New returns an unfitted k-nearest-neighbours classifier.
+func New(p Params, setup models.Setup) *Classifier {
+	return &Classifier{Params: p, Setup: setup}
 }
 
 // Fit stores the training rows with positive weight.
-func (m *KNNClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) error {
-	if err := m.Params.validate(); err != nil {
+func (m *Classifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) error {
+	if err := m.Params.Validate(); err != nil {
 		return fmt.Errorf("models: knn: %w", err)
 	}
-	w, err := trainWeights(X, y, w, m.Setup)
+	w, err := models.TrainWeights(X, y, w, m.Setup)
 	if err != nil {
 		return fmt.Errorf("models: knn: %w", err)
 	}
@@ -86,7 +88,7 @@ func (m *KNNClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []floa
 		return fmt.Errorf("models: knn: %w", context.Cause(ctx))
 	}
 	n, d := X.Dims()
-	st := &KNNState{Classes: m.Setup.Classes, Features: d}
+	st := &State{Classes: m.Setup.Classes, Features: d}
 	for i := 0; i < n; i++ {
 		if w[i] == 0 {
 			continue
@@ -102,7 +104,7 @@ func (m *KNNClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []floa
 }
 
 // trainNorms returns |t|² per training row.
-func (m *KNNClassifier) trainNorms() []float64 {
+func (m *Classifier) trainNorms() []float64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.norms == nil {
@@ -122,13 +124,13 @@ const knnBlock = 64
 // PredictProba returns class probabilities, computing blocks of rows on
 // Setup.Workers goroutines; each row's result does not depend on the
 // scheduling.
-func (m *KNNClassifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
+func (m *Classifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
 	st := m.State
 	features := 0
 	if st != nil {
 		features = st.Features
 	}
-	if err := checkPredict(X, features, st != nil); err != nil {
+	if err := models.CheckPredict(X, features, st != nil); err != nil {
 		return nil, fmt.Errorf("models: knn: %w", err)
 	}
 	n, _ := X.Dims()
@@ -141,7 +143,7 @@ func (m *KNNClassifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
 	}
 	close(next)
 	var wg sync.WaitGroup
-	for range min(m.Setup.workers(), blocks) {
+	for range min(m.Setup.NumWorkers(), blocks) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -158,7 +160,7 @@ func (m *KNNClassifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
 
 // knnSearch holds one goroutine's scratch space.
 type knnSearch struct {
-	st     *KNNState
+	st     *State
 	train  *mat.Dense
 	norms  []float64
 	maxN   float64
@@ -176,7 +178,7 @@ type neighbour struct {
 
 func less(a, b neighbour) bool { return a.d2 < b.d2 || (a.d2 == b.d2 && a.row < b.row) }
 
-func newKNNSearch(st *KNNState, norms []float64, p KNNParams) *knnSearch {
+func newKNNSearch(st *State, norms []float64, p Params) *knnSearch {
 	n := len(st.Y)
 	return &knnSearch{
 		st: st, train: mat.NewDense(n, st.Features, st.X), norms: norms, maxN: floats.Max(norms),

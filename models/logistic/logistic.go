@@ -1,4 +1,4 @@
-package models
+package logistic
 
 import (
 	"context"
@@ -9,9 +9,11 @@ import (
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
+
+	"github.com/goautoml/automl/models"
 )
 
-// LogisticParams are the hyperparameters of logistic regression.
+// Params are the hyperparameters of logistic regression.
 //
 // The objective is scikit-learn's: with sample weights w_i summing to S,
 //
@@ -20,7 +22,7 @@ import (
 //
 // where loss is the binary logistic loss for two classes and the
 // multinomial (softmax) loss otherwise; intercepts are not penalised.
-type LogisticParams struct {
+type Params struct {
 	C       float64 `json:"c"`        // inverse regularisation strength, > 0
 	Penalty string  `json:"penalty"`  // "l2" | "l1"
 	MaxIter int     `json:"max_iter"` // iteration limit; 0 = 1000
@@ -30,7 +32,7 @@ type LogisticParams struct {
 	Tol float64 `json:"tol"`
 }
 
-func (p *LogisticParams) validate() error {
+func (p *Params) Validate() error {
 	switch {
 	case !(p.C > 0) || math.IsInf(p.C, 1):
 		return fmt.Errorf("c %v, want a finite value > 0", p.C)
@@ -44,22 +46,22 @@ func (p *LogisticParams) validate() error {
 	return nil
 }
 
-func (p LogisticParams) maxIter() int {
+func (p Params) maxIter() int {
 	if p.MaxIter == 0 {
 		return 1000
 	}
 	return p.MaxIter
 }
 
-func (p LogisticParams) tol() float64 {
+func (p Params) tol() float64 {
 	if p.Tol == 0 {
 		return 1e-6
 	}
 	return p.Tol
 }
 
-// LogisticState is the fitted state of a logistic regression.
-type LogisticState struct {
+// State is the fitted state of a logistic regression.
+type State struct {
 	Classes   int         `json:"classes"`
 	Features  int         `json:"features"`
 	Coef      [][]float64 `json:"coef"`      // one row for binary problems (the positive class 1), else one per class
@@ -68,16 +70,16 @@ type LogisticState struct {
 	Converged bool        `json:"converged"` // the gradient test (Tol) held at the end
 }
 
-// LogisticClassifier is an L1- or L2-penalised logistic regression.
-type LogisticClassifier struct {
-	Params LogisticParams
-	Setup  Setup
-	State  *LogisticState // nil until fitted
+// Classifier is an L1- or L2-penalised logistic regression.
+type Classifier struct {
+	Params Params
+	Setup  models.Setup
+	State  *State // nil until fitted
 }
 
-// NewLogistic returns an unfitted logistic regression.
-func NewLogistic(p LogisticParams, setup Setup) *LogisticClassifier {
-	return &LogisticClassifier{Params: p, Setup: setup}
+// New returns an unfitted logistic regression.
+func New(p Params, setup models.Setup) *Classifier {
+	return &Classifier{Params: p, Setup: setup}
 }
 
 // logisticLoss evaluates the scaled objective's smooth part (weighted mean
@@ -122,8 +124,8 @@ func (l *logisticLoss) eval(theta, grad []float64) float64 {
 			if l.y[i] == 1 {
 				t = 1
 			}
-			f += l.sw[i] * (log1pExp(z[0]) - t*z[0])
-			z[0] = l.sw[i] * (sigmoid(z[0]) - t) // z now holds d loss / d z
+			f += l.sw[i] * (models.Log1pExp(z[0]) - t*z[0])
+			z[0] = l.sw[i] * (models.Sigmoid(z[0]) - t) // z now holds d loss / d z
 			continue
 		}
 		// One exp per class: p_k = exp(z_k - max) / Σ exp(z_j - max).
@@ -174,11 +176,11 @@ func (r ctxRecorder) Record(_ *optimize.Location, op optimize.Operation, _ *opti
 }
 
 // Fit learns the coefficients. Class weights come through w.
-func (m *LogisticClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) error {
-	if err := m.Params.validate(); err != nil {
+func (m *Classifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) error {
+	if err := m.Params.Validate(); err != nil {
 		return fmt.Errorf("models: logistic: %w", err)
 	}
-	w, err := trainWeights(X, y, w, m.Setup)
+	w, err := models.TrainWeights(X, y, w, m.Setup)
 	if err != nil {
 		return fmt.Errorf("models: logistic: %w", err)
 	}
@@ -199,7 +201,7 @@ func (m *LogisticClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w [
 	if err != nil {
 		return fmt.Errorf("models: logistic: %w", err)
 	}
-	st := &LogisticState{Classes: m.Setup.Classes, Features: loss.d, Iter: iter, Converged: converged}
+	st := &State{Classes: m.Setup.Classes, Features: loss.d, Iter: iter, Converged: converged}
 	for k := 0; k < loss.rows; k++ {
 		st.Coef = append(st.Coef, append([]float64(nil), theta[k*loss.d:(k+1)*loss.d]...))
 	}
@@ -209,7 +211,7 @@ func (m *LogisticClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w [
 }
 
 // lbfgs minimises the L2 objective in place.
-func (m *LogisticClassifier) lbfgs(ctx context.Context, loss *logisticLoss, theta []float64) (int, bool, error) {
+func (m *Classifier) lbfgs(ctx context.Context, loss *logisticLoss, theta []float64) (int, bool, error) {
 	p := optimize.Problem{
 		Func: func(x []float64) float64 { return loss.eval(x, nil) },
 		Grad: func(g, x []float64) { loss.eval(x, g) },
@@ -241,9 +243,9 @@ func (m *LogisticClassifier) lbfgs(ctx context.Context, loss *logisticLoss, thet
 }
 
 // PredictProba returns class probabilities.
-func (m *LogisticClassifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
+func (m *Classifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
 	st := m.State
-	if err := checkPredict(X, featuresOf(st), st != nil); err != nil {
+	if err := models.CheckPredict(X, featuresOf(st), st != nil); err != nil {
 		return nil, fmt.Errorf("models: logistic: %w", err)
 	}
 	n, _ := X.Dims()
@@ -260,16 +262,16 @@ func (m *LogisticClassifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
 		floats.Add(zi, st.Intercept)
 		pi := P.RawRowView(i)
 		if rows == 1 {
-			pi[1] = sigmoid(zi[0])
+			pi[1] = models.Sigmoid(zi[0])
 			pi[0] = 1 - pi[1]
 			continue
 		}
-		softmaxInto(pi, zi)
+		models.SoftmaxInto(pi, zi)
 	}
 	return P, nil
 }
 
-func featuresOf(st *LogisticState) int {
+func featuresOf(st *State) int {
 	if st == nil {
 		return 0
 	}

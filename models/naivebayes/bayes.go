@@ -1,4 +1,4 @@
-package models
+package naivebayes
 
 import (
 	"context"
@@ -6,9 +6,11 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/models"
 )
 
-// NaiveBayesParams are the hyperparameters of naive Bayes.
+// Params are the hyperparameters of naive Bayes.
 //
 // Kind "gaussian" models every column as a per-class normal distribution
 // (scikit-learn's GaussianNB). Kind "categorical" is a mixed model: columns
@@ -16,7 +18,7 @@ import (
 // codes 0..Cardinality-1 with additive smoothing Alpha (scikit-learn's
 // CategoricalNB), and the other columns stay Gaussian; the class prior is
 // counted once. With no categorical columns it equals "gaussian".
-type NaiveBayesParams struct {
+type Params struct {
 	Kind string `json:"kind"` // "gaussian" | "categorical"
 	// VarSmoothing adds VarSmoothing times the largest (unweighted,
 	// population) variance of the Gaussian columns to every variance.
@@ -26,7 +28,7 @@ type NaiveBayesParams struct {
 	Alpha float64 `json:"alpha"`
 }
 
-func (p *NaiveBayesParams) validate() error {
+func (p *Params) Validate() error {
 	switch {
 	case p.Kind != "gaussian" && p.Kind != "categorical":
 		return fmt.Errorf("kind %q, want gaussian or categorical", p.Kind)
@@ -38,8 +40,8 @@ func (p *NaiveBayesParams) validate() error {
 	return nil
 }
 
-// BayesState is the fitted state of naive Bayes.
-type BayesState struct {
+// State is the fitted state of naive Bayes.
+type State struct {
 	Classes     int           `json:"classes"`
 	Features    int           `json:"features"`
 	ClassWeight []float64     `json:"class_weight"` // summed sample weight per class
@@ -51,24 +53,24 @@ type BayesState struct {
 	LogProb     [][][]float64 `json:"log_prob"`     // class × categorical column × code
 }
 
-// BayesClassifier is a Gaussian, categorical or mixed naive Bayes model.
-type BayesClassifier struct {
-	Params NaiveBayesParams
-	Setup  Setup
-	State  *BayesState // nil until fitted
+// Classifier is a Gaussian, categorical or mixed naive Bayes model.
+type Classifier struct {
+	Params Params
+	Setup  models.Setup
+	State  *State // nil until fitted
 }
 
-// NewBayes returns an unfitted naive Bayes model.
-func NewBayes(p NaiveBayesParams, setup Setup) *BayesClassifier {
-	return &BayesClassifier{Params: p, Setup: setup}
+// New returns an unfitted naive Bayes model.
+func New(p Params, setup models.Setup) *Classifier {
+	return &Classifier{Params: p, Setup: setup}
 }
 
 // Fit estimates the per-class distributions with sample weights w.
-func (m *BayesClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) error {
-	if err := m.Params.validate(); err != nil {
+func (m *Classifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) error {
+	if err := m.Params.Validate(); err != nil {
 		return fmt.Errorf("models: naive_bayes: %w", err)
 	}
-	w, err := trainWeights(X, y, w, m.Setup)
+	w, err := models.TrainWeights(X, y, w, m.Setup)
 	if err != nil {
 		return fmt.Errorf("models: naive_bayes: %w", err)
 	}
@@ -77,7 +79,7 @@ func (m *BayesClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []fl
 	}
 	n, d := X.Dims()
 	K := m.Setup.Classes
-	st := &BayesState{Classes: K, Features: d, ClassWeight: make([]float64, K)}
+	st := &State{Classes: K, Features: d, ClassWeight: make([]float64, K)}
 	for j := 0; j < d; j++ {
 		if m.Params.Kind == "categorical" && len(m.Setup.Categorical) > 0 && m.Setup.Categorical[j] {
 			st.Categorical = append(st.Categorical, j)
@@ -123,7 +125,7 @@ func (m *BayesClassifier) Fit(ctx context.Context, X *mat.Dense, y []int, w []fl
 // fitGaussian fills Theta and Var: weighted mean and weighted population
 // variance per class, plus VarSmoothing times the largest unweighted
 // variance of a Gaussian column (all as scikit-learn's GaussianNB).
-func (m *BayesClassifier) fitGaussian(X *mat.Dense, y []int, w []float64, st *BayesState) error {
+func (m *Classifier) fitGaussian(X *mat.Dense, y []int, w []float64, st *State) error {
 	n, _ := X.Dims()
 	K, g := st.Classes, len(st.Gaussian)
 	maxVar := 0.0
@@ -181,7 +183,7 @@ func (m *BayesClassifier) fitGaussian(X *mat.Dense, y []int, w []float64, st *Ba
 }
 
 // checkCodes checks that categorical columns hold codes 0..cardinality-1.
-func checkCodes(X *mat.Dense, st *BayesState, what string) error {
+func checkCodes(X *mat.Dense, st *State, what string) error {
 	n, _ := X.Dims()
 	for i := 0; i < n; i++ {
 		for f, j := range st.Categorical {
@@ -196,13 +198,13 @@ func checkCodes(X *mat.Dense, st *BayesState, what string) error {
 }
 
 // PredictProba returns class probabilities.
-func (m *BayesClassifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
+func (m *Classifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
 	st := m.State
 	features := 0
 	if st != nil {
 		features = st.Features
 	}
-	if err := checkPredict(X, features, st != nil); err != nil {
+	if err := models.CheckPredict(X, features, st != nil); err != nil {
 		return nil, fmt.Errorf("models: naive_bayes: %w", err)
 	}
 	if err := checkCodes(X, st, "input"); err != nil {
@@ -238,7 +240,7 @@ func (m *BayesClassifier) PredictProba(X *mat.Dense) (*mat.Dense, error) {
 				jll[c] += st.LogProb[c][f][int(x[j])]
 			}
 		}
-		softmaxInto(P.RawRowView(i), jll)
+		models.SoftmaxInto(P.RawRowView(i), jll)
 	}
 	return P, nil
 }

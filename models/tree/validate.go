@@ -1,13 +1,9 @@
-package models
+package tree
 
-import (
-	"fmt"
+import "fmt"
 
-	"github.com/goautoml/automl/models/tree"
-)
-
-// These checks cover only what is plainly out of range for any tree
-// family; package models/tree may check more when it builds a model.
+// The Validate methods make the params types models.Params. They cover only
+// what is plainly out of range for any data; building a model may check more.
 
 func checkCriterion(c string) error {
 	if c != "gini" && c != "entropy" {
@@ -30,7 +26,8 @@ func checkFraction(name string, v float64) error {
 	return nil
 }
 
-func validateTree(p tree.TreeParams) error {
+// Validate checks the params of a decision tree.
+func (p *TreeParams) Validate() error {
 	if err := checkCriterion(p.Criterion); err != nil {
 		return err
 	}
@@ -47,12 +44,13 @@ func validateTree(p tree.TreeParams) error {
 	return checkBins(p.MaxBins)
 }
 
-func validateForest(p tree.ForestParams) error {
+// Validate checks the params of a random forest or extra-trees ensemble.
+func (p *ForestParams) Validate() error {
 	if p.Trees < 1 {
 		return fmt.Errorf("trees %d, want >= 1", p.Trees)
 	}
-	if err := validateTree(tree.TreeParams{Criterion: p.Criterion, MaxDepth: p.MaxDepth,
-		MaxLeaves: p.MaxLeaves, MinSamplesLeaf: p.MinSamplesLeaf, MaxBins: p.MaxBins}); err != nil {
+	if err := (&TreeParams{Criterion: p.Criterion, MaxDepth: p.MaxDepth,
+		MaxLeaves: p.MaxLeaves, MinSamplesLeaf: p.MinSamplesLeaf, MaxBins: p.MaxBins}).Validate(); err != nil {
 		return err
 	}
 	if err := checkFraction("max_features", p.MaxFeatures); err != nil {
@@ -61,7 +59,8 @@ func validateForest(p tree.ForestParams) error {
 	return checkFraction("max_samples", p.MaxSamples)
 }
 
-func validateGBDT(p tree.GBDTParams) error {
+// Validate checks the params of gradient-boosted trees.
+func (p *GBDTParams) Validate() error {
 	switch {
 	case p.Rounds < 1:
 		return fmt.Errorf("rounds %d, want >= 1", p.Rounds)
@@ -73,8 +72,8 @@ func validateGBDT(p tree.GBDTParams) error {
 		return fmt.Errorf("max_depth %d, want >= 0 (0 = no limit)", p.MaxDepth)
 	case p.Growth != "leafwise" && p.Growth != "depthwise":
 		return fmt.Errorf("growth %q, want leafwise or depthwise", p.Growth)
-	case p.Binning != "" && p.Binning != tree.BinQuantile && p.Binning != tree.BinGreedy:
-		return fmt.Errorf("binning %q, want %s or %s", p.Binning, tree.BinQuantile, tree.BinGreedy)
+	case p.Binning != "" && p.Binning != BinQuantile && p.Binning != BinGreedy:
+		return fmt.Errorf("binning %q, want %s or %s", p.Binning, BinQuantile, BinGreedy)
 	case p.MinDataInLeaf < 0:
 		return fmt.Errorf("min_data_in_leaf %d, want >= 0", p.MinDataInLeaf)
 	case !(p.MinSumHessian >= 0), !(p.L1 >= 0), !(p.L2 >= 0), !(p.MinGainToSplit >= 0):
