@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/goautoml/automl/store"
 )
 
 // StateFile is the file Save writes for the logistic, knn and naive_bayes
@@ -67,26 +69,7 @@ func Save(dir string, s Spec, c Classifier) error {
 	if err != nil {
 		return fmt.Errorf("models: save %s: %w", s.Family, err)
 	}
-	return writeAtomic(filepath.Join(dir, StateFile), data)
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it.
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("models: save: %w", err)
-	}
-	_, werr := tmp.Write(data)
-	serr := tmp.Sync()
-	cerr := tmp.Close()
-	for _, e := range []error{werr, serr, cerr} {
-		if e != nil {
-			os.Remove(tmp.Name())
-			return fmt.Errorf("models: save: %w", e)
-		}
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	if err := store.WriteFile(filepath.Join(dir, StateFile), data); err != nil {
 		return fmt.Errorf("models: save: %w", err)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
 )
 
 // listFlag collects a comma-separated or repeated flag.
@@ -253,8 +254,8 @@ func report(res *automl.Result, jsonOut bool, fitSeconds *float64, stdout io.Wri
 	}
 	if res.Best != nil {
 		fmt.Fprintf(stdout, "\nbest: trial %d (%s), kept in %s\nscore new data: automl predict --model %s --data new.csv --out predictions.csv\n",
-			res.Best.ID, res.Best.Model.Family, filepath.Join(res.Dir, automl.TrialsDir, strconv.Itoa(res.Best.ID)),
-			filepath.Join(res.Dir, "best"))
+			res.Best.ID, res.Best.Model.Family, store.At(res.Dir).Trial(res.Best.ID),
+			filepath.Join(res.Dir, store.BestAlias))
 	} else {
 		fmt.Fprintln(stdout, "\nno trial succeeded.")
 	}
