@@ -59,10 +59,11 @@ type search struct {
 // finished is what came back for one dispatched trial: err is set when the
 // trial was cut short (then it is not a finished trial and is not logged).
 type finished struct {
-	id  int
-	out Outcome
-	err error
-	at  time.Time
+	id       int
+	out      Outcome
+	err      error
+	at       time.Time
+	restored bool // finished by an earlier run
 }
 
 // runSearch searches the experiment held by st and closes st.
@@ -110,23 +111,17 @@ func newSearch(st *Store, p *Prepared, opt Options) *search {
 }
 
 // restore takes in the trials an earlier run finished: they count against
-// the budgets and are not run again. Those found only in their folders (a
-// kill between the record and the log line) are logged now, in their place.
+// the budgets and are not run again. They are committed in ID order with
+// the new ones (told to the searcher, and logged when found only in their
+// folder: a kill between the record and the log line).
 func (s *search) restore(done []Trial) error {
 	for _, t := range done {
 		s.done[t.ID] = true
 		s.left = max(0, s.left-1)
-		s.keep.admit(t.Score(s.cfg.Metric))
-		s.tell(t)
+		s.pending[t.ID] = finished{id: t.ID, out: Outcome{Trial: t}, restored: true}
 	}
-	for _, t := range done {
-		if !s.st.logged(t.ID) {
-			if err := s.st.AppendTrial(t); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	s.commitReady()
+	return s.err
 }
 
 // run dispatches and commits until the budget ends the search and the
@@ -176,7 +171,7 @@ loop:
 	// Trials that finished after an earlier one was cut short, in ID order.
 	for _, id := range slices.Sorted(maps.Keys(s.pending)) {
 		if f := s.pending[id]; f.err == nil {
-			s.commit(f.out)
+			s.commit(f)
 		}
 	}
 	clear(s.pending)
@@ -260,10 +255,12 @@ func (s *search) receive(f finished) {
 		f.out.Trial.Timing.OffsetSeconds = f.at.Sub(s.start).Seconds()
 	}
 	s.pending[f.id] = f
+	s.commitReady()
+}
+
+// commitReady commits the pending trials that no lower ID waits for.
+func (s *search) commitReady() {
 	for {
-		for s.done[s.nextCommit] {
-			s.nextCommit++
-		}
 		f, ok := s.pending[s.nextCommit]
 		if !ok {
 			return
@@ -271,7 +268,7 @@ func (s *search) receive(f finished) {
 		delete(s.pending, s.nextCommit)
 		s.nextCommit++
 		if f.err == nil {
-			s.commit(f.out)
+			s.commit(f)
 		}
 	}
 }
@@ -281,7 +278,20 @@ func (s *search) receive(f finished) {
 // record, then its log line; so a trial whose record exists has all its
 // files, and a kill before the record only costs a re-run. A bundle that
 // cannot be saved fails the trial; any other failed write ends the search.
-func (s *search) commit(o Outcome) {
+// A trial restored from an earlier run is only logged if it was not.
+func (s *search) commit(f finished) {
+	if f.restored {
+		t := f.out.Trial
+		s.keep.admit(t.Score(s.cfg.Metric))
+		if !s.st.logged(t.ID) {
+			if err := s.st.AppendTrial(t); err != nil {
+				s.fail(err)
+			}
+		}
+		s.tell(t)
+		return
+	}
+	o := f.out
 	t := o.Trial
 	if t.Status == "ok" && o.Bundle != nil && s.keep.admit(t.Score(s.cfg.Metric)) {
 		if err := o.Bundle.WriteBundle(s.st.Layout.Trial(t.ID)); err != nil {
