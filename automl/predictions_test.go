@@ -86,4 +86,3 @@ func rocAUCOf(d *Data, pr *Predictions, rows []int) float64 {
 	}
 	return metrics.Evaluate(d.labels(rows), m, d.Target.Positive)["roc_auc"]
 }
-
