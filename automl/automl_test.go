@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/goautoml/automl/models/logistic"
 	"github.com/goautoml/automl/models/naivebayes"
 	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
 )
 
 func germanCredit(t testing.TB) string {
@@ -74,7 +74,7 @@ func TestSameSeedSameTrials(t *testing.T) {
 		if res.Experiment.Trials != 20 || res.Experiment.StopReason != StopMaxTrials {
 			t.Fatalf("run %d: %d trials, stop %s; want 20, max_trials", i, res.Experiment.Trials, res.Experiment.StopReason)
 		}
-		logs[i] = stripTiming(t, filepath.Join(res.Dir, TrialsFile))
+		logs[i] = stripTiming(t, filepath.Join(res.Dir, store.TrialLogFile))
 	}
 	if len(logs[0]) != 20 {
 		t.Fatalf("trials.jsonl has %d lines, want 20", len(logs[0]))
@@ -86,7 +86,7 @@ func TestSameSeedSameTrials(t *testing.T) {
 	}
 	// And another seed gives other trials.
 	cfg := Config{Data: data, Target: "class", MaxTrials: 20, Seed: 8, Include: fastFamilies, RunsDir: t.TempDir(), Name: "other"}
-	other := stripTiming(t, filepath.Join(runFor(t, cfg).Dir, TrialsFile))
+	other := stripTiming(t, filepath.Join(runFor(t, cfg).Dir, store.TrialLogFile))
 	if strings.Join(other, "\n") == strings.Join(logs[0], "\n") {
 		t.Fatal("seeds 7 and 8 wrote the same trials")
 	}
@@ -116,7 +116,7 @@ func TestResumeKeepsFinishedTrials(t *testing.T) {
 	dir := res.Dir
 	// Simulate a kill after trial 6 was written to its folder but not to the log:
 	// take the last log line out and leave its trial.json.
-	log := filepath.Join(dir, TrialsFile)
+	log := filepath.Join(dir, store.TrialLogFile)
 	b, _ := os.ReadFile(log)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	if err := os.WriteFile(log, []byte(strings.Join(lines[:5], "\n")+"\n"), 0o644); err != nil {
@@ -152,7 +152,7 @@ func TestResumeKeepsFinishedTrials(t *testing.T) {
 	}
 	// The resumed run proposes the same specs a single 10-trial run would.
 	one := runFor(t, Config{Data: cfg.Data, Target: "class", MaxTrials: 10, Seed: 3, Include: fastFamilies, RunsDir: runs, Name: "single"})
-	want := stripTiming(t, filepath.Join(one.Dir, TrialsFile))
+	want := stripTiming(t, filepath.Join(one.Dir, store.TrialLogFile))
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("resumed trial line %d differs from an uninterrupted run:\n%s\n%s", i+1, got[i], want[i])
@@ -172,7 +172,7 @@ func TestBundleScoresLikeTheTrial(t *testing.T) {
 		if tr.Status != "ok" {
 			t.Fatalf("trial %d failed: %s", tr.ID, tr.Error)
 		}
-		m, err := LoadBundle(filepath.Join(res.Dir, TrialsDir, fmt.Sprint(tr.ID)))
+		m, err := LoadBundle(store.At(res.Dir).Trial(tr.ID))
 		if err != nil {
 			t.Fatal(err)
 		}

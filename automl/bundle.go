@@ -15,6 +15,7 @@ import (
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/preprocess"
+	"github.com/goautoml/automl/store"
 )
 
 // BundleFormat is the version of model.json this code writes.
@@ -55,9 +56,6 @@ type InputColumn struct {
 	Missing bool `json:"missing"`
 }
 
-// ModelDir is the bundle's sub-folder holding the classifier's own files.
-const ModelDir = "model"
-
 // SaveBundle writes trial t's bundle into dir.
 func SaveBundle(dir string, d *Data, exp string, t Trial, f *Fitted) error {
 	b := Bundle{
@@ -74,10 +72,10 @@ func SaveBundle(dir string, d *Data, exp string, t Trial, f *Fitted) error {
 	for _, in := range f.Pipeline.Spec.Columns {
 		b.Inputs = append(b.Inputs, describeInput(d.Frame.Column(in.Name), in.Kind, train))
 	}
-	if err := models.Save(filepath.Join(dir, ModelDir), f.Spec, f.Model); err != nil {
+	if err := models.Save(store.BundleModel(dir, 0), f.Spec, f.Model); err != nil {
 		return fmt.Errorf("save model: %w", err)
 	}
-	return WriteJSON(filepath.Join(dir, BundleFile), b)
+	return store.WriteJSON(store.Bundle(dir), b)
 }
 
 func describeInput(c *dataset.Column, kind dataset.Kind, rows []int) InputColumn {
@@ -118,13 +116,13 @@ func LoadBundle(dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, BundleFile))
+	raw, err := os.ReadFile(store.Bundle(dir))
 	if err != nil {
 		return nil, fmt.Errorf("%s is not a model bundle: %w", dir, err)
 	}
 	var m Model
 	if err := json.Unmarshal(raw, &m.Bundle); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, BundleFile), err)
+		return nil, fmt.Errorf("%s: %w", store.Bundle(dir), err)
 	}
 	if m.Format != BundleFormat {
 		return nil, fmt.Errorf("%s: bundle format %d, this program reads format %d", dir, m.Format, BundleFormat)
@@ -133,7 +131,7 @@ func LoadBundle(dir string) (*Model, error) {
 		return nil, fmt.Errorf("%s: bundle has no preprocessing", dir)
 	}
 	m.Dir = dir
-	m.clf, err = models.Load(filepath.Join(dir, ModelDir), m.Model, m.Setup)
+	m.clf, err = models.Load(store.BundleModel(dir, 0), m.Model, m.Setup)
 	if err != nil {
 		return nil, fmt.Errorf("%s: load model: %w", dir, err)
 	}
@@ -143,14 +141,14 @@ func LoadBundle(dir string) (*Model, error) {
 // ResolveTrialDir turns "…/best" into the folder of the experiment's best
 // trial; other paths are returned as they are.
 func ResolveTrialDir(dir string) (string, error) {
-	if filepath.Base(dir) != "best" {
+	if filepath.Base(dir) != store.BestAlias {
 		return dir, nil
 	}
-	if _, err := os.Stat(filepath.Join(dir, BundleFile)); err == nil {
+	if _, err := os.Stat(store.Bundle(dir)); err == nil {
 		return dir, nil
 	}
 	exp := filepath.Dir(dir)
-	if filepath.Base(exp) == TrialsDir {
+	if filepath.Base(exp) == store.TrialsDir {
 		exp = filepath.Dir(exp)
 	}
 	s, err := OpenStore(exp)
@@ -164,7 +162,7 @@ func ResolveTrialDir(dir string) (string, error) {
 	if e.Best == nil {
 		return "", fmt.Errorf("%s has no successful trial yet", exp)
 	}
-	return s.TrialDir(*e.Best), nil
+	return s.Layout.Trial(*e.Best), nil
 }
 
 // Kinds are the input kinds by column name, to read new data the way the

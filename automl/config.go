@@ -80,6 +80,10 @@ type Config struct {
 	// when a trial ranks among the best KeepBundles finished so far); 0 means
 	// 10, a negative value every trial.
 	KeepBundles int `json:"keep_bundles,omitempty"`
+	// FinishFlags are the command-line flags of the steps after the search
+	// (explanations, notebooks, MLflow logging) as given to `automl run`, by
+	// flag name, so that `automl resume` finishes the experiment the same way.
+	FinishFlags map[string]string `json:"finish_flags,omitempty"`
 	// Grace is how long the search waits for fits in flight once the budget
 	// is reached (default half of max(1 s, 2 % of Timeout), leaving the other
 	// half for writing the results).

@@ -30,6 +30,10 @@ type Experiment struct {
 	Failed     int              `json:"failed"`
 	Started    time.Time        `json:"started"`
 	Finished   *time.Time       `json:"finished,omitempty"`
+	// SearchSeconds is the search time spent so far, as of the last run
+	// that reached its end (not killed); a resume counts its time budget
+	// from it.
+	SearchSeconds float64 `json:"search_seconds,omitempty"`
 }
 
 // DataInfo identifies the data an experiment learned from.

@@ -7,118 +7,110 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
+
+	"github.com/goautoml/automl/store"
 )
 
-// Store is one experiment's folder: experiment.json, the append-only
-// trials.jsonl, and trials/<id>/ with each trial's record and bundle.
-// Every file is written atomically (temporary file, then rename) except
-// trials.jsonl, which is appended one fsynced line per finished trial.
+// Store is one experiment's folder: experiment.json, the trial log
+// trials.jsonl, and trials/<id>/ with each trial's record, predictions and
+// bundle. Paths come from the embedded store.Layout (st.Layout.Trial(id),
+// st.Layout.TrialLog(), …); every file is written atomically except the
+// trial log, which is appended one synced line per finished trial.
+//
+// A Store from CreateStore or OpenWriter is the experiment's one writer: it
+// holds the experiment's lock until Close, so a second process (a resume
+// while the run is going, the web UI, a remote coordinator) is refused with
+// a *store.BusyError naming the holder. OpenStore gives a reader.
 type Store struct {
-	Dir string
+	store.Layout
 
-	mu  sync.Mutex
-	log *os.File
+	mu   sync.Mutex
+	lock *store.Lock
+	log  *store.Log
 }
 
-// Files inside an experiment folder.
-const (
-	ExperimentFile = "experiment.json"
-	TrialsFile     = "trials.jsonl"
-	TrialsDir      = "trials"
-	TrialFile      = "trial.json"
-	BundleFile     = "model.json"
-)
-
-// CreateStore makes a new experiment folder dir; it fails if dir holds an experiment already.
+// CreateStore makes a new experiment folder dir and holds it for writing;
+// it fails if dir holds an experiment already or another process holds it.
 func CreateStore(dir string) (*Store, error) {
-	if _, err := os.Stat(filepath.Join(dir, ExperimentFile)); err == nil {
-		return nil, fmt.Errorf("%s already holds an experiment (choose another --name, or resume it)", dir)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, TrialsDir), 0o755); err != nil {
+	l := store.At(dir)
+	if err := os.MkdirAll(l.Trials(), 0o755); err != nil {
 		return nil, err
 	}
-	return &Store{Dir: dir}, nil
+	lock, err := store.Acquire(l, store.Command())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(l.Experiment()); err == nil {
+		lock.Release()
+		return nil, fmt.Errorf("%s already holds an experiment (choose another --name, or resume it)", dir)
+	}
+	s := &Store{Layout: l, lock: lock}
+	if s.log, err = store.OpenLog(l.TrialLog(), nil); err != nil {
+		lock.Release()
+		return nil, err
+	}
+	return s, nil
 }
 
-// OpenStore opens an existing experiment folder.
+// OpenStore opens an existing experiment folder for reading.
 func OpenStore(dir string) (*Store, error) {
-	if _, err := os.Stat(filepath.Join(dir, ExperimentFile)); err != nil {
-		return nil, fmt.Errorf("%s is not an experiment folder (no %s)", dir, ExperimentFile)
+	l := store.At(dir)
+	if _, err := os.Stat(l.Experiment()); err != nil {
+		return nil, fmt.Errorf("%s is not an experiment folder (no %s)", dir, store.ExperimentFile)
 	}
-	return &Store{Dir: dir}, nil
+	return &Store{Layout: l}, nil
 }
 
-// TrialDir is the folder of trial id.
-func (s *Store) TrialDir(id int) string {
-	return filepath.Join(s.Dir, TrialsDir, strconv.Itoa(id))
-}
-
-// WriteJSON writes v as indented JSON to path atomically.
-func WriteJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+// OpenWriter opens an existing experiment folder for writing: it takes the
+// experiment's lock (a *store.BusyError when another process holds it) and
+// repairs the trial log (a torn last line cut off, lines put in ID order),
+// reporting each repair on log.
+func OpenWriter(dir string, log *slog.Logger) (*Store, error) {
+	s, err := OpenStore(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return WriteFileAtomic(path, append(b, '\n'))
-}
-
-// WriteFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, so readers see the old or the new content, never a part.
-func WriteFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+	if s.lock, err = store.Acquire(s.Layout, store.Command()); err != nil {
+		return nil, err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
+	if s.log, err = store.OpenLog(s.Layout.TrialLog(), log); err != nil {
+		s.lock.Release()
+		return nil, err
 	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return s, nil
 }
 
 // WriteExperiment saves the experiment record.
 func (s *Store) WriteExperiment(e *Experiment) error {
-	return WriteJSON(filepath.Join(s.Dir, ExperimentFile), e)
+	return store.WriteJSON(s.Layout.Experiment(), e)
 }
 
 // Experiment reads the experiment record.
 func (s *Store) Experiment() (*Experiment, error) {
-	b, err := os.ReadFile(filepath.Join(s.Dir, ExperimentFile))
+	b, err := os.ReadFile(s.Layout.Experiment())
 	if err != nil {
 		return nil, err
 	}
 	var e Experiment
 	if err := json.Unmarshal(b, &e); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(s.Dir, ExperimentFile), err)
+		return nil, fmt.Errorf("%s: %w", s.Layout.Experiment(), err)
 	}
 	return &e, nil
 }
 
-// WriteTrial saves a finished trial's own record in its folder (first, so
-// that a kill between the two writes loses nothing).
+// WriteTrial saves a finished trial's own record in its folder (before its
+// log line, so that a kill between the two writes loses nothing).
 func (s *Store) WriteTrial(t Trial) error {
-	return WriteJSON(filepath.Join(s.TrialDir(t.ID), TrialFile), t)
+	return store.WriteJSON(s.Layout.TrialRecord(t.ID), t)
 }
 
-// AppendTrial appends t to trials.jsonl and syncs it to disk.
+// AppendTrial adds t to trials.jsonl, in its ID order, and syncs it. The
+// store must be open for writing.
 func (s *Store) AppendTrial(t Trial) error {
 	b, err := json.Marshal(t)
 	if err != nil {
@@ -127,27 +119,28 @@ func (s *Store) AppendTrial(t Trial) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.log == nil {
-		f, err := os.OpenFile(filepath.Join(s.Dir, TrialsFile), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			return err
-		}
-		s.log = f
+		return fmt.Errorf("%s is not open for writing", s.Dir)
 	}
-	if _, err := s.log.Write(append(b, '\n')); err != nil {
-		return err
-	}
-	return s.log.Sync()
+	return s.log.Append(t.ID, b)
 }
 
-// Close releases the trial log.
+// logged tells whether trial id is in the trial log of a writing store.
+func (s *Store) logged(id int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.log != nil && s.log.Has(id)
+}
+
+// Close closes the trial log and releases the experiment's lock.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.log == nil {
-		return nil
-	}
 	err := s.log.Close()
 	s.log = nil
+	if lerr := s.lock.Release(); err == nil {
+		err = lerr
+	}
+	s.lock = nil
 	return err
 }
 
@@ -157,7 +150,7 @@ func (s *Store) Close() error {
 func (s *Store) Trials() ([]Trial, error) {
 	seen := map[int]bool{}
 	var out []Trial
-	b, err := os.ReadFile(filepath.Join(s.Dir, TrialsFile))
+	b, err := os.ReadFile(s.Layout.TrialLog())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -173,13 +166,13 @@ func (s *Store) Trials() ([]Trial, error) {
 			out = append(out, t)
 		}
 	}
-	entries, _ := os.ReadDir(filepath.Join(s.Dir, TrialsDir))
+	entries, _ := os.ReadDir(s.Layout.Trials())
 	for _, e := range entries {
 		id, err := strconv.Atoi(e.Name())
 		if err != nil || seen[id] {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(s.TrialDir(id), TrialFile))
+		b, err := os.ReadFile(s.Layout.TrialRecord(id))
 		if err != nil {
 			continue
 		}
@@ -191,26 +184,6 @@ func (s *Store) Trials() ([]Trial, error) {
 	}
 	slices.SortFunc(out, func(a, b Trial) int { return a.ID - b.ID })
 	return out, nil
-}
-
-// loggedIDs are the trial IDs present in trials.jsonl.
-func (s *Store) loggedIDs() (map[int]bool, error) {
-	b, err := os.ReadFile(filepath.Join(s.Dir, TrialsFile))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	ids := map[int]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		var t struct {
-			ID int `json:"id"`
-		}
-		if json.Unmarshal(sc.Bytes(), &t) == nil {
-			ids[t.ID] = true
-		}
-	}
-	return ids, nil
 }
 
 // ReadExperiment reads an experiment folder's record and its finished

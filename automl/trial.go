@@ -142,6 +142,13 @@ type Fitted struct {
 	Model    models.Classifier
 	Spec     models.Spec // the spec actually fitted (rounds fixed after CV)
 	Setup    models.Setup
+	// Predictions are the validation probabilities (with cross-validation:
+	// out-of-fold on every non-test row).
+	Predictions *Predictions
+
+	// The probabilities of this fit on its validation rows.
+	valRows []int
+	valProb *mat.Dense
 }
 
 // bestRound is the number of boosting rounds the model kept (after early
@@ -187,11 +194,17 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 			return nil, err
 		}
 		t.Val, t.Test = val, test
+		var oof collectPredictions
+		if f.valProb != nil {
+			oof.add(f.valRows, f.valProb)
+		}
+		f.Predictions = oof.predictions(len(d.Target.Classes))
 		return f, nil
 	}
 	// Cross-validation: the folds rank the trial; the kept model is refit on
 	// every non-test row and measured on test.
 	var iters []int
+	var oof collectPredictions
 	for k, fold := range sp.Folds {
 		train := without(append([]int(nil), nonTest...), fold)
 		f, val, _, err := fitEval(ctx, d, t, t.Model, k+1, train, fold, nil, workers)
@@ -199,6 +212,7 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 			return nil, fmt.Errorf("fold %d: %w", k+1, err)
 		}
 		t.Folds = append(t.Folds, val)
+		oof.add(f.valRows, f.valProb)
 		if b := bestRound(f.Model); b > 0 {
 			iters = append(iters, b)
 		}
@@ -213,6 +227,7 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 		return nil, fmt.Errorf("refit on all non-test rows: %w", err)
 	}
 	t.Test = test
+	f.Predictions = oof.predictions(len(d.Target.Classes))
 	return f, nil
 }
 
@@ -250,6 +265,7 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 	if fold == 0 {
 		t.BestIteration = bestRound(clf)
 	}
+	var valProb *mat.Dense
 	eval := func(x *mat.Dense, rows []int) (map[string]float64, error) {
 		if x == nil {
 			return nil, nil
@@ -260,6 +276,9 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 		}
 		if r, c := p.Dims(); r != len(rows) || c != setup.Classes {
 			return nil, fmt.Errorf("predict %s: got a %d×%d probability matrix, want %d×%d", spec.Family, r, c, len(rows), setup.Classes)
+		}
+		if x == pr.xVal {
+			valProb = p
 		}
 		return finite(metrics.Evaluate(d.labels(rows), p, d.Target.Positive)), nil
 	}
@@ -276,7 +295,7 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 			return nil, nil, nil, fmt.Errorf("validation %s is undefined (is one class absent from the validation rows?)", d.Metric)
 		}
 	}
-	return &Fitted{Pipeline: pr.pipe, Model: clf, Spec: spec, Setup: setup}, vm, tm, nil
+	return &Fitted{Pipeline: pr.pipe, Model: clf, Spec: spec, Setup: setup, valRows: val, valProb: valProb}, vm, tm, nil
 }
 
 // finite drops NaN and infinite values (JSON cannot hold them).

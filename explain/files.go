@@ -10,8 +10,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
-	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/store"
 )
 
 // Files of a trial's explain/ folder.
@@ -167,7 +167,7 @@ func writeSHAP(path string, columns []string, rows []int, classes []string, outs
 	if err := w.Error(); err != nil {
 		return err
 	}
-	return automl.WriteFileAtomic(path, b.Bytes())
+	return store.WriteFile(path, b.Bytes())
 }
 
 // writeImportance writes importance.csv, most important column first.
@@ -201,7 +201,7 @@ func writeImportance(path string, columns []string, shap []float64, perm *Permut
 	if err := w.Error(); err != nil {
 		return err
 	}
-	return automl.WriteFileAtomic(path, b.Bytes())
+	return store.WriteFile(path, b.Bytes())
 }
 
 const readme = `# Explanations of this trial

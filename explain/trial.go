@@ -23,6 +23,7 @@ import (
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/models/tree"
 	"github.com/goautoml/automl/preprocess"
+	"github.com/goautoml/automl/store"
 )
 
 // Options tune explanations; zero values mean the defaults given.
@@ -188,8 +189,8 @@ func Trial(ctx context.Context, dir string, id int, opt Options) (*Report, error
 
 // fitted loads trial t's bundle, or fits the trial again when it has none.
 func (s *session) fitted(ctx context.Context, t automl.Trial, workers int) (*preprocess.Pipeline, models.Classifier, bool, error) {
-	tdir := s.st.TrialDir(t.ID)
-	if _, err := os.Stat(filepath.Join(tdir, automl.BundleFile)); err == nil {
+	tdir := s.st.Layout.Trial(t.ID)
+	if _, err := os.Stat(store.Bundle(tdir)); err == nil {
 		m, err := automl.LoadBundle(tdir)
 		if err != nil {
 			return nil, nil, false, err
@@ -214,7 +215,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	out := filepath.Join(s.st.TrialDir(t.ID), Folder)
+	out := filepath.Join(s.st.Layout.Trial(t.ID), Folder)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
@@ -327,10 +328,10 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 		return nil, fmt.Errorf("trial %d: %w", t.ID, err)
 	}
 	rep.Files = append(rep.Files, files...)
-	if err := automl.WriteJSON(filepath.Join(out, MetricsFile), m); err != nil {
+	if err := store.WriteJSON(filepath.Join(out, MetricsFile), m); err != nil {
 		return nil, err
 	}
-	if err := automl.WriteFileAtomic(filepath.Join(out, ReadmeFile), []byte(readme)); err != nil {
+	if err := store.WriteFile(filepath.Join(out, ReadmeFile), []byte(readme)); err != nil {
 		return nil, err
 	}
 	rep.Files = append(rep.Files, MetricsFile, ImportanceFile, SHAPFile, ReadmeFile)

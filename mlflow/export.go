@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/store"
 )
 
 // ExportOptions say where an experiment goes and what else to do.
@@ -129,16 +130,16 @@ func (x *Exporter) Trial(ctx context.Context, t automl.Trial) (exported bool, er
 	if err != nil {
 		return false, err
 	}
-	dir := x.st.TrialDir(t.ID)
-	_, bundleErr := os.Stat(filepath.Join(dir, automl.BundleFile))
+	dir := x.st.Layout.Trial(t.ID)
+	_, bundleErr := os.Stat(store.Bundle(dir))
 	hasBundle := bundleErr == nil
 	files := collect(dir, "", func(rel string, isDir bool) bool {
-		return hasBundle && (rel == automl.BundleFile || rel == automl.ModelDir)
+		return hasBundle && (rel == store.BundleFile || rel == store.ModelDir)
 	})
 	var bundleFiles []localFile
 	if hasBundle {
 		bundleFiles = collect(dir, "model/bundle", func(rel string, _ bool) bool {
-			return rel != automl.BundleFile && rel != automl.ModelDir && !strings.HasPrefix(rel, automl.ModelDir+"/")
+			return rel != store.BundleFile && rel != store.ModelDir && !strings.HasPrefix(rel, store.ModelDir+"/")
 		})
 	}
 	fp := fingerprint(t, []byte(parent.Info.RunID), append(files, bundleFiles...))
@@ -225,7 +226,7 @@ func (x *Exporter) Parent(ctx context.Context) (exported bool, err error) {
 	if err := automl.WriteLeaderboardCSV(&board, trials, e.Config.Metric); err != nil {
 		return false, fmt.Errorf("leaderboard: %w", err)
 	}
-	files := collect(x.dir, "", func(rel string, isDir bool) bool { return rel == automl.TrialsDir })
+	files := collect(x.dir, "", func(rel string, isDir bool) bool { return rel == store.TrialsDir })
 	fp := fingerprint(e, board.Bytes(), files)
 	if v, _ := parent.Data.Tag(TagComplete); v == fp {
 		return false, nil
@@ -288,8 +289,8 @@ func (x *Exporter) Register(ctx context.Context, name string) (*ModelVersion, er
 		return nil, fmt.Errorf("register model %q: experiment %s has no successful trial", name, e.Name)
 	}
 	id := *e.Best
-	if _, err := os.Stat(filepath.Join(x.st.TrialDir(id), automl.BundleFile)); err != nil {
-		return nil, fmt.Errorf("register model %q: best trial %d has no model bundle (%s)", name, id, filepath.Join(x.st.TrialDir(id), automl.BundleFile))
+	if _, err := os.Stat(x.st.Layout.Bundle(id)); err != nil {
+		return nil, fmt.Errorf("register model %q: best trial %d has no model bundle (%s)", name, id, x.st.Layout.Bundle(id))
 	}
 	x.mu.Lock()
 	run := x.runs[id]
@@ -319,7 +320,7 @@ func (x *Exporter) Register(ctx context.Context, name string) (*ModelVersion, er
 }
 
 func familyOf(st *automl.Store, id int) string {
-	b, err := os.ReadFile(filepath.Join(st.TrialDir(id), automl.BundleFile))
+	b, err := os.ReadFile(st.Layout.Bundle(id))
 	if err != nil {
 		return "?"
 	}
@@ -423,11 +424,11 @@ func (x *Exporter) uploadModel(ctx context.Context, up *ArtifactUploader, dir st
 	if err := os.MkdirAll(info.BundleDir, 0o755); err != nil {
 		return err
 	}
-	if err := copyFile(filepath.Join(dir, automl.BundleFile), filepath.Join(info.BundleDir, automl.BundleFile)); err != nil {
+	if err := copyFile(store.Bundle(dir), store.Bundle(info.BundleDir)); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, automl.ModelDir)); err == nil {
-		if err := copyTree(filepath.Join(dir, automl.ModelDir), filepath.Join(info.BundleDir, automl.ModelDir)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, store.ModelDir)); err == nil {
+		if err := copyTree(filepath.Join(dir, store.ModelDir), filepath.Join(info.BundleDir, store.ModelDir)); err != nil {
 			return err
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/goautoml/automl/models/logistic"
 	"github.com/goautoml/automl/models/naivebayes"
 	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
 )
 
 var (
@@ -163,7 +164,7 @@ func checkExport(t *testing.T, s *mlflowtest.Server, dir string) {
 		if _, ok := art(r, "trial.json"); !ok {
 			t.Errorf("trial %d: no trial.json artifact", tr.ID)
 		}
-		if _, err := os.Stat(filepath.Join(st.TrialDir(tr.ID), automl.BundleFile)); err == nil {
+		if _, err := os.Stat(st.Layout.Bundle(tr.ID)); err == nil {
 			bundles++
 			for _, f := range []string{"model/MLmodel", "model/input_example.json", "model/bundle/model.json"} {
 				if _, ok := art(r, f); !ok {
@@ -363,7 +364,7 @@ func checkMLmodel(t *testing.T, s *mlflowtest.Server, dir string) {
 	if err := json.Unmarshal(exRaw, &ex); err != nil || len(ex.Columns) != len(in) || len(ex.Data) != 1 {
 		t.Errorf("input_example.json: %v %s", err, exRaw)
 	}
-	local, _ := os.ReadFile(filepath.Join(dir, "trials", strconv.Itoa(best), automl.BundleFile))
+	local, _ := os.ReadFile(filepath.Join(dir, "trials", strconv.Itoa(best), store.BundleFile))
 	remote, _ := s.Artifact(root + "bundle/model.json")
 	if string(local) != string(remote) {
 		t.Error("the uploaded bundle differs from the local one")

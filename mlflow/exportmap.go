@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/store"
 )
 
 // Tags the export sets on its runs. The identity tags (TagParent on an experiment's parent run,
@@ -360,7 +361,7 @@ func OutputColumns(classes []string) []ColumnSpec {
 // modelInfo describes the MLflow Model of the bundle in dir (BundleDir left for the caller).
 // Every input column is required (a scorer needs the column; its cells may be missing).
 func modelInfo(dir string, t automl.Trial, runID string, created time.Time) (ModelInfo, error) {
-	p := filepath.Join(dir, automl.BundleFile)
+	p := store.Bundle(dir)
 	b, err := os.ReadFile(p)
 	if err != nil {
 		return ModelInfo{}, err

@@ -5,16 +5,16 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
-	"strconv"
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/store"
 )
 
 // File names inside an experiment folder.
 const (
-	ExplorationFile = "exploration.ipynb" // runs/<exp>/exploration.ipynb
-	TrialFile       = "notebook.ipynb"    // runs/<exp>/trials/<id>/notebook.ipynb
+	ExplorationFile = store.ExplorationFile // runs/<exp>/exploration.ipynb
+	TrialFile       = store.NotebookFile    // runs/<exp>/trials/<id>/notebook.ipynb
 )
 
 // Which trials WriteExperiment writes notebooks for.
@@ -29,7 +29,7 @@ const TopN = 10
 
 // TrialPath is where trial id's notebook lives in experiment folder dir.
 func TrialPath(dir string, id int) string {
-	return filepath.Join(dir, "trials", strconv.Itoa(id), TrialFile)
+	return store.At(dir).Notebook(id)
 }
 
 // WriteTrial writes the notebook of trial id of the experiment in dir and
@@ -68,7 +68,7 @@ func writeTrial(dir string, e *automl.Experiment, t automl.Trial, o Options) (st
 		return "", err
 	}
 	path := TrialPath(dir, t.ID)
-	return path, automl.WriteFileAtomic(path, data)
+	return path, store.WriteFile(path, data)
 }
 
 // WriteExperiment writes the exploration notebook and the notebooks of the
@@ -102,7 +102,7 @@ func writeExperiment(dir string, e *automl.Experiment, trials []automl.Trial, mo
 		return nil, err
 	}
 	path := filepath.Join(dir, ExplorationFile)
-	if err := automl.WriteFileAtomic(path, data); err != nil {
+	if err := store.WriteFile(path, data); err != nil {
 		return nil, err
 	}
 	paths := []string{path}

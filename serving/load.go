@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/store"
 )
 
 // Limits on a zipped bundle, against archives that unpack to far more than
@@ -36,13 +37,13 @@ func Load(p string) (*automl.Model, error) {
 		return nil, err
 	}
 	dir := tmp
-	if _, err := os.Stat(filepath.Join(dir, automl.BundleFile)); err != nil {
+	if _, err := os.Stat(store.Bundle(dir)); err != nil {
 		ents, err := os.ReadDir(tmp)
 		if err != nil {
 			return nil, fmt.Errorf("serving: %w", err)
 		}
 		if len(ents) != 1 || !ents[0].IsDir() {
-			return nil, fmt.Errorf("%s: no %s at the root of the archive or in a single top-level folder", p, automl.BundleFile)
+			return nil, fmt.Errorf("%s: no %s at the root of the archive or in a single top-level folder", p, store.BundleFile)
 		}
 		dir = filepath.Join(tmp, ents[0].Name())
 	}

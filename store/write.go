@@ -18,6 +18,7 @@ func WriteJSON(path string, v any) error {
 
 // WriteFile writes data to path atomically: readers see the old content or
 // the new, never a part, and a crash leaves no partial file under path.
+// The file is readable by all (0644), as os.WriteFile would make it.
 func WriteFile(path string, data []byte) error {
 	return Write(path, func(w io.Writer) error {
 		_, err := w.Write(data)
@@ -37,7 +38,10 @@ func Write(path string, write func(w io.Writer) error) error {
 		return err
 	}
 	tmp := f.Name()
-	err = write(f)
+	err = f.Chmod(0o644) // CreateTemp makes it private
+	if err == nil {
+		err = write(f)
+	}
 	if err == nil {
 		err = f.Sync()
 	}

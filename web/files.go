@@ -11,7 +11,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/store"
 )
 
 // file serves one file of an experiment's folder. Paths are resolved
@@ -56,7 +56,7 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request) {
 // downloadName names a downloaded file after its experiment and trial.
 func downloadName(exp, p string) string {
 	parts := strings.Split(p, "/")
-	if len(parts) >= 3 && parts[0] == automl.TrialsDir {
+	if len(parts) >= 3 && parts[0] == store.TrialsDir {
 		return exp + "-trial" + parts[1] + "-" + path.Base(p)
 	}
 	return exp + "-" + path.Base(p)
@@ -65,7 +65,7 @@ func downloadName(exp, p string) string {
 // bundleZip streams a trial's model bundle (model.json and model/) as a zip.
 func (h *handler) bundleZip(w http.ResponseWriter, r *http.Request) {
 	h.zipTrial(w, r, "bundle", func(p string) bool {
-		return p == automl.BundleFile || p == automl.ModelDir || strings.HasPrefix(p, automl.ModelDir+"/")
+		return p == store.BundleFile || p == store.ModelDir || strings.HasPrefix(p, store.ModelDir+"/")
 	})
 }
 
@@ -80,7 +80,7 @@ func (h *handler) zipTrial(w http.ResponseWriter, r *http.Request, what string, 
 		h.fail(w, r, http.StatusNotFound, "There is no such trial.")
 		return
 	}
-	root, err := h.s.runs.OpenRoot(exp + "/" + automl.TrialsDir + "/" + id)
+	root, err := h.s.runs.OpenRoot(exp + "/" + store.TrialsDir + "/" + id)
 	if err != nil {
 		h.fail(w, r, http.StatusNotFound, "There is no such trial.")
 		return

@@ -59,7 +59,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 
 // bestScore reads one trial's record for its primary score.
 func bestScore(st *automl.Store, id int, metric string) float64 {
-	b, err := os.ReadFile(filepath.Join(st.TrialDir(id), automl.TrialFile))
+	b, err := os.ReadFile(st.Layout.TrialRecord(id))
 	if err != nil {
 		return math.NaN()
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/store"
 )
 
 // uploadsDir is the hidden folder of the runs folder holding uploaded data.
@@ -35,7 +36,7 @@ func (s *Server) experimentNames() ([]string, error) {
 		if !e.IsDir() || !validName(e.Name()) {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(s.cfg.Runs, e.Name(), automl.ExperimentFile)); err == nil {
+		if _, err := os.Stat(filepath.Join(s.cfg.Runs, e.Name(), store.ExperimentFile)); err == nil {
 			out = append(out, e.Name())
 		}
 	}
@@ -74,7 +75,7 @@ func (s *Server) load(name string) (*expState, error) {
 		// Started a moment ago: its record is not on disk yet.
 		cp := live.exp
 		e = &cp
-		st = &automl.Store{Dir: filepath.Join(s.cfg.Runs, name)}
+		st = &automl.Store{Layout: store.At(store.ExperimentDir(s.cfg.Runs, name))}
 	}
 	x := &expState{Exp: e, Store: st, Live: live, Status: e.Status, Stop: e.StopReason, Err: e.Error}
 	if live != nil {
@@ -115,10 +116,10 @@ type cachedTrials struct {
 
 func (c *trialCache) trials(st *automl.Store) ([]automl.Trial, error) {
 	var key cachedTrials
-	if fi, err := os.Stat(filepath.Join(st.Dir, automl.TrialsFile)); err == nil {
+	if fi, err := os.Stat(filepath.Join(st.Dir, store.TrialLogFile)); err == nil {
 		key.logSize, key.logMod = fi.Size(), fi.ModTime()
 	}
-	if fi, err := os.Stat(filepath.Join(st.Dir, automl.TrialsDir)); err == nil {
+	if fi, err := os.Stat(filepath.Join(st.Dir, store.TrialsDir)); err == nil {
 		key.dirMod = fi.ModTime()
 	}
 	c.mu.Lock()

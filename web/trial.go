@@ -14,6 +14,7 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/store"
 )
 
 // plotKinds are the explanation plots a trial page shows, each with the
@@ -89,7 +90,7 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 	}
 	metric := x.Exp.Config.Metric
 	base := "/experiments/" + url.PathEscape(x.Exp.Name)
-	tdir := x.Store.TrialDir(id)
+	tdir := x.Store.Layout.Trial(id)
 	v := &trialView{Exp: x.Exp.Name, ExpURL: base, Status: t.Status, Error: t.Error, Trial: *t,
 		Family: familyLabel(t.Model.Family), Desc: automl.Describe(*t), Metric: metricLabel(metric), Folds: len(t.Folds)}
 	for i, lt := range automl.Leaderboard(trials, metric) {
@@ -123,7 +124,7 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 	if t.BestIteration > 0 {
 		v.Params = append(v.Params, kv{"best iteration (early stopping)", strconv.Itoa(t.BestIteration)})
 	}
-	rel := filepath.ToSlash(filepath.Join(automl.TrialsDir, strconv.Itoa(id)))
+	rel := filepath.ToSlash(filepath.Join(store.TrialsDir, strconv.Itoa(id)))
 	for _, k := range plotKinds {
 		pl := plot{Key: k.Key, Title: k.Title, Alt: k.Title + " of trial " + strconv.Itoa(id)}
 	find:
@@ -137,10 +138,10 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Plots = append(v.Plots, pl)
 	}
-	if fileExists(filepath.Join(tdir, "notebook.ipynb")) {
-		v.Notebook = base + "/files/" + rel + "/notebook.ipynb"
+	if fileExists(x.Store.Layout.Notebook(id)) {
+		v.Notebook = base + "/files/" + rel + "/" + store.NotebookFile
 	}
-	if fileExists(filepath.Join(tdir, automl.BundleFile)) {
+	if fileExists(store.Bundle(tdir)) {
 		v.Bundle = base + "/trials/" + strconv.Itoa(id) + "/bundle.zip"
 		v.PredictCommand = "automl predict --model " + shellQuote(tdir) + " --data new.csv"
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/notebookgen"
+	"github.com/goautoml/automl/store"
 )
 
 // notebooksMode is the --notebooks flag of run, demo, train and resume.
@@ -81,7 +82,7 @@ func cmdNotebook(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return err
 		}
 		p := filepath.Join(dir, notebookgen.ExplorationFile)
-		if err := automl.WriteFileAtomic(p, data); err != nil {
+		if err := store.WriteFile(p, data); err != nil {
 			return err
 		}
 		fmt.Fprintln(stdout, p)

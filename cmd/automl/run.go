@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
 )
 
 // listFlag collects a comma-separated or repeated flag.
@@ -142,6 +144,7 @@ func (c *configFlags) config() automl.Config {
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	hooks := hookFlagNames()
 	fs := newFlags("run", stderr)
 	var c configFlags
 	c.register(fs, true)
@@ -149,6 +152,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg := c.config()
+	cfg.FinishFlags = setFlags(fs, hooks)
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
@@ -156,6 +160,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	hooks := hookFlagNames()
 	fs := newFlags("demo", stderr)
 	var c configFlags
 	c.register(fs, true)
@@ -165,6 +170,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	cfg := c.config()
+	cfg.FinishFlags = setFlags(fs, hooks)
 	if cfg.Data == "" {
 		path, err := samples.WriteGermanCredit(filepath.Join(cfg.RunsDir, "data"))
 		if err != nil {
@@ -179,6 +185,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	hooks := hookFlagNames()
 	fs := newFlags("resume", stderr)
 	registerHookFlags(fs)
 	jsonOut := fs.Bool("json", false, "print one JSON summary at the end")
@@ -186,6 +193,23 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dir, err := parseExperiment(fs, args, "automl resume runs/<experiment> [--json] [--quiet]")
 	if err != nil {
 		return err
+	}
+	// The finishing flags given to run apply again, unless given anew.
+	st, err := automl.OpenStore(dir)
+	if err != nil {
+		return err
+	}
+	e, err := st.Experiment()
+	if err != nil {
+		return err
+	}
+	given := setFlags(fs, hooks)
+	for name, v := range e.Config.FinishFlags {
+		if _, ok := given[name]; !ok && fs.Lookup(name) != nil {
+			if err := fs.Set(name, v); err != nil {
+				return fmt.Errorf("%s: flag --%s=%s recorded by run: %w", st.Layout.Experiment(), name, v, err)
+			}
+		}
 	}
 	bar := newProgress(stderr, *quiet || *jsonOut)
 	res, err := automl.Resume(ctx, dir, hookOptions(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
@@ -195,6 +219,30 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	afterRun(ctx, res, stderr)
 	return report(res, *jsonOut, nil, stdout)
+}
+
+// hookFlagNames are the names of the flags the run hooks add. Call it
+// before registering a command's flags: registering resets their values.
+func hookFlagNames() []string {
+	fs := flag.NewFlagSet("hooks", flag.ContinueOnError)
+	registerHookFlags(fs)
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	return names
+}
+
+// setFlags are the values of the named flags set on fs's command line.
+func setFlags(fs *flag.FlagSet, names []string) map[string]string {
+	var out map[string]string
+	fs.Visit(func(f *flag.Flag) {
+		if slices.Contains(names, f.Name) {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[f.Name] = f.Value.String()
+		}
+	})
+	return out
 }
 
 func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, stdout, stderr io.Writer) error {
@@ -253,8 +301,8 @@ func report(res *automl.Result, jsonOut bool, fitSeconds *float64, stdout io.Wri
 	}
 	if res.Best != nil {
 		fmt.Fprintf(stdout, "\nbest: trial %d (%s), kept in %s\nscore new data: automl predict --model %s --data new.csv --out predictions.csv\n",
-			res.Best.ID, res.Best.Model.Family, filepath.Join(res.Dir, automl.TrialsDir, strconv.Itoa(res.Best.ID)),
-			filepath.Join(res.Dir, "best"))
+			res.Best.ID, res.Best.Model.Family, store.At(res.Dir).Trial(res.Best.ID),
+			filepath.Join(res.Dir, store.BestAlias))
 	} else {
 		fmt.Fprintln(stdout, "\nno trial succeeded.")
 	}

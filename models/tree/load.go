@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
 
 	"github.com/dmitryikh/leaves"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/store"
 )
 
 // File names inside a model directory.
@@ -30,30 +33,11 @@ func Save(dir string, e *Ensemble) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("tree: save: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, ModelFile), func(f *os.File) error { return e.WriteLightGBM(f) }); err != nil {
-		return err
-	}
-	return writeAtomic(filepath.Join(dir, EnsembleFile), func(f *os.File) error {
-		enc := json.NewEncoder(f)
-		return enc.Encode(e)
-	})
-}
-
-func writeAtomic(path string, write func(*os.File) error) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := store.Write(filepath.Join(dir, ModelFile), e.WriteLightGBM); err != nil {
 		return fmt.Errorf("tree: save: %w", err)
 	}
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("tree: save %s: %w", path, err)
+	if err := store.Write(filepath.Join(dir, EnsembleFile), func(w io.Writer) error { return json.NewEncoder(w).Encode(e) }); err != nil {
+		return fmt.Errorf("tree: save: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,313 @@
+package automl_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/automl/automltest"
+	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
+)
+
+// The budget tests run searches on the scripted executor: no model is fit
+// and no trial takes more than 100 ms, so what they check is the loop's
+// own behaviour at deadlines, panics, stops and resumes.
+
+// scripted prepares an experiment (German Credit: cheap to read, and a
+// real experiment.json that Resume can check the data against).
+func scripted(t *testing.T, cfg automl.Config) *automl.Prepared {
+	t.Helper()
+	data, err := samples.WriteGermanCredit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Data, cfg.Target, cfg.RunsDir, cfg.Name = data, "class", t.TempDir(), "scripted"
+	p, err := automl.Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func ids(from, to int) []int {
+	var out []int
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+func logIDs(t *testing.T, dir string) []int {
+	t.Helper()
+	got, err := automltest.LogIDs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// TestDeadlineAbandonsSlowTrials: two trials that ignore cancellation fill
+// both slots; at the deadline the search waits the grace period, then
+// returns without them: they are not logged, the ones before them are.
+func TestDeadlineAbandonsSlowTrials(t *testing.T) {
+	const timeout, grace = 300 * time.Millisecond, 100 * time.Millisecond
+	p := scripted(t, automl.Config{Timeout: timeout, Workers: 2})
+	p.Experiment.Config.Grace = grace
+	x := &automltest.Script{Workers: 2, Default: automltest.Step{Duration: 5 * time.Millisecond},
+		Steps: map[int]automltest.Step{6: {Hang: true}, 7: {Hang: true}}}
+	defer x.Release()
+	start := time.Now()
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Executor: x, Searcher: &automltest.Endless{}, Started: start})
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wall < timeout || wall > timeout+grace+250*time.Millisecond {
+		t.Errorf("search returned after %v; want the %v budget plus at most the %v grace (and scheduling)", wall, timeout, grace)
+	}
+	if got := logIDs(t, res.Dir); !slices.Equal(got, ids(0, 6)) {
+		t.Errorf("logged trials %v, want 0-5 (6 and 7 never finished)", got)
+	}
+	if e := res.Experiment; e.StopReason != automl.StopTimeout || e.Status != "done" || e.Trials != 6 {
+		t.Errorf("status %s, stop %s, %d trials; want done, timeout, 6", e.Status, e.StopReason, e.Trials)
+	}
+}
+
+// TestDeadlineCutsTrials: trials that honour their context are cut at the
+// deadline and not logged; every logged trial ended before the deadline,
+// and the search does not wait out the grace period for them.
+func TestDeadlineCutsTrials(t *testing.T) {
+	const timeout, grace = 250 * time.Millisecond, 2 * time.Second
+	p := scripted(t, automl.Config{Timeout: timeout, Workers: 3})
+	p.Experiment.Config.Grace = grace
+	x := &automltest.Script{Workers: 3, Default: automltest.Step{Duration: 60 * time.Millisecond}}
+	start := time.Now()
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Executor: x, Searcher: &automltest.Endless{}, Started: start})
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wall > timeout+grace/2 {
+		t.Errorf("search returned after %v: it waited for trials that stop at the deadline", wall)
+	}
+	got := logIDs(t, res.Dir)
+	if !slices.Equal(got, ids(0, len(got))) || len(got) == 0 {
+		t.Fatalf("logged trials %v, want 0..n-1", got)
+	}
+	if cut := len(x.Started()) - len(got); cut < 1 {
+		t.Errorf("%d trials started, %d logged: none was cut at the deadline", len(x.Started()), len(got))
+	}
+	for _, tr := range res.Trials {
+		if tr.Timing.OffsetSeconds > timeout.Seconds() {
+			t.Errorf("trial %d ended %.3f s in, after the %v deadline, and was logged", tr.ID, tr.Timing.OffsetSeconds, timeout)
+		}
+	}
+}
+
+// TestPanickingTrial: a panic inside the executor's Run is a failed trial
+// and the search goes on.
+func TestPanickingTrial(t *testing.T) {
+	p := scripted(t, automl.Config{MaxTrials: 8, Workers: 2})
+	x := &automltest.Script{Workers: 2, Default: automltest.Step{Duration: time.Millisecond},
+		Steps: map[int]automltest.Step{3: {Panic: true}, 5: {Fail: "scripted failure"}}}
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Executor: x, Searcher: &automltest.Endless{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := logIDs(t, res.Dir); !slices.Equal(got, ids(0, 8)) {
+		t.Fatalf("logged trials %v, want 0-7", got)
+	}
+	e := res.Experiment
+	if e.Trials != 8 || e.Failed != 2 || e.StopReason != automl.StopMaxTrials {
+		t.Fatalf("%d trials, %d failed, stop %s; want 8, 2, max_trials", e.Trials, e.Failed, e.StopReason)
+	}
+	if tr := res.Trials[3]; tr.Status != "failed" || !strings.Contains(tr.Error, "panic: scripted panic in trial 3") {
+		t.Errorf("trial 3: status %s, error %q; want failed with the panic", tr.Status, tr.Error)
+	}
+	if tr := res.Trials[5]; tr.Status != "failed" || tr.Error != "scripted failure" {
+		t.Errorf("trial 5: status %s, error %q", tr.Status, tr.Error)
+	}
+	// Failed trials leave no predictions; finished ones do.
+	l := store.At(res.Dir)
+	if _, err := os.Stat(l.Predictions(3)); err == nil {
+		t.Error("the panicked trial has a predictions file")
+	}
+	pr, err := automl.ReadPredictions(l.Predictions(4))
+	if err != nil || pr.Classes != 2 || !slices.Equal(pr.Rows, []int{0, 1}) {
+		t.Errorf("trial 4 predictions: %+v, %v", pr, err)
+	}
+}
+
+// TestStopMidTrial: the caller cancels while a trial runs; the trial is cut
+// and not logged, the experiment is interrupted, and the search returns at
+// once.
+func TestStopMidTrial(t *testing.T) {
+	p := scripted(t, automl.Config{Workers: 2})
+	p.Experiment.Config.Grace = 5 * time.Second
+	x := &automltest.Script{Workers: 2, Default: automltest.Step{Duration: time.Millisecond},
+		Steps: map[int]automltest.Step{5: {Duration: 100 * time.Millisecond}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stopped time.Time
+	opt := automl.Options{Executor: x, Searcher: &automltest.Endless{}, OnTrial: func(tr automl.Trial, _ automl.Progress) {
+		if tr.ID == 4 {
+			stopped = time.Now()
+			cancel()
+		}
+	}}
+	res, err := automl.RunPrepared(ctx, p, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(stopped); d > time.Second {
+		t.Errorf("the search took %v to stop", d)
+	}
+	if got := logIDs(t, res.Dir); !slices.Equal(got, ids(0, 5)) {
+		t.Errorf("logged trials %v, want 0-4", got)
+	}
+	if !slices.Contains(x.Started(), 5) || slices.Contains(x.Ended(), 5) {
+		t.Errorf("trial 5 should have started and been cut (started %v, ended %v)", x.Started(), x.Ended())
+	}
+	if e := res.Experiment; e.Status != "interrupted" || e.StopReason != automl.StopCancelled {
+		t.Errorf("status %s, stop %s; want interrupted, cancelled", e.Status, e.StopReason)
+	}
+}
+
+// TestResumeAfterKill: an interrupted run, then the marks a kill leaves (a
+// trial recorded in its folder but not logged, a torn last log line); the
+// resume repairs the log, keeps the finished trials, re-runs the ones that
+// were in flight and logs every ID once, in order. Resuming the finished
+// experiment runs nothing.
+func TestResumeAfterKill(t *testing.T) {
+	p := scripted(t, automl.Config{MaxTrials: 12, Workers: 3})
+	ctx, cancel := context.WithCancel(context.Background())
+	first := &automltest.Script{Workers: 3, Default: automltest.Step{Duration: time.Millisecond},
+		Steps: map[int]automltest.Step{6: {Duration: 100 * time.Millisecond}, 7: {Duration: 100 * time.Millisecond}, 8: {Duration: 100 * time.Millisecond}}}
+	res, err := automl.RunPrepared(ctx, p, automl.Options{Executor: first, Searcher: &automltest.Endless{},
+		OnTrial: func(tr automl.Trial, _ automl.Progress) {
+			if tr.ID == 5 {
+				cancel()
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := res.Dir
+	if got := logIDs(t, dir); !slices.Equal(got, ids(0, 6)) {
+		t.Fatalf("before the resume: logged %v, want 0-5", got)
+	}
+	// Trial 9 was recorded in its folder by a run killed before it logged
+	// it; and the kill tore a line.
+	st, err := automl.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := res.Trials[5]
+	rec.ID, rec.Seed = 9, 9
+	if err := st.WriteTrial(rec); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(st.Layout.TrialLog(), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"id":6,"seed":6,"pr`)
+	f.Close()
+
+	var warnings bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&warnings, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	again := &automltest.Script{Workers: 3, Default: automltest.Step{Duration: time.Millisecond}}
+	searcher := &automltest.Endless{}
+	res2, err := automl.Resume(context.Background(), dir, automl.Options{Executor: again, Searcher: searcher, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(warnings.String(), "torn last line") {
+		t.Errorf("no warning about the torn line; log: %s", warnings.String())
+	}
+	if got := logIDs(t, dir); !slices.Equal(got, ids(0, 12)) {
+		t.Fatalf("after the resume: logged %v, want 0-11 once each, in order", got)
+	}
+	if got := again.Started(); !slices.Equal(got, []int{6, 7, 8, 10, 11}) {
+		t.Errorf("the resume ran %v; want the cut trials 6-8 and the new 10, 11", got)
+	}
+	if got := searcher.Told(); !slices.Equal(got, ids(0, 12)) {
+		t.Errorf("searcher told %v, want 0-11 in order", got)
+	}
+	if e := res2.Experiment; e.Trials != 12 || e.Status != "done" || e.StopReason != automl.StopMaxTrials {
+		t.Errorf("after the resume: %d trials, %s, %s", e.Trials, e.Status, e.StopReason)
+	}
+
+	// A finished experiment resumed runs nothing and stays done.
+	idle := &automltest.Script{Workers: 3}
+	res3, err := automl.Resume(context.Background(), dir, automl.Options{Executor: idle, Searcher: &automltest.Endless{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(idle.Started()) != 0 || res3.Experiment.Trials != 12 || res3.Experiment.StopReason != automl.StopMaxTrials {
+		t.Errorf("resuming a finished run ran %v (%d trials, stop %s)", idle.Started(), res3.Experiment.Trials, res3.Experiment.StopReason)
+	}
+}
+
+// TestResumeKeepsTheTimeBudget: a run that used its time budget is done;
+// resuming it does not start a new budget.
+func TestResumeKeepsTheTimeBudget(t *testing.T) {
+	p := scripted(t, automl.Config{Timeout: 150 * time.Millisecond, Workers: 2})
+	p.Experiment.Config.Grace = 50 * time.Millisecond
+	x := &automltest.Script{Workers: 2, Default: automltest.Step{Duration: 10 * time.Millisecond}}
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Executor: x, Searcher: &automltest.Endless{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := res.Experiment.Trials
+	idle := &automltest.Script{Workers: 2, Default: automltest.Step{Duration: 10 * time.Millisecond}}
+	res2, err := automl.Resume(context.Background(), res.Dir, automl.Options{Executor: idle, Searcher: &automltest.Endless{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(idle.Started()) != 0 || res2.Experiment.Trials != before || res2.Experiment.StopReason != automl.StopTimeout {
+		t.Errorf("resuming a timed-out run ran %v: %d trials (had %d), stop %s", idle.Started(), res2.Experiment.Trials, before, res2.Experiment.StopReason)
+	}
+}
+
+// TestOneWriter: while a search holds an experiment, a resume of it is
+// refused with a message naming the holder; once the search ends, the
+// resume goes ahead.
+func TestOneWriter(t *testing.T) {
+	p := scripted(t, automl.Config{MaxTrials: 3, Workers: 1})
+	x := &automltest.Script{Workers: 1, Steps: map[int]automltest.Step{0: {Hang: true}}}
+	started := make(chan string)
+	done := make(chan error)
+	go func() {
+		_, err := automl.RunPrepared(context.Background(), p, automl.Options{Executor: x, Searcher: &automltest.Endless{},
+			OnStart: func(_ *automl.Experiment, dir string) { started <- dir }})
+		done <- err
+	}()
+	dir := <-started
+	_, err := automl.Resume(context.Background(), dir, automl.Options{Executor: &automltest.Script{}, Searcher: &automltest.Endless{}})
+	var busy *store.BusyError
+	if !errors.As(err, &busy) || busy.Holder.PID != os.Getpid() {
+		t.Fatalf("resume during the run: %v; want a BusyError naming this process", err)
+	}
+	host, _ := os.Hostname()
+	for _, want := range []string{"is being written by PID", host, "wait for it or stop it"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+	x.Release()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := automl.Resume(context.Background(), dir, automl.Options{Executor: &automltest.Script{}, Searcher: &automltest.Endless{}}); err != nil {
+		t.Fatalf("resume after the run: %v", err)
+	}
+}

@@ -1,0 +1,444 @@
+package automl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"math"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/goautoml/automl/models"
+)
+
+// search is one search over an experiment: it asks the Searcher for trials
+// in ID order, keeps Executor.Slots() of them in flight, and commits the
+// finished ones in ID order, so that two runs of one experiment write the
+// same log whatever the timing. Budgets and the stop are decided here and
+// nowhere else; the search never fits a model itself.
+//
+// Everything but the executor's Run calls happens on the goroutine of run.
+type search struct {
+	st       *Store
+	e        *Experiment
+	cfg      Config
+	exec     Executor
+	searcher Searcher
+	opt      Options
+	log      *slog.Logger
+	start    time.Time
+	// stop ends the search before its budget (exit score, early stop, a
+	// failed write), with the reason as cause.
+	stop context.CancelCauseFunc
+
+	// ask
+	next      int          // the next trial ID to consider
+	left      int          // trials the trial budget still allows
+	exhausted bool         // the searcher had nothing more
+	done      map[int]bool // trials finished by an earlier run
+
+	// dispatch
+	results  chan finished
+	inFlight int
+
+	// commit
+	pending    map[int]finished // finished, waiting for a lower ID
+	nextCommit int
+	keep       *topK
+	best       *Trial
+	sinceBest  int
+	reason     StopReason
+	err        error // the first failed write (or broken executor); ends the search
+	res        *Result
+}
+
+// finished is what came back for one dispatched trial: err is set when the
+// trial was cut short (then it is not a finished trial and is not logged).
+type finished struct {
+	id       int
+	out      Outcome
+	err      error
+	at       time.Time
+	restored bool // finished by an earlier run
+}
+
+// runSearch searches the experiment held by st and closes st.
+func runSearch(parent context.Context, st *Store, p *Prepared, done []Trial, opt Options) (*Result, error) {
+	defer st.Close()
+	s := newSearch(st, p, opt)
+	if opt.OnStart != nil {
+		opt.OnStart(s.e, st.Dir)
+	}
+	if err := s.restore(done); err != nil {
+		return nil, err
+	}
+	cause := s.run(parent)
+	return s.finish(parent, cause)
+}
+
+func newSearch(st *Store, p *Prepared, opt Options) *search {
+	e, cfg := p.Experiment, p.Experiment.Config
+	s := &search{st: st, e: e, cfg: cfg, exec: opt.Executor, searcher: opt.Searcher, opt: opt, log: logger(opt),
+		start: opt.Started, left: math.MaxInt, done: map[int]bool{}, pending: map[int]finished{},
+		keep: &topK{metric: cfg.Metric, k: cfg.KeepBundles}, res: &Result{Dir: st.Dir, Experiment: e}}
+	if s.start.IsZero() {
+		s.start = time.Now()
+	}
+	if s.searcher == nil {
+		var fams []models.Family
+		for _, f := range cfg.families() {
+			if !slices.Contains(e.Plan.Skip, f) {
+				fams = append(fams, f)
+			}
+		}
+		s.searcher = NewRandomSearch(cfg.Seed, fams, p.Base, p.Shape())
+	}
+	if s.exec == nil {
+		s.exec = NewLocalExecutor(p.Data, e.Name, cfg.Workers)
+	}
+	if cfg.MaxTrials > 0 {
+		s.left = cfg.MaxTrials
+	}
+	if s.keep.k == 0 {
+		s.keep.k = defaultKeepBundles
+	}
+	s.results = make(chan finished, max(1, s.exec.Slots()))
+	return s
+}
+
+// restore takes in the trials an earlier run finished: they count against
+// the budgets and are not run again. They are committed in ID order with
+// the new ones (told to the searcher, and logged when found only in their
+// folder: a kill between the record and the log line).
+func (s *search) restore(done []Trial) error {
+	for _, t := range done {
+		s.done[t.ID] = true
+		s.left = max(0, s.left-1)
+		s.pending[t.ID] = finished{id: t.ID, out: Outcome{Trial: t}, restored: true}
+	}
+	s.commitReady()
+	return s.err
+}
+
+// run dispatches and commits until the budget ends the search and the
+// trials in flight have come back or the grace period after the deadline
+// has passed. It returns the cause that ended the search's context (nil
+// when the budget of trials or the searcher ran out).
+func (s *search) run(parent context.Context) error {
+	ctx, stop := context.WithCancelCause(parent)
+	defer stop(nil)
+	s.stop = stop
+	if s.cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadlineCause(ctx, s.start.Add(s.cfg.Timeout), ErrBudget)
+		defer cancel()
+	}
+	ended := ctx.Done()
+	var grace <-chan time.Time
+loop:
+	for {
+		for s.inFlight < s.exec.Slots() {
+			spec, ok := s.ask(ctx)
+			if !ok {
+				break
+			}
+			s.dispatch(ctx, spec)
+		}
+		if s.inFlight == 0 {
+			break
+		}
+		select {
+		case f := <-s.results:
+			s.receive(f)
+		case <-ended:
+			ended, grace = nil, time.After(s.cfg.Grace)
+		case <-grace:
+			// What already came back is still committed; the rest is
+			// abandoned (their goroutines end into the buffered channel).
+			for len(s.results) > 0 {
+				s.receive(<-s.results)
+			}
+			if s.inFlight > 0 {
+				s.log.Warn("fits still running after the grace period were abandoned", "trials", s.inFlight)
+			}
+			break loop
+		}
+	}
+	// Trials that finished after an earlier one was cut short, in ID order.
+	for _, id := range slices.Sorted(maps.Keys(s.pending)) {
+		if f := s.pending[id]; f.err == nil {
+			s.commit(f)
+		}
+	}
+	clear(s.pending)
+	return context.Cause(ctx)
+}
+
+// ask proposes the next trial: IDs in increasing order, skipping finished
+// ones, within the trial budget, while the search's context lives.
+func (s *search) ask(ctx context.Context) (TrialSpec, bool) {
+	for s.left > 0 && !s.exhausted && s.reason == "" && s.err == nil && ctx.Err() == nil {
+		id := s.next
+		s.next++
+		if s.done[id] {
+			continue
+		}
+		spec, ok := s.searcher.Ask(id)
+		if !ok {
+			s.exhausted = true
+			return TrialSpec{}, false
+		}
+		spec.ID = id
+		s.left--
+		return spec, true
+	}
+	return TrialSpec{}, false
+}
+
+// dispatch runs spec on the executor. A panic in the executor's Run is
+// contained: the trial is a failed trial, as a panic inside a fit is.
+func (s *search) dispatch(ctx context.Context, spec TrialSpec) {
+	s.inFlight++
+	go func() {
+		f := finished{id: spec.ID}
+		started := time.Now()
+		f.out, f.err = runContained(ctx, s.exec, spec)
+		f.at = time.Now()
+		if f.err == nil {
+			t := &f.out.Trial
+			if t.ID != spec.ID {
+				f.err = fmt.Errorf("executor returned trial %d for trial %d", t.ID, spec.ID)
+			}
+			if t.Timing.Started.IsZero() {
+				t.Timing.Started = started.UTC()
+				t.Timing.WallSeconds = f.at.Sub(started).Seconds()
+			}
+		} else if ctx.Err() == nil {
+			// The contract allows an error only when ctx ended the trial.
+			f.err = fmt.Errorf("trial %d: executor: %w", spec.ID, f.err)
+		} else {
+			f.err = errCut{f.err}
+		}
+		s.results <- f
+	}()
+}
+
+// errCut marks a trial the search's context cut short.
+type errCut struct{ cause error }
+
+func (e errCut) Error() string { return "cut short: " + e.cause.Error() }
+
+func runContained(ctx context.Context, ex Executor, spec TrialSpec) (out Outcome, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = Outcome{Trial: Trial{TrialSpec: spec, Status: "failed", Error: fmt.Sprintf("panic: %v\n%s", r, debug.Stack())}}
+			err = nil
+		}
+	}()
+	return ex.Run(ctx, spec)
+}
+
+// receive takes a trial back from the executor and commits what is ready.
+func (s *search) receive(f finished) {
+	s.inFlight--
+	var cut errCut
+	switch {
+	case errors.As(f.err, &cut):
+		s.log.Debug("trial cut short", "trial", f.id, "cause", cut.cause)
+	case f.err != nil:
+		s.fail(f.err)
+	default:
+		f.out.Trial.Timing.OffsetSeconds = f.at.Sub(s.start).Seconds()
+	}
+	s.pending[f.id] = f
+	s.commitReady()
+}
+
+// commitReady commits the pending trials that no lower ID waits for.
+func (s *search) commitReady() {
+	for {
+		f, ok := s.pending[s.nextCommit]
+		if !ok {
+			return
+		}
+		delete(s.pending, s.nextCommit)
+		s.nextCommit++
+		if f.err == nil {
+			s.commit(f)
+		}
+	}
+}
+
+// commit writes a finished trial: its artifacts first (the bundle, for a
+// trial among the best KeepBundles so far, and the predictions), then its
+// record, then its log line; so a trial whose record exists has all its
+// files, and a kill before the record only costs a re-run. A bundle that
+// cannot be saved fails the trial; any other failed write ends the search.
+// A trial restored from an earlier run is only logged if it was not.
+func (s *search) commit(f finished) {
+	if f.restored {
+		t := f.out.Trial
+		s.keep.admit(t.Score(s.cfg.Metric))
+		if !s.st.logged(t.ID) {
+			if err := s.st.AppendTrial(t); err != nil {
+				s.fail(err)
+			}
+		}
+		s.tell(t)
+		return
+	}
+	o := f.out
+	t := o.Trial
+	if t.Status == "ok" && o.Bundle != nil && s.keep.admit(t.Score(s.cfg.Metric)) {
+		if err := o.Bundle.WriteBundle(s.st.Layout.Trial(t.ID)); err != nil {
+			t.Status, t.Error = "failed", "save bundle: "+err.Error()
+		}
+	}
+	if t.Status == "ok" && o.Predictions != nil {
+		if err := WritePredictions(s.st.Layout.Predictions(t.ID), o.Predictions); err != nil {
+			s.fail(fmt.Errorf("trial %d: predictions: %w", t.ID, err))
+		}
+	}
+	if err := s.st.WriteTrial(t); err != nil {
+		s.fail(err)
+	}
+	if err := s.st.AppendTrial(t); err != nil {
+		s.fail(err)
+	}
+	s.tell(t)
+}
+
+// fail records the first error that ends the search.
+func (s *search) fail(err error) {
+	if s.err == nil {
+		s.err = err
+		s.cancel(err)
+	}
+}
+
+// tell passes a finished trial to the searcher, the result and the
+// watcher, and stops the search when the exit score or the early stop is
+// reached.
+func (s *search) tell(t Trial) {
+	s.res.Trials = append(s.res.Trials, t)
+	s.searcher.Tell(t)
+	e, metric := s.e, s.cfg.Metric
+	e.Trials++
+	if t.Status != "ok" {
+		e.Failed++
+	}
+	if better(metric, t.Score(metric), scoreOf(s.best, metric)) {
+		tt := t
+		s.best, s.sinceBest = &tt, 0
+		e.Best = &tt.ID
+	} else {
+		s.sinceBest++
+	}
+	if s.opt.OnTrial != nil {
+		pr := Progress{Done: e.Trials, Failed: e.Failed, Best: s.best, BestScore: scoreOf(s.best, metric), Elapsed: time.Since(s.start)}
+		if s.cfg.Timeout > 0 {
+			pr.Left = max(0, s.cfg.Timeout-pr.Elapsed)
+		}
+		s.opt.OnTrial(t, pr)
+	}
+	if s.reason == "" && s.cfg.ExitScore != nil && s.best != nil && !better(metric, *s.cfg.ExitScore, scoreOf(s.best, metric)) {
+		s.reason = StopExitScore
+		s.cancel(errExitScore)
+	}
+	if s.reason == "" && s.cfg.EarlyStop > 0 && s.sinceBest >= s.cfg.EarlyStop {
+		s.reason = StopEarly
+		s.cancel(errEarlyStop)
+	}
+}
+
+// cancel ends the search's context once it runs (a stop decided while
+// restoring takes effect when run starts, as ask sees reason set).
+func (s *search) cancel(cause error) {
+	if s.stop != nil {
+		s.stop(cause)
+	}
+}
+
+// finish records how the search ended.
+func (s *search) finish(parent context.Context, cause error) (*Result, error) {
+	e := s.e
+	switch {
+	case s.err != nil:
+		e.Status, e.Error = "failed", s.err.Error()
+	case s.reason != "":
+	case parent.Err() != nil:
+		s.reason = StopCancelled
+	case errors.Is(cause, ErrBudget):
+		s.reason = StopTimeout
+	case s.exhausted:
+		s.reason = StopExhausted
+	default:
+		s.reason = StopMaxTrials
+	}
+	if e.Status != "failed" {
+		e.Status = "done"
+		if s.reason == StopCancelled {
+			e.Status = "interrupted"
+		}
+	}
+	e.StopReason = s.reason
+	now := time.Now().UTC()
+	e.Finished = &now
+	s.res.Best = s.best
+	s.res.Wall = time.Since(s.start)
+	e.SearchSeconds = s.res.Wall.Seconds()
+	if err := s.st.WriteExperiment(e); err != nil {
+		return s.res, err
+	}
+	if s.err != nil {
+		return s.res, fmt.Errorf("writing to %s: %w", s.st.Dir, s.err)
+	}
+	return s.res, nil
+}
+
+var (
+	errExitScore = errors.New("exit score reached")
+	errEarlyStop = errors.New("no improvement for the early-stop number of trials")
+)
+
+func scoreOf(t *Trial, metric string) float64 {
+	if t == nil {
+		return math.NaN()
+	}
+	return t.Score(metric)
+}
+
+// defaultKeepBundles is how many of the best trials keep a model bundle.
+const defaultKeepBundles = 10
+
+// topK decides which finished trials keep their model bundle: those among
+// the k best scores committed so far (in trial-ID order, so the choice does
+// not depend on timing). Every trial's spec is kept in the log, so any
+// trial can be refit; bundles are for the ones worth scoring with.
+type topK struct {
+	metric string
+	k      int // < 0: keep all
+	scores []float64
+}
+
+func (t *topK) admit(score float64) bool {
+	if t.k < 0 {
+		return true
+	}
+	if math.IsNaN(score) {
+		return false
+	}
+	i := sort.Search(len(t.scores), func(i int) bool { return better(t.metric, score, t.scores[i]) })
+	if i >= t.k {
+		return false
+	}
+	t.scores = slices.Insert(t.scores, i, score)
+	if len(t.scores) > t.k {
+		t.scores = t.scores[:t.k]
+	}
+	return true
+}
