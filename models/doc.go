@@ -1,8 +1,18 @@
-// Package models holds the classifiers behind an AutoML trial: the
-// Classifier interface, Spec (a tagged union of per-family hyperparameters),
-// the logistic regression, k-nearest-neighbours and naive Bayes families,
-// and saving and loading of fitted models.
+// Package models is the seam between the search and the model families:
+// the Classifier interface, Setup, the shared input checks, search spaces
+// (Dim, Values, Sample, Space), Spec (a family and its params) and the
+// family registry.
 //
-// The tree families (decision tree, random forest, extra trees, GBDT) live
-// in package models/tree and are reached through the same Spec.
+// A family lives in a package of its own (models/logistic, models/knn,
+// models/naivebayes, models/decisiontree, models/randomforest,
+// models/extratrees, models/gbdt; opt-in: models/golearn) that registers
+// one Descriptor in its init function, as database/sql drivers do:
+//
+//	func init() {
+//		models.Register(&models.Descriptor{Name: "mine", Label: "My model", Order: 80, ...})
+//	}
+//
+// Everything else asks the registry (Lookup, All, Names) instead of
+// switching on a family's name. models/families imports the built-in
+// families for their side effect.
 package models
