@@ -9,8 +9,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Config describes the problem a model is built for. It mirrors
-// models.Setup, which this package cannot import.
+// Config describes the problem a model is built for: the fields of
+// models.Setup the tree algorithms use (ConfigOf converts one).
 type Config struct {
 	Classes     int
 	Categorical []bool // per column of X: holds ordinal codes 0..Cardinality[j]-1
