@@ -31,9 +31,8 @@ type Searcher interface {
 type RandomSearch struct {
 	Seed     uint64
 	Families []models.Family
-	Base     preprocess.Spec // columns and category cap decided by the guardrails
-	Shape    models.Shape    // the data the families' spaces are sized for
-	spaces   map[models.Family]space
+	Base     preprocess.Spec         // columns and category cap decided by the guardrails
+	spaces   map[models.Family]space // the families' spaces for the data's shape
 	starts   []struct {
 		f models.Family
 		v models.Values
@@ -47,7 +46,7 @@ type RandomSearch struct {
 // NewRandomSearch returns a searcher over the given families, whose spaces
 // are those their descriptors give for data of the given shape.
 func NewRandomSearch(seed uint64, families []models.Family, base preprocess.Spec, shape models.Shape) *RandomSearch {
-	s := &RandomSearch{Seed: seed, Families: families, Base: base, Shape: shape, spaces: map[models.Family]space{}}
+	s := &RandomSearch{Seed: seed, Families: families, Base: base, spaces: map[models.Family]space{}}
 	for _, f := range families {
 		sp := spaceOf(f, shape)
 		s.spaces[f] = sp

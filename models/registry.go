@@ -21,9 +21,11 @@ type Descriptor struct {
 	// OptIn families are registered but searched only when the user
 	// includes them by name.
 	OptIn bool
-	// Package is the import path of the package that registers the family;
-	// generated Go code (the notebooks) imports it so that the family is
-	// registered there too.
+	// Package is the import path of the package that registers the family
+	// ("" for families registered at run time, such as golearn's).
+	// Generated Go code (the notebooks) imports it, which registers the
+	// family there too, and spells the family as <package name>.Name, so
+	// such a package exports its name as the constant Name.
 	Package string
 
 	// NewParams returns a zero value of the family's params, for decoding.
