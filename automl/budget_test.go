@@ -311,3 +311,53 @@ func TestOneWriter(t *testing.T) {
 		t.Fatalf("resume after the run: %v", err)
 	}
 }
+
+// TestExitScoreAndEarlyStop: the search stops once a committed trial
+// reaches the exit score, or after EarlyStop trials in a row without a
+// better score; in both cases at that trial, as trials commit in ID order.
+func TestExitScoreAndEarlyStop(t *testing.T) {
+	scores := map[int]automltest.Step{0: {Score: 0.6}, 1: {Score: 0.7}, 2: {Score: 0.65}, 3: {Score: 0.9}, 4: {Score: 0.7}}
+	exit := 0.85
+	p := scripted(t, automl.Config{ExitScore: &exit, Workers: 1})
+	x := &automltest.Script{Workers: 1, Steps: scores, Default: automltest.Step{Score: 0.95}}
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Executor: x, Searcher: &automltest.Endless{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := res.Experiment; e.StopReason != automl.StopExitScore || e.Trials != 4 || *e.Best != 3 {
+		t.Errorf("exit score %.2f: stop %s after %d trials, best %d; want exit_score after 4, best 3", exit, e.StopReason, e.Trials, *e.Best)
+	}
+
+	p = scripted(t, automl.Config{EarlyStop: 2, MaxTrials: 100, Workers: 1})
+	x = &automltest.Script{Workers: 1, Steps: scores, Default: automltest.Step{Score: 0.1}}
+	res, err = automl.RunPrepared(context.Background(), p, automl.Options{Executor: x, Searcher: &automltest.Endless{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 0.6, 0.7, 0.65 (1 without improvement), 0.9, 0.7 (1), 0.1 (2): stop at trial 5.
+	if e := res.Experiment; e.StopReason != automl.StopEarly || e.Trials != 6 {
+		t.Errorf("early stop 2: stop %s after %d trials; want early_stop after 6", e.StopReason, e.Trials)
+	}
+}
+
+// broken is an executor that breaks its contract: an error while the
+// search's context lives.
+type broken struct{}
+
+func (broken) Slots() int { return 1 }
+func (broken) Run(ctx context.Context, spec automl.TrialSpec) (automl.Outcome, error) {
+	return automl.Outcome{}, errors.New("worker lost")
+}
+
+// TestBrokenExecutor: an executor error that is not a cut ends the search
+// as failed, with the error.
+func TestBrokenExecutor(t *testing.T) {
+	p := scripted(t, automl.Config{MaxTrials: 5})
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Executor: broken{}, Searcher: &automltest.Endless{}})
+	if err == nil || !strings.Contains(err.Error(), "worker lost") {
+		t.Fatalf("err = %v, want the executor's error", err)
+	}
+	if res.Experiment.Status != "failed" || res.Experiment.Trials != 0 {
+		t.Errorf("status %s with %d trials, want failed with 0", res.Experiment.Status, res.Experiment.Trials)
+	}
+}
