@@ -157,8 +157,9 @@ func TestPanickingTrial(t *testing.T) {
 func TestStopMidTrial(t *testing.T) {
 	p := scripted(t, automl.Config{Workers: 2})
 	p.Experiment.Config.Grace = 5 * time.Second
-	x := &automltest.Script{Workers: 2, Default: automltest.Step{Duration: time.Millisecond},
-		Steps: map[int]automltest.Step{5: {Block: true}}}
+	quick := automltest.Step{Duration: time.Millisecond}
+	x := &automltest.Script{Workers: 2, Default: automltest.Step{Block: true},
+		Steps: map[int]automltest.Step{0: quick, 1: quick, 2: quick, 3: quick, 4: quick}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stopped time.Time
