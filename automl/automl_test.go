@@ -235,17 +235,3 @@ func TestFailedTrialIsRecordedAndSearchGoesOn(t *testing.T) {
 		t.Fatalf("best should be the good trial 2, got %+v", res.Best)
 	}
 }
-
-func TestExitScoreAndEarlyStop(t *testing.T) {
-	data := germanCredit(t)
-	low := 0.5
-	res := runFor(t, Config{Data: data, Target: "class", Seed: 1, ExitScore: &low, Include: fastFamilies, RunsDir: t.TempDir(), Workers: 1})
-	// The first trial reaches the score; one more may finish while the stop is taking effect.
-	if res.Experiment.StopReason != StopExitScore || res.Experiment.Trials > 2 {
-		t.Fatalf("exit score 0.5: stop %s after %d trials; want exit_score after 1 or 2", res.Experiment.StopReason, res.Experiment.Trials)
-	}
-	res = runFor(t, Config{Data: data, Target: "class", Seed: 1, EarlyStop: 3, MaxTrials: 200, Include: fastFamilies, RunsDir: t.TempDir(), Workers: 1})
-	if res.Experiment.StopReason != StopEarly {
-		t.Fatalf("early stop: stop %s after %d trials", res.Experiment.StopReason, res.Experiment.Trials)
-	}
-}

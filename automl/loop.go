@@ -141,6 +141,9 @@ func (s *search) run(parent context.Context) error {
 	var grace <-chan time.Time
 loop:
 	for {
+		// Free slots are filled before the finished trials are written, so
+		// the executor does not wait on the disk. (A trial dispatched just
+		// before a commit reaches the exit score is then cut: not logged.)
 		for s.inFlight < s.exec.Slots() {
 			spec, ok := s.ask(ctx)
 			if !ok {
@@ -148,6 +151,7 @@ loop:
 			}
 			s.dispatch(ctx, spec)
 		}
+		s.commitReady()
 		if s.inFlight == 0 {
 			break
 		}
@@ -242,7 +246,8 @@ func runContained(ctx context.Context, ex Executor, spec TrialSpec) (out Outcome
 	return ex.Run(ctx, spec)
 }
 
-// receive takes a trial back from the executor and commits what is ready.
+// receive takes a trial back from the executor; it is committed once no
+// lower ID is pending.
 func (s *search) receive(f finished) {
 	s.inFlight--
 	var cut errCut
@@ -255,7 +260,6 @@ func (s *search) receive(f finished) {
 		f.out.Trial.Timing.OffsetSeconds = f.at.Sub(s.start).Seconds()
 	}
 	s.pending[f.id] = f
-	s.commitReady()
 }
 
 // commitReady commits the pending trials that no lower ID waits for.
@@ -279,7 +283,13 @@ func (s *search) commitReady() {
 // files, and a kill before the record only costs a re-run. A bundle that
 // cannot be saved fails the trial; any other failed write ends the search.
 // A trial restored from an earlier run is only logged if it was not.
+// Once the search has stopped (exit score, early stop, a failed write),
+// later trials are dropped like cut ones, so that the log ends at the trial
+// that stopped it whatever the timing.
 func (s *search) commit(f finished) {
+	if !f.restored && (s.reason != "" || s.err != nil) {
+		return
+	}
 	if f.restored {
 		t := f.out.Trial
 		s.keep.admit(t.Score(s.cfg.Metric))

@@ -16,7 +16,7 @@ import (
 
 // Files of a trial's explain/ folder.
 const (
-	Folder         = "explain"
+	Folder         = store.ExplainDir
 	MetricsFile    = "metrics.json"
 	ImportanceFile = "importance.csv"
 	SHAPFile       = "shap_values.csv"

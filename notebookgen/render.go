@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/template"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/preprocess"
+	"github.com/goautoml/automl/store"
 )
 
 // Module is the import path of the packages the notebooks use.
@@ -125,7 +125,7 @@ func Trial(e *automl.Experiment, t automl.Trial, o Options) (*Notebook, error) {
 		CV: e.Config.Split.CV > 1}
 	d.ModelImports = modelImports(t.Model)
 	if o.StoreDir != "" {
-		d.ExplainDir = filepath.Join(o.StoreDir, "trials", strconv.Itoa(t.ID), "explain")
+		d.ExplainDir = store.At(o.StoreDir).Explain(t.ID)
 	}
 	split := e.Config.Split
 	split.Seed = e.Config.Seed

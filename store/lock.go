@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,16 +50,23 @@ func Acquire(l Layout, command string) (*Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := lockFile(f); err != nil {
-		f.Close()
-		if errors.Is(err, errLocked) {
-			busy := &BusyError{Dir: l.Dir}
-			if b, err := os.ReadFile(l.Lock()); err == nil {
-				json.Unmarshal(b, &busy.Holder)
-			}
-			return nil, busy
+	// The lock may be held for a moment only (by a Holding probe, or by a
+	// holder that has not written its details yet): try a few times over
+	// 40 ms before reporting the holder.
+	for try := 0; ; try++ {
+		err = lockFile(f, true)
+		if err == nil {
+			break
 		}
-		return nil, fmt.Errorf("lock %s: %w", l.Dir, err)
+		if !errors.Is(err, errLocked) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", l.Dir, err)
+		}
+		if try == 4 {
+			f.Close()
+			return nil, &BusyError{Dir: l.Dir, Holder: readHolder(l)}
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	host, _ := os.Hostname()
 	h := Holder{PID: os.Getpid(), Host: host, Command: command, Since: time.Now().UTC().Truncate(time.Second)}
@@ -69,6 +77,37 @@ func Acquire(l Layout, command string) (*Lock, error) {
 		f.WriteAt(append(b, '\n'), 0)
 	}
 	return &Lock{f: f}, nil
+}
+
+func readHolder(l Layout) Holder {
+	var h Holder
+	if b, err := os.ReadFile(l.Lock()); err == nil {
+		json.Unmarshal(b, &h)
+	}
+	return h
+}
+
+// Holding reports the process that holds the experiment folder l.Dir, or
+// nil when none does (a run that was killed holds nothing). Readers such as
+// the web UI use it to tell a search running in another process from an
+// interrupted one.
+func Holding(l Layout) (*Holder, error) {
+	f, err := os.Open(l.Lock())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	switch err := lockFile(f, false); {
+	case errors.Is(err, errLocked):
+		h := readHolder(l)
+		return &h, nil
+	case err != nil:
+		return nil, err
+	}
+	return nil, unlockFile(f)
 }
 
 // Release gives the lock up. The file stays (emptied): removing it could let

@@ -26,8 +26,14 @@ func TestLockOneHolder(t *testing.T) {
 	if msg := err.Error(); !strings.HasPrefix(msg, want) || !strings.HasSuffix(msg, "on host "+host+" (automl run); wait for it or stop it") {
 		t.Errorf("message %q", msg)
 	}
+	if h, err := Holding(l); err != nil || h == nil || h.PID != os.Getpid() {
+		t.Errorf("Holding while held: %+v, %v", h, err)
+	}
 	if err := a.Release(); err != nil {
 		t.Fatal(err)
+	}
+	if h, err := Holding(l); err != nil || h != nil {
+		t.Errorf("Holding after Release: %+v, %v", h, err)
 	}
 	b, err := Acquire(l, "automl resume")
 	if err != nil {

@@ -126,11 +126,11 @@ func (h *handler) experiment(w http.ResponseWriter, r *http.Request) {
 	case "profile":
 		v.Profile = profileRows(e.Profile)
 	case "files":
-		if fileExists(filepath.Join(x.Store.Dir, "exploration.ipynb")) {
+		if fileExists(x.Store.Layout.ExplorationNotebook()) {
 			v.Exploration = base + "/files/exploration.ipynb"
 		}
 		for _, p := range [][2]string{{"score_over_time", "Best score over time"}, {"score_by_family", "Scores by model family"}} {
-			if fileExists(filepath.Join(x.Store.Dir, "explain", p[0]+".png")) {
+			if fileExists(filepath.Join(x.Store.Layout.ExperimentExplain(), p[0]+".png")) {
 				v.Plots = append(v.Plots, plot{Key: p[0], Title: p[1], URL: base + "/files/explain/" + p[0] + ".png", Alt: p[1]})
 			}
 		}

@@ -15,7 +15,7 @@ import (
 )
 
 // uploadsDir is the hidden folder of the runs folder holding uploaded data.
-const uploadsDir = ".uploads"
+const uploadsDir = store.UploadsDir
 
 var errNoExperiment = errors.New("no such experiment")
 

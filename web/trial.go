@@ -130,7 +130,7 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 	find:
 		for _, n := range k.Names {
 			for _, ext := range []string{".png", ".svg"} {
-				if fileExists(filepath.Join(tdir, "explain", n+ext)) {
+				if fileExists(x.Store.Layout.ExplainFile(id, n+ext)) {
 					pl.URL = base + "/files/" + rel + "/explain/" + n + ext
 					break find
 				}

@@ -30,6 +30,8 @@ type Step struct {
 	Panic bool
 	// Hang makes the trial ignore its context: it runs until Release.
 	Hang bool
+	// Block makes the trial run until its context ends (then it is cut).
+	Block bool
 }
 
 // Script is an Executor that runs trials as scripted.
@@ -95,9 +97,12 @@ func (s *Script) Run(ctx context.Context, spec automl.TrialSpec) (automl.Outcome
 	start := time.Now()
 	timer := time.NewTimer(step.Duration)
 	defer timer.Stop()
-	if step.Hang {
+	switch {
+	case step.Hang:
 		<-release
-	} else {
+	case step.Block:
+		<-ctx.Done()
+	default:
 		select {
 		case <-timer.C:
 		case <-ctx.Done():
