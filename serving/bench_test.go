@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/models/gbdt"
@@ -28,7 +29,7 @@ func (d *discard) Write(b []byte) (int, error) { d.n += len(b); return len(b), n
 
 // germanRows renders n German Credit rows (cycling over the file) as a
 // columnar request and the first row as a records request.
-func germanRows(b *testing.B, m *automl.Model, n int) (single, batch string) {
+func germanRows(b *testing.B, m *bundle.Model, n int) (single, batch string) {
 	f, err := dataset.Read(germanCSV, dataset.Options{Kinds: m.Kinds()})
 	if err != nil {
 		b.Fatal(err)
@@ -70,7 +71,7 @@ func benchScore(b *testing.B, h http.Handler, body string, rows int) {
 }
 
 func gbdt500(b *testing.B) string {
-	return bundle(b, "german-gbdt-500", germanCSV, "class", gbdt.Name, func(s *automl.TrialSpec) {
+	return trained(b, "german-gbdt-500", germanCSV, "class", gbdt.Name, func(s *automl.TrialSpec) {
 		g, _ := models.ParamsOf[*tree.GBDTParams](s.Model)
 		g.Rounds, g.EarlyStoppingRounds = 500, 0
 	})

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/preprocess"
@@ -45,15 +45,14 @@ type Options struct {
 
 // handler serves one loaded model.
 type handler struct {
-	m       *automl.Model
-	clf     models.Classifier
-	prep    *preprocess.Pipeline
+	m       *bundle.Model
+	parts   []part // one per member of the bundle
 	opts    Options
 	log     *slog.Logger
-	names   []string       // input columns, in the pipeline's order
+	names   []string       // input columns: the members' pipelines' columns, in order of first use
 	kinds   []dataset.Kind // their kinds
 	index   map[string]int // name -> position in names
-	nf      int            // features after preprocessing
+	nf      int            // features after preprocessing, summed over members
 	labels  [][]byte       // class labels as JSON strings
 	classes []byte         // the JSON array of class labels
 	openapi []byte
@@ -74,7 +73,7 @@ type handler struct {
 //	GET  /metrics                     Prometheus text: requests, errors, latency
 //
 // Every error is JSON (ErrorBody) naming the bad fields.
-func New(m *automl.Model, opts Options) http.Handler {
+func New(m *bundle.Model, opts Options) http.Handler {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -84,15 +83,21 @@ func New(m *automl.Model, opts Options) http.Handler {
 	if opts.Source == "" {
 		opts.Source = m.Dir
 	}
-	h := &handler{m: m, clf: m.Classifier(), prep: m.Prep, opts: opts, log: opts.Logger,
-		index: map[string]int{}, nf: m.Prep.NumFeatures()}
+	h := &handler{m: m, opts: opts, log: opts.Logger, index: map[string]int{}}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
-	for i, c := range m.Prep.Spec.Columns {
-		h.names = append(h.names, c.Name)
-		h.kinds = append(h.kinds, c.Kind)
-		h.index[c.Name] = i
+	for _, mb := range m.Members() {
+		p := part{prep: mb.Prep, clf: mb.Classifier, nf: mb.Prep.NumFeatures(), off: h.nf}
+		h.parts = append(h.parts, p)
+		h.nf += p.nf
+		for _, c := range mb.Prep.Spec.Columns {
+			if _, ok := h.index[c.Name]; !ok {
+				h.index[c.Name] = len(h.names)
+				h.names = append(h.names, c.Name)
+				h.kinds = append(h.kinds, c.Kind)
+			}
+		}
 	}
 	for _, c := range m.Classes {
 		b, _ := json.Marshal(c)
@@ -234,7 +239,8 @@ type statusInfo struct {
 	Model      string             `json:"model"`
 	Experiment string             `json:"experiment"`
 	TrialID    int                `json:"trial_id"`
-	Family     models.Family      `json:"family"`
+	Family     string             `json:"family"`
+	Members    []statusMember     `json:"members,omitempty"` // of an ensemble
 	Target     string             `json:"target"`
 	Classes    []string           `json:"classes"`
 	Positive   *string            `json:"positive,omitempty"`
@@ -248,6 +254,21 @@ type statusInfo struct {
 	MaxBody    int64              `json:"max_body_bytes"`
 }
 
+// statusMember is one member of an ensemble in GET /status.
+type statusMember struct {
+	TrialID int           `json:"trial_id"`
+	Family  models.Family `json:"family"`
+	Weight  float64       `json:"weight"`
+}
+
+// part is one member of the served bundle.
+type part struct {
+	prep *preprocess.Pipeline
+	clf  models.Classifier
+	nf   int // features of its pipeline
+	off  int // features of the members before it: its matrix starts at rows*off in work.x
+}
+
 func (h *handler) statusBody() statusInfo {
 	m := h.m
 	s := statusInfo{Model: h.opts.Source, Experiment: m.Experiment, TrialID: m.TrialID, Family: m.Family,
@@ -255,6 +276,11 @@ func (h *handler) statusBody() statusInfo {
 		Metric: m.Metric, Val: m.Val, Test: m.Test, MaxRows: h.opts.MaxRows, MaxBody: h.opts.MaxBodyBytes}
 	if m.Positive >= 0 && m.Positive < len(m.Classes) {
 		s.Positive = &m.Classes[m.Positive]
+	}
+	if mbs := m.Members(); len(mbs) > 1 {
+		for _, mb := range mbs {
+			s.Members = append(s.Members, statusMember{TrialID: mb.TrialID, Family: mb.Family, Weight: mb.Weight})
+		}
 	}
 	return s
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/models/logistic"
 	"github.com/goautoml/automl/samples"
@@ -85,9 +86,9 @@ func mixedData(n int) string {
 	return b.String()
 }
 
-// bundle trains (once per key) an experiment on data and returns its best
+// trained trains (once per key) an experiment on data and returns its best
 // trial's folder.
-func bundle(t testing.TB, key, data, target string, family models.Family, tune func(*automl.TrialSpec)) string {
+func trained(t testing.TB, key, data, target string, family models.Family, tune func(*automl.TrialSpec)) string {
 	t.Helper()
 	bundleMutex.Lock()
 	defer bundleMutex.Unlock()
@@ -117,14 +118,14 @@ func bundle(t testing.TB, key, data, target string, family models.Family, tune f
 }
 
 func germanBundle(t testing.TB) string {
-	return bundle(t, "german-logistic", germanCSV, "class", logistic.Name, nil)
+	return trained(t, "german-logistic", germanCSV, "class", logistic.Name, nil)
 }
 
 func mixedBundle(t testing.TB) string {
-	return bundle(t, "mixed-logistic", mixedCSV, "churn", logistic.Name, nil)
+	return trained(t, "mixed-logistic", mixedCSV, "churn", logistic.Name, nil)
 }
 
-func load(t testing.TB, dir string) *automl.Model {
+func load(t testing.TB, dir string) *bundle.Model {
 	t.Helper()
 	m, err := Load(dir)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/models/gbdt"
@@ -56,7 +57,7 @@ func zipDir(t *testing.T, dir, prefix, out string) {
 }
 
 func TestLoadZip(t *testing.T) {
-	trial, err := automl.ResolveTrialDir(mixedBundle(t))
+	trial, err := bundle.Resolve(mixedBundle(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,12 +189,12 @@ func TestReadyTurns503WhenDraining(t *testing.T) {
 // GBDT bundles score through leaves, and the server's answers equal the
 // model's own batch path.
 func TestGBDTBundle(t *testing.T) {
-	dir := bundle(t, "mixed-gbdt", mixedCSV, "churn", gbdt.Name, func(s *automl.TrialSpec) {
+	dir := trained(t, "mixed-gbdt", mixedCSV, "churn", gbdt.Name, func(s *automl.TrialSpec) {
 		g, _ := models.ParamsOf[*tree.GBDTParams](s.Model)
 		g.Rounds, g.EarlyStoppingRounds = 60, 0
 	})
 	m := load(t, dir)
-	if m.Family != gbdt.Name {
+	if m.Family != string(gbdt.Name) {
 		t.Fatalf("family %s", m.Family)
 	}
 	f, err := dataset.Read(mixedCSV, dataset.Options{Kinds: m.Kinds()})

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/store"
 )
 
@@ -24,9 +24,9 @@ const (
 // runs/<exp>/best, or a .zip of a bundle or trial directory (model.json at
 // the archive's root or inside one top-level folder). A zip is unpacked into
 // a temporary directory, removed once the model is in memory.
-func Load(p string) (*automl.Model, error) {
+func Load(p string) (*bundle.Model, error) {
 	if !strings.EqualFold(filepath.Ext(p), ".zip") {
-		return automl.LoadBundle(p)
+		return bundle.Load(p)
 	}
 	tmp, err := os.MkdirTemp("", "automl-bundle-*")
 	if err != nil {
@@ -47,7 +47,7 @@ func Load(p string) (*automl.Model, error) {
 		}
 		dir = filepath.Join(tmp, ents[0].Name())
 	}
-	m, err := automl.LoadBundle(dir)
+	m, err := bundle.Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}

@@ -9,7 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 )
 
 // The routes metrics are kept for.
@@ -75,7 +75,7 @@ func (m *metrics) observe(route, code int, d time.Duration) {
 }
 
 // write renders every metric in the Prometheus text exposition format.
-func (m *metrics) write(w io.Writer, model *automl.Model) {
+func (m *metrics) write(w io.Writer, model *bundle.Model) {
 	bw := bufio.NewWriter(w)
 	defer bw.Flush()
 	fmt.Fprintln(bw, "# HELP automl_serve_requests_total HTTP requests answered, by route and status code.")

@@ -110,14 +110,17 @@ func raw(v any) json.RawMessage {
 	return b
 }
 
-// state returns the fitted state of input column i.
-func (h *handler) state(i int) *preprocess.ColumnState {
-	for j := range h.prep.Columns {
-		if h.prep.Columns[j].Name == h.names[i] {
-			return &h.prep.Columns[j]
+// state returns the fitted state of input column i in the first member
+// that reads it, and that member's pipeline spec.
+func (h *handler) state(i int) (*preprocess.ColumnState, preprocess.Spec) {
+	for _, p := range h.parts {
+		for j := range p.prep.Columns {
+			if p.prep.Columns[j].Name == h.names[i] {
+				return &p.prep.Columns[j], p.prep.Spec
+			}
 		}
 	}
-	return nil
+	return nil, h.parts[0].prep.Spec
 }
 
 // examples returns, per input column, the JSON of an example value taken
@@ -129,7 +132,8 @@ func (h *handler) examples() []json.RawMessage {
 	}
 	out := make([]json.RawMessage, len(h.names))
 	for i, name := range h.names {
-		out[i] = exampleValue(h.kinds[i], byName[name], h.state(i))
+		st, _ := h.state(i)
+		out[i] = exampleValue(h.kinds[i], byName[name], st)
 	}
 	return out
 }
@@ -188,8 +192,7 @@ func (h *handler) exampleRecord(vals []json.RawMessage) json.RawMessage {
 // columnSchema describes input column i, including how the fitted pipeline
 // treats missing values and unseen categories.
 func (h *handler) columnSchema(i int, ex json.RawMessage) *schema {
-	st := h.state(i)
-	spec := h.prep.Spec
+	st, spec := h.state(i)
 	s := &schema{Nullable: true, Example: ex}
 	missing := "null, or a missing marker string (\"\", NA, N/A, NaN, null, ?), is a missing value"
 	switch h.kinds[i] {
@@ -445,8 +448,7 @@ func (h *handler) exampleOutputs(body json.RawMessage) (pred, proba json.RawMess
 		h.log.Warn("serving: the example row from training does not score; documenting placeholders", "error", q.errs[0].Message)
 		return pred, proba
 	}
-	x := wk.x[:h.nf]
-	P, err := h.clf.PredictProba(matRow(x))
+	P, err := h.predict(wk.x, 1)
 	if err != nil {
 		h.log.Warn("serving: the example row from training does not score", "error", err)
 		return pred, proba

@@ -75,13 +75,7 @@ func (h *handler) score(w http.ResponseWriter, r *http.Request) int {
 		return h.badRequest(w, r, q)
 	}
 
-	X := mat.NewDense(q.rows, h.nf, wk.x[:q.rows*h.nf])
-	P, err := h.clf.PredictProba(X)
-	if err == nil {
-		if n, k := P.Dims(); n != q.rows || k != len(h.labels) {
-			err = fmt.Errorf("model returned %d×%d probabilities for %d rows and %d classes", n, k, q.rows, len(h.labels))
-		}
-	}
+	P, err := h.predict(wk.x, q.rows)
 	if err == nil {
 		wk.out, err = h.encode(wk.out[:0], P, q.method)
 	}
@@ -91,6 +85,24 @@ func (h *handler) score(w http.ResponseWriter, r *http.Request) int {
 	}
 	h.met.rows.Add(uint64(q.rows))
 	return writeJSON(w, http.StatusOK, wk.out)
+}
+
+// predict scores the rows transformed into x by every member and combines
+// the members' probabilities as the bundle says.
+func (h *handler) predict(x []float64, rows int) (*mat.Dense, error) {
+	ps := make([]*mat.Dense, len(h.parts))
+	for k, p := range h.parts {
+		X := mat.NewDense(rows, p.nf, x[rows*p.off:rows*(p.off+p.nf)])
+		P, err := p.clf.PredictProba(X)
+		if err != nil {
+			return nil, err
+		}
+		if n, c := P.Dims(); n != rows || c != len(h.labels) {
+			return nil, fmt.Errorf("model returned %d×%d probabilities for %d rows and %d classes", n, c, rows, len(h.labels))
+		}
+		ps[k] = P
+	}
+	return h.m.Mix(ps)
 }
 
 func (h *handler) tooLarge(w http.ResponseWriter) int {
@@ -121,8 +133,9 @@ func (h *handler) badRequest(w http.ResponseWriter, r *http.Request, q *request)
 // core.
 const parallelRows = 2048
 
-// transform turns every row into features in wk.x. A row the pipeline
-// refuses is probed column by column, so that every bad value is reported.
+// transform turns every row into features in wk.x: member k's rows × nf
+// matrix at rows*off. A row a pipeline refuses is probed column by column,
+// so that every bad value is reported once.
 // Large batches are split across GOMAXPROCS goroutines.
 func (h *handler) transform(q *request, wk *work) {
 	need := q.rows * h.nf
@@ -168,17 +181,30 @@ func (h *handler) transform(q *request, wk *work) {
 func (h *handler) transformRows(q *request, x []float64, lo, hi int, g *rowGetter) (errs []FieldError, extra int) {
 	n := len(h.names)
 	for r := lo; r < hi; r++ {
-		g.cells, g.next, g.only = q.cells[r*n:(r+1)*n], 0, -1
-		dst := x[r*h.nf : (r+1)*h.nf]
-		if err := h.prep.TransformRow(g.get, dst); err == nil {
+		g.cells = q.cells[r*n : (r+1)*n]
+		ok := true
+		for _, p := range h.parts {
+			g.next, g.only = 0, -1
+			if err := p.prep.TransformRow(g.get, h.rowOf(x, q.rows, p, r)); err != nil {
+				ok = false
+				break
+			}
+		}
+		if ok {
 			continue
 		}
 		for j := range n {
 			if c := g.cells[j]; c.t == vNull || c.t == vAbsent {
 				continue
 			}
-			g.next, g.only = 0, j
-			if err := h.prep.TransformRow(g.get, dst); err != nil && len(errs) >= maxFieldErrors {
+			var err error
+			for _, p := range h.parts {
+				g.next, g.only = 0, j
+				if err = p.prep.TransformRow(g.get, h.rowOf(x, q.rows, p, r)); err != nil {
+					break
+				}
+			}
+			if err != nil && len(errs) >= maxFieldErrors {
 				extra++
 			} else if err != nil {
 				row := r
@@ -188,6 +214,12 @@ func (h *handler) transformRows(q *request, x []float64, lo, hi int, g *rowGette
 		}
 	}
 	return errs, extra
+}
+
+// rowOf is row r of member p's matrix in x, for a request of rows rows.
+func (h *handler) rowOf(x []float64, rows int, p part, r int) []float64 {
+	at := rows*p.off + r*p.nf
+	return x[at : at+p.nf]
 }
 
 // rowGetter hands one record's cells to TransformRow, which asks for the
@@ -222,17 +254,11 @@ func (g *rowGetter) get(col string) (string, bool) {
 
 // encode writes the response body for P.
 func (h *handler) encode(b []byte, P *mat.Dense, m method) ([]byte, error) {
-	rows, k := P.Dims()
+	rows, _ := P.Dims()
 	if m == methodPredict {
 		b = append(b, `{"predictions":[`...)
 		for i := range rows {
-			p := P.RawRowView(i)
-			best := 0
-			for j := 1; j < k; j++ {
-				if p[j] > p[best] {
-					best = j
-				}
-			}
+			best := h.m.Label(P.RawRowView(i))
 			if i > 0 {
 				b = append(b, ',')
 			}
@@ -261,6 +287,3 @@ func (h *handler) encode(b []byte, P *mat.Dense, m method) ([]byte, error) {
 	}
 	return append(b, "]}\n"...), nil
 }
-
-// matRow wraps one feature row as a 1×n matrix.
-func matRow(x []float64) *mat.Dense { return mat.NewDense(1, len(x), x) }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
 )
 
@@ -19,7 +19,7 @@ type probaResponse struct {
 
 // bodies renders frame rows as the three request forms: JSON records, JSON
 // columns and CSV. Missing cells become null (JSON) or empty (CSV).
-func bodies(t *testing.T, m *automl.Model, f *dataset.Frame, rows []int) (records, columns, csvBody string) {
+func bodies(t *testing.T, m *bundle.Model, f *dataset.Frame, rows []int) (records, columns, csvBody string) {
 	t.Helper()
 	value := func(c *dataset.Column, r int) string {
 		if c.Missing[r] {
@@ -85,15 +85,11 @@ func bodies(t *testing.T, m *automl.Model, f *dataset.Frame, rows []int) (record
 // checkScores sends the rows in every form and compares the answers with
 // Model.PredictProba on the frame (the batch path: Transform, not
 // TransformRow), exactly.
-func checkScores(t *testing.T, m *automl.Model, f *dataset.Frame, rows []int) {
+func checkScores(t *testing.T, m *bundle.Model, f *dataset.Frame, rows []int) {
 	t.Helper()
 	sub := make([]int, len(rows))
 	copy(sub, rows)
-	X, err := m.Prep.Transform(f, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := m.Classifier().PredictProba(X)
+	want, err := m.PredictRows(f, sub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,14 +119,14 @@ func checkScores(t *testing.T, m *automl.Model, f *dataset.Frame, rows []int) {
 			}
 		}
 	}
-	// predict answers the most probable label.
+	// predict answers the label the bundle decides (most probable, or by its threshold).
 	r := do(h, "POST", "/score", "application/json", strings.Replace(records, `"predict_proba"`, `"predict"`, 1))
 	var pred struct{ Predictions []string }
 	if err := json.Unmarshal(r.Body.Bytes(), &pred); err != nil || r.Code != 200 || len(pred.Predictions) != len(rows) {
 		t.Fatalf("predict: %d %s", r.Code, trim(r.Body.String()))
 	}
 	for i := range rows {
-		if best := argmax(want.RawRowView(i)); pred.Predictions[i] != m.Classes[best] {
+		if best := m.Label(want.RawRowView(i)); pred.Predictions[i] != m.Classes[best] {
 			t.Fatalf("row %d: predicted %q, want %q", i, pred.Predictions[i], m.Classes[best])
 		}
 	}

@@ -1,0 +1,115 @@
+package bundle
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/goautoml/automl/store"
+)
+
+// Part is a bundle folder and its weight in a combination.
+type Part struct {
+	Dir    string
+	Weight float64
+}
+
+// Combine writes into dst a bundle whose members are those of the parts'
+// bundles, each member's weight multiplied by its part's weight (a part
+// that is itself an ensemble contributes all its members). The parts must
+// predict the same target with the same classes from the same data. The
+// members' classifier files are copied; dst gets TrialID -1, Family
+// EnsembleFamily (or the member's family when there is one member), no
+// metrics, no calibration and no threshold: set them and call Write again.
+func Combine(dst string, parts []Part) (*Bundle, error) {
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("bundle: combine: no parts")
+	}
+	var out *Bundle
+	seen := map[string]int{} // input name -> index in out.Inputs
+	var srcs []string         // classifier folder of each member of out
+	for i, p := range parts {
+		if !(p.Weight > 0) || math.IsInf(p.Weight, 0) {
+			return nil, fmt.Errorf("bundle: combine: part %d (%s): weight %v, want a positive number", i, p.Dir, p.Weight)
+		}
+		b, err := Read(p.Dir)
+		if err != nil {
+			return nil, err
+		}
+		if b.Calibration != nil || b.Threshold != nil {
+			return nil, fmt.Errorf("bundle: combine: %s is calibrated or thresholded; combine the uncalibrated bundles", p.Dir)
+		}
+		if out == nil {
+			out = &Bundle{Format: Format, Experiment: b.Experiment, TrialID: -1, Target: b.Target, Classes: b.Classes,
+				Positive: b.Positive, DataSHA256: b.DataSHA256, Metric: b.Metric}
+		} else if b.Target != out.Target || !slices.Equal(b.Classes, out.Classes) || b.Positive != out.Positive || b.DataSHA256 != out.DataSHA256 {
+			return nil, fmt.Errorf("bundle: combine: %s predicts %s %v (positive %d) from data %.12s, %s predicts %s %v (positive %d) from data %.12s",
+				parts[0].Dir, out.Target, out.Classes, out.Positive, out.DataSHA256, p.Dir, b.Target, b.Classes, b.Positive, b.DataSHA256)
+		}
+		for _, in := range b.Inputs {
+			if j, ok := seen[in.Name]; ok {
+				if out.Inputs[j].Kind != in.Kind {
+					return nil, fmt.Errorf("bundle: combine: column %q is %s in one part and %s in %s", in.Name, out.Inputs[j].Kind, in.Kind, p.Dir)
+				}
+				continue
+			}
+			seen[in.Name] = len(out.Inputs)
+			out.Inputs = append(out.Inputs, in)
+		}
+		total := 0.0
+		for _, m := range b.Members {
+			total += m.Weight
+		}
+		for k, m := range b.Members {
+			m.Weight = p.Weight * m.Weight / total
+			out.Members = append(out.Members, m)
+			srcs = append(srcs, store.BundleModel(p.Dir, k))
+		}
+	}
+	out.Family = EnsembleFamily
+	if len(out.Members) == 1 {
+		out.Family = string(out.Members[0].Family)
+	}
+	for k, src := range srcs {
+		if err := copyTree(src, store.BundleModel(dst, k)); err != nil {
+			return nil, fmt.Errorf("bundle: combine: copy member %d: %w", k, err)
+		}
+	}
+	if err := out.Write(dst); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// copyTree copies the regular files and folders under src into dst.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s is not a regular file", p)
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		return store.Write(target, func(w io.Writer) error {
+			_, err := io.Copy(w, in)
+			return err
+		})
+	})
+}
