@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
@@ -172,7 +173,7 @@ func TestBundleScoresLikeTheTrial(t *testing.T) {
 		if tr.Status != "ok" {
 			t.Fatalf("trial %d failed: %s", tr.ID, tr.Error)
 		}
-		m, err := LoadBundle(store.At(res.Dir).Trial(tr.ID))
+		m, err := bundle.Load(store.At(res.Dir).Trial(tr.ID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +200,7 @@ func TestBundleScoresLikeTheTrial(t *testing.T) {
 		}
 	}
 	// "best" resolves to the best trial.
-	m, err := LoadBundle(filepath.Join(res.Dir, "best"))
+	m, err := bundle.Load(filepath.Join(res.Dir, "best"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,7 +77,10 @@ type SHAPInfo struct {
 	// Output is what the values explain: "raw_margin" (GBDT log-odds or
 	// per-class raw scores), "probability" (forests' averaged leaf
 	// values, and every model explained by sampling).
-	Output       string             `json:"output"`
+	Output string `json:"output"`
+	// Members lists each member's method when the model is an ensemble
+	// (Method "members": the weighted sum of the members' probability SHAP).
+	Members      []string           `json:"members,omitempty"`
 	Split        string             `json:"split"` // where the explained rows come from
 	Rows         int                `json:"rows"`
 	Requested    int                `json:"requested"`

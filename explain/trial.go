@@ -18,6 +18,7 @@ import (
 	"gonum.org/v1/plot/vg"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
@@ -187,31 +188,37 @@ func Trial(ctx context.Context, dir string, id int, opt Options) (*Report, error
 	return s.explain(ctx, t, opt)
 }
 
-// fitted loads trial t's bundle, or fits the trial again when it has none.
-func (s *session) fitted(ctx context.Context, t automl.Trial, workers int) (*preprocess.Pipeline, models.Classifier, bool, error) {
+// fitted loads trial t's bundle (one member or several), or fits the
+// trial again when it has none.
+func (s *session) fitted(ctx context.Context, t automl.Trial, workers int) (*scorer, bool, error) {
 	tdir := s.st.Layout.Trial(t.ID)
 	if _, err := os.Stat(store.Bundle(tdir)); err == nil {
-		m, err := automl.LoadBundle(tdir)
+		m, err := bundle.Load(tdir)
 		if err != nil {
-			return nil, nil, false, err
+			return nil, false, err
 		}
-		return m.Prep, m.Classifier(), false, nil
+		sc, err := fromBundle(m)
+		return sc, false, err
 	}
 	rt, f, err := automl.RunTrial(ctx, s.data, t.TrialSpec, workers)
 	if err != nil {
-		return nil, nil, true, fmt.Errorf("trial %d: refit: %w", t.ID, err)
+		return nil, true, fmt.Errorf("trial %d: refit: %w", t.ID, err)
 	}
 	if f == nil {
-		return nil, nil, true, fmt.Errorf("trial %d: refit failed: %s", t.ID, rt.Error)
+		return nil, true, fmt.Errorf("trial %d: refit failed: %s", t.ID, rt.Error)
 	}
-	return f.Pipeline, f.Model, true, nil
+	sc, err := newScorer([]*preprocess.Pipeline{f.Pipeline}, []models.Classifier{f.Model}, []float64{1})
+	if sc != nil {
+		sc.family = string(t.Model.Family)
+	}
+	return sc, true, err
 }
 
 type ensembler interface{ Ensemble() *tree.Ensemble }
 
 func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Report, error) {
 	log := opt.Logger.With("trial", t.ID)
-	pipe, clf, refit, err := s.fitted(ctx, t, opt.Workers)
+	sc, refit, err := s.fitted(ctx, t, opt.Workers)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +229,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	rep := &Report{Trial: t.ID, Dir: out, Refit: refit}
 	d, tg := s.data, s.data.Target
 	classes, pos := tg.Classes, tg.Positive
-	m := &Metrics{Trial: t.ID, Family: string(t.Model.Family), Metric: d.Metric, Classes: classes, Positive: pos,
+	m := &Metrics{Trial: t.ID, Family: sc.family, Metric: d.Metric, Classes: classes, Positive: pos,
 		Splits: map[string]*SplitMetrics{}}
 	split := map[string][]int{"test": d.Split.Test}
 	if len(d.Split.Folds) == 0 {
@@ -234,11 +241,11 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 		if len(rows) == 0 {
 			continue
 		}
-		X, err := pipe.Transform(d.Frame, rows)
+		X, err := sc.transform(d.Frame, rows)
 		if err != nil {
 			return nil, fmt.Errorf("trial %d: %s rows: %w", t.ID, name, err)
 		}
-		P, err := clf.PredictProba(X)
+		P, err := sc.predict(X)
 		if err != nil {
 			return nil, fmt.Errorf("trial %d: predict %s rows: %w", t.ID, name, err)
 		}
@@ -252,14 +259,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 		}
 		rep.Files = append(rep.Files, files...)
 	}
-	names := make([]string, len(pipe.Spec.Columns))
-	for j, c := range pipe.Spec.Columns {
-		names[j] = c.Name
-	}
-	groups, err := Groups(pipe.Features(), len(names))
-	if err != nil {
-		return nil, err
-	}
+	names, groups := sc.names, sc.groups
 
 	// SHAP on a seeded sample of held-out rows.
 	from := "test"
@@ -275,7 +275,13 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	}
 	m.SHAP = SHAPInfo{Split: from, Requested: len(rows), Seed: s.exp.Config.Seed, BaseValues: map[string]float64{}}
 	start := time.Now()
-	contrib, outs, err := s.shap(ctx, clf, pipe, rows, groups, &m.SHAP, opt)
+	var contrib *Contributions
+	var outs []int
+	if len(sc.parts) == 1 {
+		contrib, outs, err = s.shap(ctx, sc.parts[0].clf, sc.parts[0].pipe, rows, groups, &m.SHAP, opt, false)
+	} else {
+		contrib, outs, err = s.shapMembers(ctx, sc, rows, &m.SHAP, opt)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("trial %d: SHAP: %w", t.ID, err)
 	}
@@ -305,7 +311,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 			}
 			return v
 		}
-		perm, err = PermutationImportance(ctx, clf.PredictProba, X, s.labels(split[pname]), groups, score, opt.Repeats, s.exp.Config.Seed)
+		perm, err = PermutationImportance(ctx, sc.predict, X, s.labels(split[pname]), groups, score, opt.Repeats, s.exp.Config.Seed)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			perm = nil
@@ -341,15 +347,17 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 }
 
 // shap computes SHAP values of rows summed to input columns, and the class
-// index of each explained output.
-func (s *session) shap(ctx context.Context, clf models.Classifier, pipe *preprocess.Pipeline, rows []int, groups [][]int, info *SHAPInfo, opt Options) (*Contributions, []int, error) {
+// index of each explained output. With prob, the outputs explained are
+// probabilities: GBDT models, whose TreeSHAP values are margins, are
+// explained by sampling.
+func (s *session) shap(ctx context.Context, clf models.Classifier, pipe *preprocess.Pipeline, rows []int, groups [][]int, info *SHAPInfo, opt Options, prob bool) (*Contributions, []int, error) {
 	d := s.data
 	X, err := pipe.Transform(d.Frame, rows)
 	if err != nil {
 		return nil, nil, err
 	}
 	k := len(d.Target.Classes)
-	if e, ok := clf.(ensembler); ok && e.Ensemble() != nil {
+	if e, ok := clf.(ensembler); ok && e.Ensemble() != nil && (!prob || e.Ensemble().Link == tree.Identity) {
 		ex, err := NewTreeExplainer(e.Ensemble())
 		if err != nil {
 			return nil, nil, err

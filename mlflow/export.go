@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/store"
 )
 
@@ -134,13 +135,11 @@ func (x *Exporter) Trial(ctx context.Context, t automl.Trial) (exported bool, er
 	_, bundleErr := os.Stat(store.Bundle(dir))
 	hasBundle := bundleErr == nil
 	files := collect(dir, "", func(rel string, isDir bool) bool {
-		return hasBundle && (rel == store.BundleFile || rel == store.ModelDir)
+		return hasBundle && bundle.IsFile(rel)
 	})
 	var bundleFiles []localFile
 	if hasBundle {
-		bundleFiles = collect(dir, "model/bundle", func(rel string, _ bool) bool {
-			return rel != store.BundleFile && rel != store.ModelDir && !strings.HasPrefix(rel, store.ModelDir+"/")
-		})
+		bundleFiles = collect(dir, "model/bundle", func(rel string, _ bool) bool { return !bundle.IsFile(rel) })
 	}
 	fp := fingerprint(t, []byte(parent.Info.RunID), append(files, bundleFiles...))
 
@@ -419,7 +418,8 @@ func (x *Exporter) uploadModel(ctx context.Context, up *ArtifactUploader, dir st
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	// The bundle is model.json and model/; the trial folder's other files are run artifacts.
+	// The bundle is model.json, model/ and, for an ensemble, members/; the trial folder's
+	// other files are run artifacts.
 	info.BundleDir = filepath.Join(tmp, "bundle")
 	if err := os.MkdirAll(info.BundleDir, 0o755); err != nil {
 		return err
@@ -427,9 +427,11 @@ func (x *Exporter) uploadModel(ctx context.Context, up *ArtifactUploader, dir st
 	if err := copyFile(store.Bundle(dir), store.Bundle(info.BundleDir)); err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, store.ModelDir)); err == nil {
-		if err := copyTree(filepath.Join(dir, store.ModelDir), filepath.Join(info.BundleDir, store.ModelDir)); err != nil {
-			return err
+	for _, sub := range []string{store.ModelDir, store.MembersDir} {
+		if _, err := os.Stat(filepath.Join(dir, sub)); err == nil {
+			if err := copyTree(filepath.Join(dir, sub), filepath.Join(info.BundleDir, sub)); err != nil {
+				return err
+			}
 		}
 	}
 	md := filepath.Join(tmp, "model")

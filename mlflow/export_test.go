@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/mlflow/mlflowtest"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/models/knn"
@@ -344,14 +345,14 @@ func checkMLmodel(t *testing.T, s *mlflowtest.Server, dir string) {
 	if err := json.Unmarshal([]byte(doc.Signature["outputs"]), &out); err != nil {
 		t.Fatal(err)
 	}
-	bundle, err := automl.LoadBundle(filepath.Join(dir, "trials", strconv.Itoa(best)))
+	b, err := bundle.Load(filepath.Join(dir, "trials", strconv.Itoa(best)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(in) != len(bundle.Inputs) || len(out) != 1+len(bundle.Classes) || out[0].Name != "prediction" {
+	if len(in) != len(b.Inputs) || len(out) != 1+len(b.Classes) || out[0].Name != "prediction" {
 		t.Fatalf("signature inputs %v outputs %v", in, out)
 	}
-	for i, c := range bundle.Inputs {
+	for i, c := range b.Inputs {
 		if in[i].Name != c.Name || in[i].Type != KindType(c.Kind) || !in[i].Type.Valid() {
 			t.Errorf("input %d: %+v for %+v", i, in[i], c)
 		}

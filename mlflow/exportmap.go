@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/store"
 )
 
@@ -338,14 +339,14 @@ func fingerprint(record any, extra []byte, files []localFile) string {
 
 // bundleHead is the part of model.json the MLmodel file needs.
 type bundleHead struct {
-	Format     int                  `json:"format"`
-	Family     string               `json:"family"`
-	Target     string               `json:"target"`
-	Classes    []string             `json:"classes"`
-	Positive   int                  `json:"positive"`
-	Inputs     []automl.InputColumn `json:"inputs"`
-	DataSHA256 string               `json:"data_sha256"`
-	Metric     string               `json:"metric"`
+	Format     int            `json:"format"`
+	Family     string         `json:"family"`
+	Target     string         `json:"target"`
+	Classes    []string       `json:"classes"`
+	Positive   int            `json:"positive"`
+	Inputs     []bundle.Input `json:"inputs"`
+	DataSHA256 string         `json:"data_sha256"`
+	Metric     string         `json:"metric"`
 }
 
 // OutputColumns are the signature's outputs for a model with these classes: the predicted
@@ -381,7 +382,7 @@ func modelInfo(dir string, t automl.Trial, runID string, created time.Time) (Mod
 			"classes":       jsonText(h.Classes),
 			"bundle_format": strconv.Itoa(h.Format),
 			"data_sha256":   h.DataSHA256,
-			"loader":        "github.com/goautoml/automl/automl.LoadBundle",
+			"loader":        "github.com/goautoml/automl/bundle.Load",
 		}}
 	if h.Positive >= 0 && h.Positive < len(h.Classes) && len(h.Classes) == 2 {
 		m.FlavorConfig["positive_class"] = h.Classes[h.Positive]

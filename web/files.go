@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/store"
 )
 
@@ -62,11 +63,10 @@ func downloadName(exp, p string) string {
 	return exp + "-" + path.Base(p)
 }
 
-// bundleZip streams a trial's model bundle (model.json and model/) as a zip.
+// bundleZip streams a trial's model bundle (model.json, model/ and the
+// members/ of an ensemble) as a zip.
 func (h *handler) bundleZip(w http.ResponseWriter, r *http.Request) {
-	h.zipTrial(w, r, "bundle", func(p string) bool {
-		return p == store.BundleFile || p == store.ModelDir || strings.HasPrefix(p, store.ModelDir+"/")
-	})
+	h.zipTrial(w, r, "bundle", bundle.IsFile)
 }
 
 // artifactsZip streams everything in a trial's folder as a zip.

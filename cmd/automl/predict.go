@@ -8,7 +8,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
 )
 
@@ -23,7 +23,7 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *model == "" || *data == "" {
 		return usagef("--model and --data are required")
 	}
-	m, err := automl.LoadBundle(*model)
+	m, err := bundle.Load(*model)
 	if err != nil {
 		return err
 	}
@@ -52,12 +52,7 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	rows, k := p.Dims()
 	rec := make([]string, 2+k)
 	for i := range rows {
-		best := 0
-		for j := range k {
-			if p.At(i, j) > p.At(i, best) {
-				best = j
-			}
-		}
+		best := m.Label(p.RawRowView(i))
 		rec[0], rec[1] = strconv.Itoa(i+1), m.Classes[best]
 		for j := range k {
 			rec[2+j] = strconv.FormatFloat(p.At(i, j), 'g', 10, 64)
