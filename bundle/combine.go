@@ -31,7 +31,7 @@ func Combine(dst string, parts []Part) (*Bundle, error) {
 	}
 	var out *Bundle
 	seen := map[string]int{} // input name -> index in out.Inputs
-	var srcs []string         // classifier folder of each member of out
+	var srcs []string        // classifier folder of each member of out
 	for i, p := range parts {
 		if !(p.Weight > 0) || math.IsInf(p.Weight, 0) {
 			return nil, fmt.Errorf("bundle: combine: part %d (%s): weight %v, want a positive number", i, p.Dir, p.Weight)
