@@ -42,7 +42,7 @@ type Metrics struct {
 type SplitMetrics struct {
 	Rows      int                `json:"rows"`
 	Metrics   map[string]float64 `json:"metrics"`
-	Confusion [][]int            `json:"confusion"` // rows = true class, columns = predicted (argmax)
+	Confusion [][]int            `json:"confusion"` // rows = true class, columns = predicted (argmax, or the bundle's threshold)
 	// ROC and PR hold the positive class's curve (binary) or one
 	// one-vs-rest curve per class, equal to sklearn.metrics.roc_curve and
 	// precision_recall_curve.

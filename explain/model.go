@@ -133,6 +133,16 @@ func (s *scorer) predict(X *mat.Dense) (*mat.Dense, error) {
 	return s.model.Mix(ps)
 }
 
+// labels are the classes the bundle predicts from probabilities P.
+func (s *scorer) labels(P *mat.Dense) []int {
+	r, _ := P.Dims()
+	out := make([]int, r)
+	for i := range r {
+		out[i] = s.model.Label(P.RawRowView(i))
+	}
+	return out
+}
+
 // shapMembers explains an ensemble in probability space: each member's
 // SHAP values of its class probabilities (exact TreeSHAP for forests and
 // trees, whose outputs are probabilities; permutation sampling for the

@@ -252,6 +252,10 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 		mats[name] = X
 		y := s.labels(rows)
 		sm := EvaluateSplit(y, P, classes, pos)
+		if sc.model != nil && sc.model.Threshold != nil {
+			// The bundle decides labels by its threshold: so does the confusion matrix.
+			sm.Confusion = metrics.Confusion(y, sc.labels(P), len(classes))
+		}
 		m.Splits[name] = sm
 		files, err := splitPlots(out, name, y, P, sm.Confusion, classes, pos)
 		if err != nil {

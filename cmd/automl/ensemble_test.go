@@ -182,6 +182,48 @@ func TestEnsembleBundleEverywhere(t *testing.T) {
 		t.Fatalf("metrics.json: %v %+v", err, met.SHAP)
 	}
 
+	// A decision threshold kept in the bundle decides the labels of the
+	// confusion matrix explain draws.
+	b.Threshold = &bundle.Threshold{Version: bundle.ThresholdVersion, Value: 0.2}
+	if err := b.Write(ens); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := cli(t, "explain", dir, "--trial", strconv.Itoa(id), "--rows", "2", "--permutations", "1"); code != 0 {
+		t.Fatalf("explain with a threshold: exit %d: %s", code, errOut)
+	}
+	raw, _ = os.ReadFile(layout.ExplainFile(id, explain.MetricsFile))
+	if err := json.Unmarshal(raw, &met); err != nil {
+		t.Fatal(err)
+	}
+	e, err := st.Experiment()
+	if err != nil {
+		t.Fatal(err)
+	}
+	prep, err := automl.Prepare(e.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	class := map[int]int{}
+	for i, r := range prep.Data.Target.Rows {
+		class[r] = prep.Data.Target.Y[i]
+	}
+	want := [2][2]int{}
+	for _, r := range prep.Data.Split.Test {
+		pred := 1 - m.Positive
+		if P.At(r, m.Positive) >= 0.2 {
+			pred = m.Positive
+		}
+		want[class[r]][pred]++
+	}
+	got := met.Splits["test"].Confusion
+	if len(got) != 2 || got[0][0] != want[0][0] || got[0][1] != want[0][1] || got[1][0] != want[1][0] || got[1][1] != want[1][1] {
+		t.Fatalf("confusion with threshold 0.2: %v, want %v", got, want)
+	}
+	b.Threshold = nil
+	if err := b.Write(ens); err != nil {
+		t.Fatal(err)
+	}
+
 	// automl export mlflow uploads the bundle with its members; it loads
 	// back from the server's copy and scores the same.
 	s := mlflowtest.NewServer(mlflowtest.Options{Seed: 5})
