@@ -72,7 +72,11 @@ type CalibrationData struct {
 // SHAPInfo says how shap_values.csv was made.
 type SHAPInfo struct {
 	// Method is "tree_path_dependent" (exact TreeSHAP with the training
-	// covers) or "permutation" (model-agnostic sampling).
+	// covers), "permutation" (model-agnostic sampling) or, for a bundle
+	// with several members, "members": the weighted sum of the members'
+	// probability SHAP values (Members lists how each was explained).
+	// SHAP explains the model before a bundle's calibration, which is not
+	// additive; the ROC, PR and confusion plots use the calibrated output.
 	Method string `json:"method"`
 	// Output is what the values explain: "raw_margin" (GBDT log-odds or
 	// per-class raw scores), "probability" (forests' averaged leaf
