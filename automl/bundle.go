@@ -48,7 +48,7 @@ func TrialBundle(d *Data, exp string, t Trial, f *Fitted) *bundle.Bundle {
 	setup := f.Setup
 	setup.Workers = 0
 	b := &bundle.Bundle{
-		Format: bundle.Format, Experiment: exp, TrialID: t.ID, Family: string(f.Spec.Family),
+		Format: bundle.Format, Experiment: exp, TrialID: t.ID, Family: f.Spec.Family,
 		Target: d.Target.Column, Classes: d.Target.Classes, Positive: d.Target.Positive,
 		Members:    []bundle.Member{{Weight: 1, TrialID: t.ID, Family: f.Spec.Family, Prep: f.Pipeline, Model: f.Spec, Setup: setup}},
 		DataSHA256: d.Frame.SHA256, Metric: d.Metric, Val: t.Val, Test: t.Test,

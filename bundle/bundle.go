@@ -20,7 +20,8 @@ import (
 const Format = 2
 
 // EnsembleFamily is the Family of a bundle with several members.
-const EnsembleFamily = "ensemble"
+// It is not a registered family: no classifier is made from it.
+const EnsembleFamily models.Family = "ensemble"
 
 // Bundle is model.json: what a bundle scores with, apart from the members'
 // classifier files.
@@ -30,10 +31,10 @@ type Bundle struct {
 	// TrialID is the trial the bundle was saved for (-1: none yet).
 	TrialID int `json:"trial_id"`
 	// Family is the single member's family, or EnsembleFamily.
-	Family   string   `json:"family"`
-	Target   string   `json:"target"`
-	Classes  []string `json:"classes"`
-	Positive int      `json:"positive"` // index of the positive class (binary), -1 for multiclass
+	Family   models.Family `json:"family"`
+	Target   string        `json:"target"`
+	Classes  []string      `json:"classes"`
+	Positive int           `json:"positive"` // index of the positive class (binary), -1 for multiclass
 	// Inputs are the columns a row must have: the union of the members'
 	// input columns, in the order of their first use.
 	Inputs  []Input  `json:"inputs"`
@@ -76,7 +77,7 @@ type Input struct {
 // format1 is model.json as format 1 wrote it: one model at the top level.
 type format1 struct {
 	Bundle
-	Family string               `json:"family"`
+	Family models.Family        `json:"family"`
 	Prep   *preprocess.Pipeline `json:"prep"`
 	Model  models.Spec          `json:"model"`
 	Setup  models.Setup         `json:"setup"`
@@ -105,7 +106,7 @@ func Read(dir string) (*Bundle, error) {
 		}
 		b = old.Bundle
 		b.Family = old.Family
-		b.Members = []Member{{Weight: 1, TrialID: b.TrialID, Family: models.Family(old.Family), Prep: old.Prep, Model: old.Model, Setup: old.Setup}}
+		b.Members = []Member{{Weight: 1, TrialID: b.TrialID, Family: old.Family, Prep: old.Prep, Model: old.Model, Setup: old.Setup}}
 	case Format:
 		if err := json.Unmarshal(raw, &b); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)

@@ -77,7 +77,7 @@ func TestFormat1LoadsAndScoresTheSame(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(m.Members()) != 1 || m.Members()[0].Weight != 1 || string(m.Members()[0].Family) != m.Family || m.Members()[0].TrialID != m.TrialID {
+			if len(m.Members()) != 1 || m.Members()[0].Weight != 1 || m.Members()[0].Family != m.Family || m.Members()[0].TrialID != m.TrialID {
 				t.Fatalf("members %+v of a %s bundle", m.Members(), m.Family)
 			}
 			P := score(t, m)

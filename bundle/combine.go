@@ -72,7 +72,7 @@ func Combine(dst string, parts []Part) (*Bundle, error) {
 	}
 	out.Family = EnsembleFamily
 	if len(out.Members) == 1 {
-		out.Family = string(out.Members[0].Family)
+		out.Family = out.Members[0].Family
 	}
 	for k, src := range srcs {
 		if err := copyTree(src, store.BundleModel(dst, k)); err != nil {

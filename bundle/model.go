@@ -8,6 +8,7 @@ import (
 
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
+	_ "github.com/goautoml/automl/models/families" // a bundle loads any built-in family
 	"github.com/goautoml/automl/store"
 )
 

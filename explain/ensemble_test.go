@@ -12,6 +12,8 @@ import (
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/logistic"
+	"github.com/goautoml/automl/models/randomforest"
 	"github.com/goautoml/automl/store"
 )
 
@@ -20,7 +22,7 @@ import (
 // and a random forest, exact TreeSHAP, both in probability space), with
 // the same rows, seed and background.
 func TestEnsembleSHAPIsTheWeightedSumOfMembers(t *testing.T) {
-	res := runExperiment(t, "german_credit.csv", -1, models.Logistic, models.RandomForest)
+	res := runExperiment(t, "german_credit.csv", -1, logistic.Name, randomforest.Name)
 	first := map[models.Family]int{}
 	last := 0
 	for _, tr := range res.Trials {
@@ -29,7 +31,7 @@ func TestEnsembleSHAPIsTheWeightedSumOfMembers(t *testing.T) {
 		}
 		last = max(last, tr.ID)
 	}
-	lr, rf := first[models.Logistic], first[models.RandomForest]
+	lr, rf := first[logistic.Name], first[randomforest.Name]
 	st, err := automl.OpenStore(res.Dir)
 	if err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ type scorer struct {
 	parts  []part
 	groups [][]int       // per input column: its columns of the stacked matrix
 	model  *bundle.Model // nil for a trial fitted again (one member)
-	family string
+	family models.Family
 }
 
 // part is one member.

@@ -209,7 +209,7 @@ func (s *session) fitted(ctx context.Context, t automl.Trial, workers int) (*sco
 	}
 	sc, err := newScorer([]*preprocess.Pipeline{f.Pipeline}, []models.Classifier{f.Model}, []float64{1})
 	if sc != nil {
-		sc.family = string(t.Model.Family)
+		sc.family = t.Model.Family
 	}
 	return sc, true, err
 }
@@ -229,7 +229,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	rep := &Report{Trial: t.ID, Dir: out, Refit: refit}
 	d, tg := s.data, s.data.Target
 	classes, pos := tg.Classes, tg.Positive
-	m := &Metrics{Trial: t.ID, Family: sc.family, Metric: d.Metric, Classes: classes, Positive: pos,
+	m := &Metrics{Trial: t.ID, Family: string(sc.family), Metric: d.Metric, Classes: classes, Positive: pos,
 		Splits: map[string]*SplitMetrics{}}
 	split := map[string][]int{"test": d.Split.Test}
 	if len(d.Split.Folds) == 0 {

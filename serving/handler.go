@@ -239,7 +239,7 @@ type statusInfo struct {
 	Model      string             `json:"model"`
 	Experiment string             `json:"experiment"`
 	TrialID    int                `json:"trial_id"`
-	Family     string             `json:"family"`
+	Family     models.Family      `json:"family"`
 	Members    []statusMember     `json:"members,omitempty"` // of an ensemble
 	Target     string             `json:"target"`
 	Classes    []string           `json:"classes"`

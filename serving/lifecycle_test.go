@@ -194,7 +194,7 @@ func TestGBDTBundle(t *testing.T) {
 		g.Rounds, g.EarlyStoppingRounds = 60, 0
 	})
 	m := load(t, dir)
-	if m.Family != string(gbdt.Name) {
+	if m.Family != gbdt.Name {
 		t.Fatalf("family %s", m.Family)
 	}
 	f, err := dataset.Read(mixedCSV, dataset.Options{Kinds: m.Kinds()})

@@ -24,6 +24,8 @@ import (
 	"github.com/goautoml/automl/explain"
 	"github.com/goautoml/automl/mlflow/mlflowtest"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/randomforest"
 	"github.com/goautoml/automl/samples"
 	"github.com/goautoml/automl/store"
 )
@@ -56,8 +58,8 @@ func TestEnsembleBundleEverywhere(t *testing.T) {
 		}
 		last = max(last, tr.ID)
 	}
-	gb, okG := first[models.GBDT]
-	rf, okR := first[models.RandomForest]
+	gb, okG := first[gbdt.Name]
+	rf, okR := first[randomforest.Name]
 	if !okG || !okR {
 		t.Fatalf("want a gbdt and a random_forest trial, got %v", first)
 	}
