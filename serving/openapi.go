@@ -124,7 +124,7 @@ func (h *handler) state(i int) (*preprocess.ColumnState, preprocess.Spec) {
 }
 
 // examples returns, per input column, the JSON of an example value taken
-// from a training row (automl.InputColumn.Example), or null.
+// from a training row (bundle.Input.Example), or null.
 func (h *handler) examples() []json.RawMessage {
 	byName := map[string]string{}
 	for _, in := range h.m.Inputs {
