@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -77,9 +79,30 @@ func gbdt500(b *testing.B) string {
 	})
 }
 
+// germanEnsemble combines the logistic and 500-tree GBDT bundles, 0.5 each.
+func germanEnsemble(b *testing.B) string {
+	dir := filepath.Join(fixtureDir, "german-ensemble")
+	if _, err := os.Stat(dir); err == nil {
+		return dir
+	}
+	var parts []bundle.Part
+	for _, d := range []string{germanBundle(b), gbdt500(b)} {
+		d, err := bundle.Resolve(d)
+		if err != nil {
+			b.Fatal(err)
+		}
+		parts = append(parts, bundle.Part{Dir: d, Weight: 1})
+	}
+	if _, err := bundle.Combine(dir, parts); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
 // BenchmarkScore scores one record and a 10,000-row columnar batch of
 // German Credit through the whole handler (parse, validate, transform,
-// predict, encode), for a logistic model and a 500-tree GBDT.
+// predict, encode), for a logistic model, a 500-tree GBDT and the ensemble
+// of the two (each member transforms and scores the rows).
 func BenchmarkScore(b *testing.B) {
 	for _, tc := range []struct {
 		name string
@@ -87,6 +110,7 @@ func BenchmarkScore(b *testing.B) {
 	}{
 		{"logistic", germanBundle},
 		{"gbdt500", func(t testing.TB) string { return gbdt500(t.(*testing.B)) }},
+		{"ensemble", func(t testing.TB) string { return germanEnsemble(t.(*testing.B)) }},
 	} {
 		m := load(b, tc.dir(b))
 		h := New(m, Options{})
