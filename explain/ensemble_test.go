@@ -2,6 +2,7 @@ package explain
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -32,12 +33,12 @@ func TestEnsembleSHAPIsTheWeightedSumOfMembers(t *testing.T) {
 		last = max(last, tr.ID)
 	}
 	lr, rf := first[logistic.Name], first[randomforest.Name]
-	st, err := automl.OpenStore(res.Dir)
+	st, err := automl.OpenWriter(res.Dir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := last + 1
-	b, err := bundle.Combine(st.TrialDir(id), []bundle.Part{{Dir: st.TrialDir(lr), Weight: 1}, {Dir: st.TrialDir(rf), Weight: 3}})
+	b, err := bundle.Combine(st.Layout.Trial(id), []bundle.Part{{Dir: st.Layout.Trial(lr), Weight: 1}, {Dir: st.Layout.Trial(rf), Weight: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestEnsembleSHAPIsTheWeightedSumOfMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := bundle.Load(st.TrialDir(id))
+	m, err := bundle.Load(st.Layout.Trial(id))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"os"
@@ -42,7 +43,7 @@ func TestEnsembleBundleEverywhere(t *testing.T) {
 	}
 	dir, _ := runJSON(t, "run", "--data", gc, "--target", "class", "--max-trials", "4", "--runs", filepath.Join(tmp, "runs"),
 		"--include", "random_forest,gbdt", "--notebooks", "none", "--json", "--workers", "2")
-	st, err := automl.OpenStore(dir)
+	st, err := automl.OpenWriter(dir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,8 +68,8 @@ func TestEnsembleBundleEverywhere(t *testing.T) {
 	// The ensemble step's part: combine the trials' bundles into the
 	// folder of a new trial and record it.
 	id := last + 1
-	ens := st.TrialDir(id)
-	b, err := bundle.Combine(ens, []bundle.Part{{Dir: st.TrialDir(gb), Weight: 0.3}, {Dir: st.TrialDir(rf), Weight: 0.7}})
+	ens := st.Layout.Trial(id)
+	b, err := bundle.Combine(ens, []bundle.Part{{Dir: st.Layout.Trial(gb), Weight: 0.3}, {Dir: st.Layout.Trial(rf), Weight: 0.7}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestEnsembleBundleEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	var parts []*mat.Dense
-	for _, d := range []string{st.TrialDir(gb), st.TrialDir(rf)} {
+	for _, d := range []string{st.Layout.Trial(gb), st.Layout.Trial(rf)} {
 		one, err := bundle.Load(d)
 		if err != nil {
 			t.Fatal(err)
