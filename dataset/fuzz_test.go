@@ -19,6 +19,7 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, opt := range []Options{{}, {Delimiter: ';', Kinds: map[string]Kind{"a": Numeric, "b": Datetime, "x": Boolean}}} {
 			fr, err := ReadBytes("fuzz.csv", data, opt)
+			sameAsReference(t, data, opt)
 			if err != nil {
 				var pe *ParseError
 				if !errors.As(err, &pe) || pe.File != "fuzz.csv" {
@@ -46,8 +47,8 @@ func checkFrame(t *testing.T, fr *Frame) {
 			t.Fatalf("column %q has ragged storage", c.Name)
 		}
 		for i := range n {
-			if c.Missing[i] && c.Str[i] != "" {
-				t.Fatalf("missing cell holds %q", c.Str[i])
+			if c.Missing[i] && c.String(i) != "" {
+				t.Fatalf("missing cell holds %q", c.String(i))
 			}
 		}
 	}

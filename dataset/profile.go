@@ -2,12 +2,16 @@ package dataset
 
 import (
 	"cmp"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Quantiles of a numeric column, interpolated linearly between order
@@ -123,8 +127,10 @@ func (p *ColumnProfile) UnmarshalJSON(b []byte) error {
 // ProfileFrame computes per-column statistics and alerts.
 func ProfileFrame(f *Frame) *Profile {
 	p := &Profile{Rows: f.NumRows(), Columns: make([]ColumnProfile, len(f.Columns)), Alerts: []Alert{}}
-	for j, c := range f.Columns {
-		p.Columns[j] = profileColumn(c, f.DecimalComma)
+	parallel(len(f.Columns), f.NumRows()*len(f.Columns) >= 20000, func(j int) {
+		p.Columns[j] = profileColumn(f.Columns[j], f.DecimalComma)
+	})
+	for j := range f.Columns {
 		p.Alerts = append(p.Alerts, p.Columns[j].Alerts...)
 	}
 	return p
@@ -133,14 +139,8 @@ func ProfileFrame(f *Frame) *Profile {
 func profileColumn(c *Column, comma bool) ColumnProfile {
 	cp := ColumnProfile{Name: c.Name, Kind: c.Kind, Count: c.Len(),
 		Min: math.NaN(), Max: math.NaN(), Mean: math.NaN(), Std: math.NaN()}
-	counts := make(map[string]int)
-	for i, s := range c.Str {
-		if c.Missing[i] {
-			cp.Missing++
-			continue
-		}
-		counts[s]++
-	}
+	var counts map[string]int
+	counts, cp.Missing = c.valueCounts()
 	cp.Distinct = len(counts)
 	cp.Top = top(counts, 10)
 
@@ -331,14 +331,7 @@ func DuplicateRows(f *Frame, cols []int) int {
 	for i := range f.NumRows() {
 		key = key[:0]
 		for _, j := range cols {
-			c := f.Columns[j]
-			if c.Missing[i] {
-				key = append(key, 0xff) // not a valid UTF-8 length prefix byte
-				continue
-			}
-			key = strconv.AppendInt(key, int64(len(c.Str[i])), 10)
-			key = append(key, ':')
-			key = append(key, c.Str[i]...)
+			key = f.Columns[j].appendKey(key, i)
 		}
 		if _, ok := seen[string(key)]; ok {
 			dup++
@@ -347,4 +340,103 @@ func DuplicateRows(f *Frame, cols []int) int {
 		seen[string(key)] = struct{}{}
 	}
 	return dup
+}
+
+// valueCounts counts the rows of each present text and the missing rows.
+func (c *Column) valueCounts() (map[string]int, int) {
+	counts := make(map[string]int)
+	missing := 0
+	switch {
+	case c.Str == nil && c.text.dictionary():
+		n := make([]int, len(c.text.dict))
+		for _, k := range c.text.codes {
+			n[k]++
+		}
+		missing = n[0]
+		for k, s := range c.text.dict[1:] {
+			counts[s] = n[k+1]
+		}
+	case c.Str == nil && c.Num != nil && len(c.text.except) == 0 && !hasNegZero(c.Num):
+		// The format is one-to-one on values: count values, format each once.
+		vals := make([]float64, 0, len(c.Num))
+		for i, v := range c.Num {
+			if c.Missing[i] {
+				missing++
+				continue
+			}
+			vals = append(vals, v)
+		}
+		slices.Sort(vals)
+		for i := 0; i < len(vals); {
+			k := i + 1
+			for k < len(vals) && vals[k] == vals[i] {
+				k++
+			}
+			counts[formatNum(vals[i], c.text.digits(), c.text.sep)] = k - i
+			i = k
+		}
+	default:
+		for i := range c.Len() {
+			if c.Missing[i] {
+				missing++
+				continue
+			}
+			counts[c.String(i)]++
+		}
+	}
+	return counts, missing
+}
+
+func hasNegZero(x []float64) bool {
+	for _, v := range x {
+		if v == 0 && math.Signbit(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendKey appends a key of row i's text, one-to-one on texts within the
+// column (missing cells share one key), for comparing rows.
+func (c *Column) appendKey(key []byte, i int) []byte {
+	if c.Missing[i] {
+		return append(key, 0xff) // not a valid UTF-8 length prefix byte
+	}
+	switch {
+	case c.Str == nil && c.text.dictionary():
+		return binary.LittleEndian.AppendUint32(append(key, 'c'), c.text.codes[i])
+	case c.Str == nil && c.Num != nil:
+		if s, ok := c.text.except[int32(i)]; ok {
+			return appendText(append(key, 't'), s)
+		}
+		return binary.LittleEndian.AppendUint64(append(key, 'b'), math.Float64bits(c.Num[i]))
+	}
+	return appendText(key, c.String(i))
+}
+
+func appendText(key []byte, s string) []byte {
+	key = strconv.AppendInt(key, int64(len(s)), 10)
+	key = append(key, ':')
+	return append(key, s...)
+}
+
+// parallel runs fn(0..n-1) on GOMAXPROCS goroutines when wide, else in turn.
+func parallel(n int, wide bool, fn func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if !wide || workers < 2 {
+		for j := range n {
+			fn(j)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := int(next.Add(1) - 1); j < n; j = int(next.Add(1) - 1) {
+				fn(j)
+			}
+		})
+	}
+	wg.Wait()
 }
