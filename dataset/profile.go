@@ -140,12 +140,8 @@ func profileColumn(c *Column, comma bool) ColumnProfile {
 	cp := ColumnProfile{Name: c.Name, Kind: c.Kind, Count: c.Len(),
 		Min: math.NaN(), Max: math.NaN(), Mean: math.NaN(), Std: math.NaN()}
 	var counts map[string]int
-	counts, cp.Missing = c.valueCounts()
-	cp.Distinct = len(counts)
-	cp.Top = top(counts, 10)
-
 	var sorted []float64
-	if c.Num != nil && (c.Kind == Numeric || c.Kind == Boolean || c.Kind == Datetime) {
+	sortedValues := func() {
 		sorted = make([]float64, 0, c.Len()-cp.Missing)
 		for _, v := range c.Num {
 			if !math.IsNaN(v) {
@@ -153,6 +149,33 @@ func profileColumn(c *Column, comma bool) ColumnProfile {
 			}
 		}
 		slices.Sort(sorted)
+	}
+	if c.formatted() {
+		// Texts are the values formatted one way: count runs of equal values
+		// and format only the values that can enter the top 10.
+		for _, m := range c.Missing {
+			if m {
+				cp.Missing++
+			}
+		}
+		sortedValues()
+		cp.Distinct, cp.Top = topRuns(sorted, 10, &c.text)
+		if cp.Distinct <= 10 {
+			counts = make(map[string]int, cp.Distinct)
+			for _, vc := range topAll(sorted, &c.text) {
+				counts[vc.Value] = vc.Count
+			}
+		}
+	} else {
+		counts, cp.Missing = c.valueCounts()
+		cp.Distinct = len(counts)
+		cp.Top = top(counts, 10)
+	}
+
+	if c.Num != nil && (c.Kind == Numeric || c.Kind == Boolean || c.Kind == Datetime) {
+		if sorted == nil {
+			sortedValues()
+		}
 		if n := len(sorted); n > 0 {
 			cp.Min, cp.Max = sorted[0], sorted[n-1]
 			cp.Mean, cp.Std = meanStd(sorted)
@@ -165,8 +188,94 @@ func profileColumn(c *Column, comma bool) ColumnProfile {
 			}
 		}
 	}
+	if c.Kind != Numeric && c.Kind != Boolean && c.Kind != Datetime {
+		sorted = nil
+	}
 	cp.Alerts = alerts(c, &cp, sorted, counts, comma)
 	return cp
+}
+
+// formatted reports whether the column's texts are its values formatted one
+// way (so equal texts are equal values and the other way round).
+func (c *Column) formatted() bool {
+	return c.Str == nil && c.Num != nil && !c.text.dictionary() && len(c.text.except) == 0
+}
+
+// runs calls fn for each distinct value of sorted with its count, in
+// order; -0 and 0, equal as numbers but written differently, are apart.
+func runs(sorted []float64, fn func(v float64, n int)) {
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j] == sorted[i] {
+			j++
+		}
+		if sorted[i] == 0 {
+			neg := 0
+			for _, v := range sorted[i:j] {
+				if math.Signbit(v) {
+					neg++
+				}
+			}
+			if neg > 0 {
+				fn(math.Copysign(0, -1), neg)
+			}
+			if neg < j-i {
+				fn(0, j-i-neg)
+			}
+		} else {
+			fn(sorted[i], j-i)
+		}
+		i = j
+	}
+}
+
+// topRuns returns the number of distinct values of sorted and the k most
+// frequent as texts, ties by text, as top would from a map of texts.
+func topRuns(sorted []float64, k int, t *cellText) (int, []ValueCount) {
+	best := make([]ValueCount, 0, k+1)
+	var buf []byte
+	distinct := 0
+	runs(sorted, func(v float64, n int) {
+		distinct++
+		if len(best) == k && n < best[k-1].Count {
+			return
+		}
+		buf = appendNum(buf[:0], v, t)
+		if len(best) == k && n == best[k-1].Count && string(buf) >= best[k-1].Value {
+			return
+		}
+		vc := ValueCount{Value: string(buf), Count: n}
+		at, _ := slices.BinarySearchFunc(best, vc, func(a, b ValueCount) int {
+			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+		})
+		best = slices.Insert(best, at, vc)
+		if len(best) > k {
+			best = best[:k]
+		}
+	})
+	return distinct, best
+}
+
+// topAll returns every distinct value of sorted with its count.
+func topAll(sorted []float64, t *cellText) []ValueCount {
+	var out []ValueCount
+	runs(sorted, func(v float64, n int) {
+		out = append(out, ValueCount{Value: string(appendNum(nil, v, t)), Count: n})
+	})
+	return out
+}
+
+func appendNum(buf []byte, v float64, t *cellText) []byte {
+	start := len(buf)
+	buf = strconv.AppendFloat(buf, v, 'f', t.digits(), 64)
+	if t.sep == ',' {
+		for i := start; i < len(buf); i++ {
+			if buf[i] == '.' {
+				buf[i] = ','
+			}
+		}
+	}
+	return buf
 }
 
 // top returns the k most frequent values, ties by value.
@@ -355,25 +464,6 @@ func (c *Column) valueCounts() (map[string]int, int) {
 		missing = n[0]
 		for k, s := range c.text.dict[1:] {
 			counts[s] = n[k+1]
-		}
-	case c.Str == nil && c.Num != nil && len(c.text.except) == 0 && !hasNegZero(c.Num):
-		// The format is one-to-one on values: count values, format each once.
-		vals := make([]float64, 0, len(c.Num))
-		for i, v := range c.Num {
-			if c.Missing[i] {
-				missing++
-				continue
-			}
-			vals = append(vals, v)
-		}
-		slices.Sort(vals)
-		for i := 0; i < len(vals); {
-			k := i + 1
-			for k < len(vals) && vals[k] == vals[i] {
-				k++
-			}
-			counts[formatNum(vals[i], c.text.digits(), c.text.sep)] = k - i
-			i = k
 		}
 	default:
 		for i := range c.Len() {

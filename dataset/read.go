@@ -405,8 +405,8 @@ func (d *delimited) fill(n int, first bool) error {
 		if len(d.buf) >= want && (!first || len(d.buf) >= sniffMax || bytes.Count(d.buf, []byte{'\n'}) >= sniffLines) {
 			break
 		}
-		if cap(d.buf)-len(d.buf) < chunkBytes/4 {
-			nb := make([]byte, len(d.buf), max(2*cap(d.buf), len(d.buf)+chunkBytes))
+		if cap(d.buf)-len(d.buf) < min(chunkBytes/4, int(d.src.size)+1) {
+			nb := make([]byte, len(d.buf), max(2*cap(d.buf), len(d.buf)+min(chunkBytes, int(d.src.size)+512)))
 			copy(nb, d.buf)
 			d.buf = nb
 		}

@@ -2,7 +2,9 @@ package dataset
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -61,6 +63,20 @@ func sameAsReference(t *testing.T, data []byte, opt Options) {
 		if got.Line(i) != ref.Line(i) {
 			t.Fatalf("row %d: line %d, want %d", i, got.Line(i), ref.Line(i))
 		}
+	}
+	// Profiles and duplicate counts agree with those of a frame holding the
+	// reference's strings (the generic path).
+	hand := &Frame{Path: got.Path, Delimiter: ref.Delimiter, DecimalComma: ref.DecimalComma}
+	for _, rc := range ref.Columns {
+		hand.Columns = append(hand.Columns, &Column{Name: rc.Name, Kind: Kind(rc.Kind), Str: rc.Str, Num: rc.Num, Missing: rc.Missing})
+	}
+	pg, _ := json.Marshal(ProfileFrame(got))
+	ph, _ := json.Marshal(ProfileFrame(hand))
+	if !bytes.Equal(pg, ph) {
+		t.Fatalf("profiles differ:\n got %s\nwant %s", pg, ph)
+	}
+	if a, b := DuplicateRows(got, nil), DuplicateRows(hand, nil); a != b {
+		t.Fatalf("%d duplicate rows, want %d", a, b)
 	}
 	for j, rc := range ref.Columns {
 		c := got.Columns[j]
@@ -124,4 +140,47 @@ func mustRead(t *testing.T, name string) []byte {
 		}
 	}
 	return data
+}
+
+// TestReferenceCases checks texts and kinds on the cases the typed builders
+// treat specially: numbers not in their shortest form, fixed decimals,
+// negative zero, decimal commas, numbers followed by text after many rows,
+// columns whose formats fail, 0/1 spelled oddly.
+func TestReferenceCases(t *testing.T) {
+	gen := func(header string, n int, cell func(i int) string) []byte {
+		var b strings.Builder
+		b.WriteString(header + "\n")
+		for i := range n {
+			b.WriteString(cell(i) + "\n")
+		}
+		return []byte(b.String())
+	}
+	cases := map[string][]byte{
+		"odd forms":      []byte("a,b\n-0,1.50\n0,1.5\n+1,.5\n007,5.\n1e3,1E-2\n-0.0,12345678901234567890\n0.000123,9007199254740993\n"),
+		"fixed decimals": gen("p,q", 3000, func(i int) string { return fmt.Sprintf("%.2f,%d.%d0", float64(i)/4, i, i%10) }),
+		"negative zero":  gen("z,w", 50, func(i int) string { return []string{"-0", "0", "1.5", "-0.0"}[i%4] + ",x" }),
+		"decimal comma":  gen("u;v", 2000, func(i int) string { return fmt.Sprintf("%d,%d;%d", i, i%3, i) }),
+		"comma ints":     []byte("u;v\n3,0;1\n4;2\n5,5;3\n"),
+		"late text":      gen("m,k", 5000, func(i int) string { return map[bool]string{true: "n/a?", false: fmt.Sprint(i % 97)}[i == 4999] + ",1" }),
+		"late text odd": gen("m,k", 5000, func(i int) string {
+			return map[bool]string{true: "x", false: fmt.Sprintf("%d.%d0", i%7, i%3)}[i == 4998] + ",0"
+		}),
+		"formats fail": gen("m,k", 6000, func(i int) string {
+			return []string{fmt.Sprintf("%.3f", float64(i)/3), fmt.Sprintf("%.1f", float64(i)), fmt.Sprintf("+%d", i)}[i%3] + ",1"
+		}),
+		"odd booleans": gen("f,g", 40, func(i int) string {
+			return []string{"0.0", "1.0", "1", "0"}[i%4] + "," + []string{"Yes", "no", "YES", ""}[i%4]
+		}),
+		"mixed decimals": []byte("a;b\n1,5;1\n2.5;2\n3;3\n"),
+		"big ints id":    gen("row_id,v", 30, func(i int) string { return fmt.Sprintf("%d,%d", 9007199254740990+i, i%2) }),
+		"dates": gen("d,e", 30, func(i int) string {
+			return fmt.Sprintf("%02d/%02d/2020,2020-01-%02dT10:00:00Z", i%12+1, i%28+1, i%28+1)
+		}),
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			sameAsReference(t, data, Options{})
+			sameAsReference(t, data, Options{Kinds: map[string]Kind{"m": Categorical, "p": Numeric, "u": Numeric, "f": Boolean, "d": Datetime}})
+		})
+	}
 }

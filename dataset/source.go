@@ -17,17 +17,32 @@ var errTooLarge = errors.New("input larger than the limit")
 // hashing and inflating overlap with parsing.
 type source struct {
 	gz   bool
+	size int64        // stored size
 	read atomic.Int64 // stored bytes read so far
+	r    io.Reader    // the decoded bytes
+	raw  io.Reader    // the stored bytes, hashed as read (small inputs, read in the caller's goroutine)
 	pr   *io.PipeReader
 	h    hash.Hash
 	done chan struct{} // closed when the producer has stopped; err is then set
 	err  error
 }
 
+// syncBytes is the size under which a plain input is read without a goroutine.
+const syncBytes = 4 << 20
+
 func newSource(in Input, gz bool, maxBytes int64) *source {
-	s := &source{gz: gz, h: sha256.New(), done: make(chan struct{})}
+	s := &source{gz: gz, size: in.Size, h: sha256.New(), done: make(chan struct{})}
+	if !gz && in.Size <= syncBytes {
+		s.raw = io.TeeReader(&counter{r: io.NewSectionReader(in.R, 0, in.Size), n: &s.read}, s.h)
+		s.r = s.raw
+		if maxBytes > 0 {
+			s.r = &limited{r: s.raw, left: maxBytes}
+		}
+		close(s.done)
+		return s
+	}
 	pr, pw := io.Pipe()
-	s.pr = pr
+	s.pr, s.r = pr, pr
 	go func() {
 		raw := io.TeeReader(&counter{r: io.NewSectionReader(in.R, 0, in.Size), n: &s.read}, s.h)
 		var r io.Reader = raw
@@ -54,11 +69,16 @@ func newSource(in Input, gz bool, maxBytes int64) *source {
 	return s
 }
 
-func (s *source) Read(p []byte) (int, error) { return s.pr.Read(p) }
+func (s *source) Read(p []byte) (int, error) { return s.r.Read(p) }
 
 // sum waits for the producer and returns the stored bytes' hex sha256.
 func (s *source) sum() (string, error) {
 	<-s.done
+	if s.raw != nil {
+		if _, err := io.Copy(io.Discard, s.raw); err != nil {
+			return "", err
+		}
+	}
 	if s.err != nil {
 		return "", s.err
 	}
@@ -67,7 +87,9 @@ func (s *source) sum() (string, error) {
 
 // close stops the producer (if still running) and waits for it.
 func (s *source) close() {
-	s.pr.CloseWithError(errors.New("read abandoned"))
+	if s.pr != nil {
+		s.pr.CloseWithError(errors.New("read abandoned"))
+	}
 	<-s.done
 }
 
