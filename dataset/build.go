@@ -28,7 +28,7 @@ type builder struct {
 	short, fixed numFormat // candidate formats of the numbers (modeNum without codes)
 	dots, commas int       // number shapes seen
 
-	codes []uint32 // dictionary codes (modeStr, or modeNum once both formats failed)
+	codes *codeVec // dictionary codes (modeStr, or modeNum once both formats failed)
 	dict  []string
 	index map[string]uint32
 
@@ -48,7 +48,7 @@ func (b *builder) add(s string) {
 			b.num = append(b.num, math.NaN())
 		}
 		if b.codes != nil {
-			b.codes = append(b.codes, 0)
+			b.codes.add(0)
 		}
 		return
 	}
@@ -56,7 +56,7 @@ func (b *builder) add(s string) {
 	b.present++
 	switch b.mode {
 	case modeEmpty:
-		if v, shape, ok := parseNumber(s, b.comma); ok {
+		if v, shape, ok := readNumber(s, b.comma); ok {
 			b.mode = modeNum
 			b.num = make([]float64, i, cap(b.missing))
 			for k := range b.num {
@@ -71,7 +71,7 @@ func (b *builder) add(s string) {
 		b.startCodes(i)
 		b.addText(s)
 	case modeNum:
-		v, shape, ok := parseNumber(s, b.comma)
+		v, shape, ok := readNumber(s, b.comma)
 		if !ok {
 			b.toStrings(i)
 			b.addText(s)
@@ -146,7 +146,7 @@ func (b *builder) addNumber(v float64) {
 }
 
 func (b *builder) startCodes(n int) {
-	b.codes = make([]uint32, n, cap(b.missing))
+	b.codes = newCodes(n, cap(b.missing))
 	b.dict = []string{""}
 	b.index = make(map[string]uint32)
 }
@@ -159,19 +159,19 @@ func (b *builder) addText(s string) {
 		b.dict = append(b.dict, s)
 		b.index[s] = k
 	}
-	b.codes = append(b.codes, k)
+	b.codes.add(k)
 }
 
 // codesFromFormat rewrites rows [0, n) of a numeric column as codes,
 // their text coming from nf.
 func (b *builder) codesFromFormat(n int, nf *numFormat) {
-	b.codes = make([]uint32, 0, cap(b.missing))
+	b.codes = newCodes(0, cap(b.missing))
 	b.dict = []string{""}
 	b.index = make(map[string]uint32)
 	for r := range n {
 		switch s, ok := nf.except[int32(r)]; {
 		case b.missing[r]:
-			b.codes = append(b.codes, 0)
+			b.codes.add(0)
 		case ok:
 			b.addText(s)
 		default:
@@ -254,8 +254,8 @@ func inferStrings(c *Column, present int) (Kind, []float64) {
 		}
 	}
 	counts := make([]int, len(c.text.dict))
-	for _, k := range c.text.codes {
-		counts[k]++
+	for i := range c.text.codes.n() {
+		counts[c.text.codes.at(i)]++
 	}
 	spaces, length := 0, 0
 	for k, s := range dict {
@@ -264,7 +264,7 @@ func inferStrings(c *Column, present int) (Kind, []float64) {
 			spaces += counts[k+1]
 		}
 	}
-	return stringKind(c.Name, len(dict), present, len(c.text.codes), spaces, length), nil
+	return stringKind(c.Name, len(dict), present, c.text.codes.n(), spaces, length), nil
 }
 
 // expand maps codes to values (table[k-1] for code k; NaN for missing).
@@ -272,9 +272,9 @@ func expand(c *Column, table []float64) []float64 {
 	full := make([]float64, len(table)+1)
 	full[0] = math.NaN()
 	copy(full[1:], table)
-	num := make([]float64, len(c.text.codes))
-	for i, k := range c.text.codes {
-		num[i] = full[k]
+	num := make([]float64, c.text.codes.n())
+	for i := range num {
+		num[i] = full[c.text.codes.at(i)]
 	}
 	return num
 }
@@ -312,20 +312,17 @@ func (c *Column) materialize() {
 	if c.Str != nil || c.text.codes != nil {
 		return
 	}
-	t := cellText{codes: make([]uint32, c.Len()), dict: []string{""}}
+	t := cellText{codes: newCodes(0, c.Len()), dict: []string{""}}
 	index := map[string]uint32{}
-	for i := range t.codes {
+	for i := range c.Len() {
 		s := c.String(i)
-		if s == "" {
-			continue
-		}
 		k, ok := index[s]
-		if !ok {
+		if !ok && s != "" {
 			k = uint32(len(t.dict))
 			t.dict = append(t.dict, s)
 			index[s] = k
 		}
-		t.codes[i] = k
+		t.codes.add(k)
 	}
 	c.text = t
 }

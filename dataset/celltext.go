@@ -10,7 +10,7 @@ import (
 // column's file wrote its numbers, with the few cells written otherwise kept
 // aside.
 type cellText struct {
-	codes []uint32 // dictionary code of each row; nil when the text is formatted from Num
+	codes *codeVec // dictionary code of each row; nil when the text is formatted from Num
 	dict  []string // dict[0] is "" (the missing cell)
 	// Number formatting, used when codes is nil: with fixed, decimals fraction
 	// digits, otherwise the shortest form that reads back as the value; sep is
@@ -31,7 +31,7 @@ func (t *cellText) digits() int {
 
 func (t *cellText) at(c *Column, i int) string {
 	if t.codes != nil {
-		return t.dict[t.codes[i]]
+		return t.dict[t.codes.at(i)]
 	}
 	if c.Num == nil || c.Missing == nil || c.Missing[i] {
 		return ""
@@ -144,4 +144,64 @@ func (nf *numFormat) add(i int, s string, v float64) {
 	if len(nf.except) > maxExcept(i+1) {
 		nf.dead = true // the builder drops except once it has no use for it
 	}
+}
+
+// codeVec holds dictionary codes in the narrowest width their dictionary
+// allows (one byte per cell up to 255 distinct values), widening as it grows.
+type codeVec struct {
+	width int // 8, 16 or 32
+	w8    []uint8
+	w16   []uint16
+	w32   []uint32
+}
+
+// newCodes returns n zero codes with room for capHint.
+func newCodes(n, capHint int) *codeVec {
+	return &codeVec{width: 8, w8: make([]uint8, n, max(n, capHint))}
+}
+
+func (v *codeVec) at(i int) uint32 {
+	switch v.width {
+	case 8:
+		return uint32(v.w8[i])
+	case 16:
+		return uint32(v.w16[i])
+	}
+	return v.w32[i]
+}
+
+func (v *codeVec) n() int {
+	switch v.width {
+	case 8:
+		return len(v.w8)
+	case 16:
+		return len(v.w16)
+	}
+	return len(v.w32)
+}
+
+func (v *codeVec) add(k uint32) {
+	if v.width == 8 {
+		if k <= 0xff {
+			v.w8 = append(v.w8, uint8(k))
+			return
+		}
+		v.w16 = make([]uint16, len(v.w8), cap(v.w8))
+		for i, c := range v.w8 {
+			v.w16[i] = uint16(c)
+		}
+		v.w8, v.width = nil, 16
+	}
+	if v.width == 16 {
+		if k <= 0xffff {
+			v.w16 = append(v.w16, uint16(k))
+			return
+		}
+		v.w32 = make([]uint32, len(v.w16), cap(v.w16))
+		for i, c := range v.w16 {
+			v.w32[i] = uint32(c)
+		}
+		v.w16, v.width = nil, 32
+	}
+	v.w32 = append(v.w32, k)
 }

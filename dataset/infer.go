@@ -113,6 +113,61 @@ func parseNumber(s string, comma bool) (float64, int, bool) {
 	return v, shape, true
 }
 
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// readNumber is parseNumber in one pass for the common cells: at most 15
+// significant digits and no exponent make the value m / 10^k with m and 10^k
+// exact in float64, so one division rounds it as strconv.ParseFloat does
+// (Clinger's fast path). Other cells go to parseNumber.
+func readNumber(s string, comma bool) (float64, int, bool) {
+	i, n := 0, len(s)
+	neg := false
+	if n > 0 && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		i++
+	}
+	var m uint64
+	digits, sig, frac := 0, 0, 0
+	shape := intNumber
+	for ; i < n && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+		if m != 0 || s[i] != '0' {
+			m = m*10 + uint64(s[i]-'0')
+			sig++
+		}
+	}
+	if i < n && (s[i] == '.' || (comma && s[i] == ',')) {
+		shape = dotNumber
+		if s[i] == ',' {
+			shape = commaNumber
+		}
+		for i++; i < n && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+			frac++
+			if m != 0 || s[i] != '0' {
+				m = m*10 + uint64(s[i]-'0')
+				sig++
+			}
+		}
+	}
+	if digits == 0 || sig > 15 || frac > 22 || i != n {
+		if digits > 0 && i < n && (s[i] == 'e' || s[i] == 'E') || sig > 15 || frac > 22 {
+			return parseNumber(s, comma)
+		}
+		return 0, notNumber, false
+	}
+	v := float64(m)
+	if frac > 0 {
+		v /= pow10[frac]
+	}
+	if neg {
+		v = -v
+	}
+	return v, shape, true
+}
+
 // boolWord maps the boolean spellings to (pair, value); pair tells which
 // spelling family the word belongs to, so that a column must use one family.
 func boolWord(s string) (pair int, v bool, ok bool) {

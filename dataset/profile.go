@@ -128,7 +128,9 @@ func (p *ColumnProfile) UnmarshalJSON(b []byte) error {
 func ProfileFrame(f *Frame) *Profile {
 	p := &Profile{Rows: f.NumRows(), Columns: make([]ColumnProfile, len(f.Columns)), Alerts: []Alert{}}
 	parallel(len(f.Columns), f.NumRows()*len(f.Columns) >= 20000, func(j int) {
-		p.Columns[j] = profileColumn(f.Columns[j], f.DecimalComma)
+		scratch := scratchPool.Get().(*[]float64)
+		p.Columns[j] = profileColumn(f.Columns[j], f.DecimalComma, scratch)
+		scratchPool.Put(scratch)
 	})
 	for j := range f.Columns {
 		p.Alerts = append(p.Alerts, p.Columns[j].Alerts...)
@@ -136,13 +138,18 @@ func ProfileFrame(f *Frame) *Profile {
 	return p
 }
 
-func profileColumn(c *Column, comma bool) ColumnProfile {
+// scratchPool recycles the sorted copies of columns between columns, so
+// profiling a large frame does not leave a column's worth of garbage per column.
+var scratchPool = sync.Pool{New: func() any { return new([]float64) }}
+
+func profileColumn(c *Column, comma bool, scratch *[]float64) ColumnProfile {
 	cp := ColumnProfile{Name: c.Name, Kind: c.Kind, Count: c.Len(),
 		Min: math.NaN(), Max: math.NaN(), Mean: math.NaN(), Std: math.NaN()}
 	var counts map[string]int
 	var sorted []float64
 	sortedValues := func() {
-		sorted = make([]float64, 0, c.Len()-cp.Missing)
+		sorted = (*scratch)[:0]
+		defer func() { *scratch = sorted }()
 		for _, v := range c.Num {
 			if !math.IsNaN(v) {
 				sorted = append(sorted, v)
@@ -458,7 +465,8 @@ func (c *Column) valueCounts() (map[string]int, int) {
 	switch {
 	case c.Str == nil && c.text.dictionary():
 		n := make([]int, len(c.text.dict))
-		for _, k := range c.text.codes {
+		for i := range c.text.codes.n() {
+			k := c.text.codes.at(i)
 			n[k]++
 		}
 		missing = n[0]
@@ -494,7 +502,7 @@ func (c *Column) appendKey(key []byte, i int) []byte {
 	}
 	switch {
 	case c.Str == nil && c.text.dictionary():
-		return binary.LittleEndian.AppendUint32(append(key, 'c'), c.text.codes[i])
+		return binary.LittleEndian.AppendUint32(append(key, 'c'), c.text.codes.at(i))
 	case c.Str == nil && c.Num != nil:
 		if s, ok := c.text.except[int32(i)]; ok {
 			return appendText(append(key, 't'), s)
