@@ -289,3 +289,39 @@ func TestRegisterFormat(t *testing.T) {
 		t.Errorf("format %q, columns %q", f.Format, f.Columns[0].Name)
 	}
 }
+
+// TestParquetFromDuckDB reads a Parquet file written by another engine
+// (DuckDB 1.5, testdata/duckdb/make.mjs: decimals, dates, timestamps,
+// booleans, nulls) and the CSV DuckDB wrote of the same table: same kinds,
+// same texts, same typed frame.
+func TestParquetFromDuckDB(t *testing.T) {
+	pq, err := Read(filepath.Join("testdata", "duckdb", "duckdb.parquet"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv, err := Read(filepath.Join("testdata", "duckdb", "duckdb.csv"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Kind{"id": ID, "x": Numeric, "n": Numeric, "colour": Categorical, "flag": Boolean,
+		"day": Datetime, "at": Datetime, "cost": Numeric, "y": Boolean}
+	if pq.NumRows() != 200 || len(pq.Columns) != len(want) {
+		t.Fatalf("%d rows × %d columns", pq.NumRows(), len(pq.Columns))
+	}
+	for j, c := range pq.Columns {
+		if c.Kind != want[c.Name] || c.Name != csv.Columns[j].Name || c.Kind != csv.Columns[j].Kind {
+			t.Errorf("column %q: %s, CSV %q %s, want %s", c.Name, c.Kind, csv.Columns[j].Name, csv.Columns[j].Kind, want[c.Name])
+		}
+		for i := range c.Len() {
+			if c.String(i) != csv.Columns[j].String(i) {
+				t.Fatalf("column %q row %d: %q, CSV %q", c.Name, i, c.String(i), csv.Columns[j].String(i))
+			}
+		}
+	}
+	if pq.DataHash() != csv.DataHash() {
+		t.Error("typed frames differ")
+	}
+	if m := pq.Column("x").Missing; !m[3] || m[4] {
+		t.Errorf("x missing: %v", m[:5])
+	}
+}
