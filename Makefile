@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/automl
 PKGS    := ./...
 
-.PHONY: demo build test bench bench-serve lint fuzz tools clean
+.PHONY: demo build test bench bench-serve bench-data lint fuzz tools clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/automl
@@ -25,6 +25,11 @@ bench:
 # Load test of `automl serve` on loopback with wrk (installed if missing): throughput, p50/p99, 10k-row batch.
 bench-serve:
 	bench/serve/run.sh
+
+# Reading + profiling 300k×30 and 1M×20 tables (CSV and Parquet) against pandas' read_csv + describe:
+# time, peak RSS, Parquet speedup (needs python3-pandas and GNU time; installed if missing).
+bench-data:
+	bench/data.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

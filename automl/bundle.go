@@ -77,10 +77,10 @@ func describeInput(c *dataset.Column, kind dataset.Kind, rows []int) bundle.Inpu
 			continue
 		}
 		if in.Example == "" {
-			in.Example = c.Str[r]
+			in.Example = c.String(r)
 		}
 		if kind == dataset.Categorical && len(seen) <= maxEnum {
-			seen[c.Str[r]] = true
+			seen[c.String(r)] = true
 		}
 	}
 	if kind == dataset.Categorical && len(seen) <= maxEnum {

@@ -285,7 +285,7 @@ func keyFunc(c *dataset.Column, train []int) func(int) string {
 			if c.Missing[r] {
 				return "\x00missing"
 			}
-			return c.Str[r]
+			return c.String(r)
 		}
 	}
 	var vals []float64

@@ -67,3 +67,22 @@ func BenchmarkSplit(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReadFile reads the file named by AUTOML_BENCH_FILE (such as the
+// tables of `make bench-data`); skipped when unset.
+func BenchmarkReadFile(b *testing.B) {
+	path := os.Getenv("AUTOML_BENCH_FILE")
+	if path == "" {
+		b.Skip("AUTOML_BENCH_FILE not set")
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(st.Size())
+	for b.Loop() {
+		if _, err := Read(path, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

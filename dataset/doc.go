@@ -1,5 +1,13 @@
-// Package dataset reads delimited text files into typed, columnar frames,
-// profiles them, and splits their rows for training, validation and test.
+// Package dataset reads data files into typed, columnar frames, profiles
+// them, and splits their rows for training, validation and test.
+//
+// Formats are registered (RegisterFormat) and told apart by their first
+// bytes: delimited text (the fallback), gzip-compressed delimited text and
+// Parquet; a directory is read as the Parquet part files of one table.
+// Reading streams the input, keeps numbers as float64 and strings as
+// dictionary codes (Column.String gives back each cell's text), and can be
+// bounded (Options.MaxBytes, MaxRecordBytes), cancelled (ReadContext) and
+// watched (Options.Progress).
 //
 // Reading detects the dialect (delimiter among , ; tab |, quoting, UTF-8 BOM,
 // CRLF, decimal comma with ;), recognises missing markers, and infers each
@@ -13,8 +21,12 @@
 // fields, then that order). Fields follow RFC 4180: quoted fields may hold
 // delimiters, doubled quotes and line breaks. White space around a field is
 // dropped, a quote inside an unquoted field is kept as a character, and blank
-// lines are skipped. LF, CRLF and CR-only line endings are read. A UTF-8 BOM
-// is dropped; NUL bytes, UTF-16 and invalid UTF-8 are errors.
+// lines are skipped. LF, CRLF and CR-only line endings are read. The encoding
+// is detected from the first window (1 MB): a UTF-8 BOM is dropped, UTF-16
+// (with a BOM, or ASCII text with zero bytes) and Windows-1252 (invalid
+// UTF-8, no NUL) are decoded; past that window NUL bytes and invalid UTF-8
+// are errors naming line and column. Delimiter detection and the CR-only
+// check look at the first window (at least 64 lines when they fit in 16 MB).
 //
 // Missing markers are an empty or blank cell, "?", and NA, N/A, NaN, null in
 // any letter case. Sentinel words such as "unknown" are values.

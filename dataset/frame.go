@@ -1,6 +1,8 @@
 package dataset
 
-import "math"
+import (
+	"math"
+)
 
 // Kind is the semantic type inferred for a column.
 type Kind string
@@ -17,22 +19,33 @@ const (
 
 // Column is one typed column of a Frame.
 //
-// Str holds every cell's text as read (trimmed of surrounding white space), for
-// every kind; it is "" where the cell is missing. Num holds the parsed value
-// for Numeric, Boolean (0 or 1) and Datetime (Unix seconds, UTC) columns and for
-// ID columns read from integers, and is NaN where the cell is missing; it is
-// nil for the other kinds. Missing marks
-// the cells that held a missing marker (empty, NA, N/A, NaN, null, ?, blank).
+// Num holds the parsed value for Numeric, Boolean (0 or 1) and Datetime (Unix
+// seconds, UTC) columns and for ID columns read from integers, and is NaN
+// where the cell is missing; it is nil for the other kinds. Missing marks the
+// cells that held a missing marker (empty, NA, N/A, NaN, null, ?, blank).
+//
+// String(r) is a cell's text as read (trimmed of surrounding white space),
+// "" where the cell is missing. A column read from a file keeps no string per
+// cell: string-valued cells are dictionary codes, and numbers are formatted
+// on demand in the way the file wrote them. Str is only for columns built by
+// hand (tests, callers assembling a frame); readers leave it nil.
 type Column struct {
 	Name    string    `json:"name"`
 	Kind    Kind      `json:"kind"`
 	Str     []string  `json:"-"`
 	Num     []float64 `json:"-"`
 	Missing []bool    `json:"-"`
+
+	text cellText
 }
 
 // Len is the number of rows.
-func (c *Column) Len() int { return len(c.Str) }
+func (c *Column) Len() int {
+	if c.Missing != nil {
+		return len(c.Missing)
+	}
+	return len(c.Str)
+}
 
 // IsMissing reports whether row i is missing.
 func (c *Column) IsMissing(i int) bool { return c.Missing[i] }
@@ -45,18 +58,33 @@ func (c *Column) Float(i int) float64 {
 	return c.Num[i]
 }
 
+// String returns the text of row i as the file wrote it (trimmed), "" when
+// the cell is missing.
+func (c *Column) String(i int) string {
+	if c.Str != nil {
+		return c.Str[i]
+	}
+	return c.text.at(c, i)
+}
+
 // Frame is a columnar table read from one file.
 type Frame struct {
 	// Path is the file the frame was read from (as given by the caller).
 	Path string `json:"path"`
-	// SHA256 is the hex sha256 of the file's bytes.
+	// SHA256 is the hex sha256 of the file's bytes as stored (for a directory
+	// of parts, of the parts' bytes in name order).
 	SHA256 string `json:"sha256"`
-	// Delimiter is the detected field separator.
+	// Format is the input format's name ("csv", "csv.gz", "parquet").
+	Format string `json:"format"`
+	// Encoding is the detected text encoding of a delimited file ("utf-8",
+	// "utf-8-bom", "utf-16le", "utf-16be", "windows-1252"); "" for binary formats.
+	Encoding string `json:"encoding,omitempty"`
+	// Delimiter is the detected field separator (0 for formats without one).
 	Delimiter    rune      `json:"delimiter"`
 	DecimalComma bool      `json:"decimal_comma"`
 	Columns      []*Column `json:"columns"`
 
-	lines []int // physical line on which each data row starts
+	lines []int32 // physical line on which each data row starts (nil: row i+2)
 }
 
 // NumRows is the number of data rows (header excluded).
@@ -83,4 +111,17 @@ func (f *Frame) Column(name string) *Column {
 		return f.Columns[i]
 	}
 	return nil
+}
+
+// Line returns the physical line (1-based, header = 1) on which data row
+// row starts, for messages about that row. For formats without lines it is
+// the row's position counting the header as line 1.
+func (f *Frame) Line(row int) int {
+	if row < 0 || row >= f.NumRows() {
+		return 0
+	}
+	if f.lines == nil {
+		return row + 2
+	}
+	return int(f.lines[row])
 }

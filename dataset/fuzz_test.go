@@ -3,6 +3,7 @@ package dataset
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"testing"
 )
 
@@ -19,6 +20,7 @@ func FuzzRead(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, opt := range []Options{{}, {Delimiter: ';', Kinds: map[string]Kind{"a": Numeric, "b": Datetime, "x": Boolean}}} {
 			fr, err := ReadBytes("fuzz.csv", data, opt)
+			sameAsReference(t, data, opt)
 			if err != nil {
 				var pe *ParseError
 				if !errors.As(err, &pe) || pe.File != "fuzz.csv" {
@@ -46,8 +48,8 @@ func checkFrame(t *testing.T, fr *Frame) {
 			t.Fatalf("column %q has ragged storage", c.Name)
 		}
 		for i := range n {
-			if c.Missing[i] && c.Str[i] != "" {
-				t.Fatalf("missing cell holds %q", c.Str[i])
+			if c.Missing[i] && c.String(i) != "" {
+				t.Fatalf("missing cell holds %q", c.String(i))
 			}
 		}
 	}
@@ -69,4 +71,19 @@ func checkFrame(t *testing.T, fr *Frame) {
 	if _, err := MakeSplit(fr, tg.Rows, tg.Y, SplitSpec{Seed: 1, CV: 2}); err != nil && len(tg.Rows) >= 10 {
 		t.Fatalf("split of %d rows: %v", len(tg.Rows), err)
 	}
+}
+
+// FuzzReadNumber checks the one-pass number reader against parseNumber.
+func FuzzReadNumber(f *testing.F) {
+	for _, s := range []string{"1", "-0", "0.000123", "1,5", "12345678901234567", "1e5", "+.5", "5.", "1.2.3", "", "-", "1,5e3"} {
+		f.Add(s, true)
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, comma bool) {
+		v, shape, ok := readNumber(s, comma)
+		w, wshape, wok := parseNumber(s, comma)
+		if ok != wok || shape != wshape || math.Float64bits(v) != math.Float64bits(w) {
+			t.Fatalf("readNumber(%q, %v) = %v %d %v, parseNumber %v %d %v", s, comma, v, shape, ok, w, wshape, wok)
+		}
+	})
 }

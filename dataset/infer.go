@@ -3,11 +3,9 @@ package dataset
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 )
@@ -115,6 +113,61 @@ func parseNumber(s string, comma bool) (float64, int, bool) {
 	return v, shape, true
 }
 
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// readNumber is parseNumber in one pass for the common cells: at most 15
+// significant digits and no exponent make the value m / 10^k with m and 10^k
+// exact in float64, so one division rounds it as strconv.ParseFloat does
+// (Clinger's fast path). Other cells go to parseNumber.
+func readNumber(s string, comma bool) (float64, int, bool) {
+	i, n := 0, len(s)
+	neg := false
+	if n > 0 && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		i++
+	}
+	var m uint64
+	digits, sig, frac := 0, 0, 0
+	shape := intNumber
+	for ; i < n && s[i] >= '0' && s[i] <= '9'; i++ {
+		digits++
+		if m != 0 || s[i] != '0' {
+			m = m*10 + uint64(s[i]-'0')
+			sig++
+		}
+	}
+	if i < n && (s[i] == '.' || (comma && s[i] == ',')) {
+		shape = dotNumber
+		if s[i] == ',' {
+			shape = commaNumber
+		}
+		for i++; i < n && s[i] >= '0' && s[i] <= '9'; i++ {
+			digits++
+			frac++
+			if m != 0 || s[i] != '0' {
+				m = m*10 + uint64(s[i]-'0')
+				sig++
+			}
+		}
+	}
+	if digits == 0 || sig > 15 || frac > 22 || i != n {
+		if digits > 0 && i < n && (s[i] == 'e' || s[i] == 'E') || sig > 15 || frac > 22 {
+			return parseNumber(s, comma)
+		}
+		return 0, notNumber, false
+	}
+	v := float64(m)
+	if frac > 0 {
+		v /= pow10[frac]
+	}
+	if neg {
+		v = -v
+	}
+	return v, shape, true
+}
+
 // boolWord maps the boolean spellings to (pair, value); pair tells which
 // spelling family the word belongs to, so that a column must use one family.
 func boolWord(s string) (pair int, v bool, ok bool) {
@@ -171,35 +224,6 @@ func parseDate(g int, s string, hint *int) (float64, bool) {
 	return 0, false
 }
 
-// dateColumn returns Unix seconds for every row when all present values
-// parse in one date family.
-func dateColumn(c *Column) ([]float64, bool) {
-	first := firstPresent(c)
-groups:
-	for g := range dateGroups {
-		hint := 0
-		if first >= 0 {
-			if _, ok := parseDate(g, c.Str[first], &hint); !ok {
-				continue
-			}
-		}
-		num := make([]float64, len(c.Str))
-		for i, s := range c.Str {
-			if c.Missing[i] {
-				num[i] = math.NaN()
-				continue
-			}
-			v, ok := parseDate(g, s, &hint)
-			if !ok {
-				continue groups
-			}
-			num[i] = v
-		}
-		return num, true
-	}
-	return nil, false
-}
-
 // IDName reports whether a column name reads like an identifier: "id",
 // "*_id", "* id", "*-id", or camel case ending in Id/ID ("PassengerId",
 // "customerID").
@@ -216,134 +240,6 @@ func IDName(name string) bool {
 	n := len(name)
 	return n > 2 && (strings.HasSuffix(name, "Id") || strings.HasSuffix(name, "ID")) &&
 		unicode.IsLower(rune(name[n-3]))
-}
-
-// infer sets Missing, Kind and Num of every column, columns in parallel
-// on large frames. The error reported is that of the leftmost failing column.
-func infer(f *Frame, kinds map[string]Kind) error {
-	errs := make([]error, len(f.Columns))
-	comma := make([]bool, len(f.Columns))
-	one := func(j int) {
-		c := f.Columns[j]
-		c.Missing = make([]bool, len(c.Str))
-		for i, s := range c.Str {
-			if IsMissingMarker(s) {
-				c.Missing[i] = true
-				c.Str[i] = ""
-			}
-		}
-		if k, forced := kinds[c.Name]; forced {
-			comma[j], errs[j] = force(f, j, k)
-			return
-		}
-		comma[j] = inferColumn(c, f.Delimiter == ';')
-	}
-	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 || f.NumRows()*len(f.Columns) < 20000 {
-		for j := range f.Columns {
-			one(j)
-		}
-	} else {
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for range workers {
-			wg.Go(func() {
-				for j := range next {
-					one(j)
-				}
-			})
-		}
-		for j := range f.Columns {
-			next <- j
-		}
-		close(next)
-		wg.Wait()
-	}
-	for j := range f.Columns {
-		if errs[j] != nil {
-			return errs[j]
-		}
-		f.DecimalComma = f.DecimalComma || comma[j]
-	}
-	return nil
-}
-
-// numericColumn parses every present value; ok is false when one is not a
-// number or when dot and comma decimals are mixed.
-func numericColumn(c *Column, comma bool) (num []float64, usedComma, ok bool) {
-	if i := firstPresent(c); i >= 0 && numShape(c.Str[i], comma) == notNumber {
-		return nil, false, false
-	}
-	num = make([]float64, len(c.Str))
-	dots, commas := 0, 0
-	for i, s := range c.Str {
-		if c.Missing[i] {
-			num[i] = math.NaN()
-			continue
-		}
-		v, shape, good := parseNumber(s, comma)
-		if !good {
-			return nil, false, false
-		}
-		switch shape {
-		case dotNumber:
-			dots++
-		case commaNumber:
-			commas++
-		}
-		num[i] = v
-	}
-	if dots > 0 && commas > 0 {
-		return nil, false, false
-	}
-	return num, commas > 0, true
-}
-
-// inferColumn picks the kind of c from all of its rows and reports whether
-// it read decimal commas.
-func inferColumn(c *Column, comma bool) bool {
-	n, present := len(c.Str), 0
-	for _, m := range c.Missing {
-		if !m {
-			present++
-		}
-	}
-	if present == 0 {
-		c.Kind = Categorical
-		return false
-	}
-	if num, usedComma, ok := numericColumn(c, comma); ok {
-		c.Num = num
-		switch {
-		case isZeroOne(num):
-			c.Kind = Boolean
-		case present == n && uniqueIntegers(num, IDName(c.Name)):
-			c.Kind = ID
-		default:
-			c.Kind = Numeric
-		}
-		return usedComma
-	}
-	if num, ok := boolColumn(c); ok {
-		c.Kind, c.Num = Boolean, num
-		return false
-	}
-	if num, ok := dateColumn(c); ok {
-		c.Kind, c.Num = Datetime, num
-		return false
-	}
-	c.Kind = stringKind(c, present)
-	return false
-}
-
-// firstPresent returns the first row that is not missing, or -1.
-func firstPresent(c *Column) int {
-	for i, m := range c.Missing {
-		if !m {
-			return i
-		}
-	}
-	return -1
 }
 
 // isZeroOne reports whether the present values are exactly {0, 1}, both seen.
@@ -391,58 +287,6 @@ func uniqueIntegers(num []float64, named bool) bool {
 
 // boolColumn reads a column whose values all belong to one boolean
 // spelling family (true/false, yes/no, t/f, y/n; any case).
-func boolColumn(c *Column) ([]float64, bool) {
-	if i := firstPresent(c); i >= 0 {
-		if _, _, ok := boolWord(c.Str[i]); !ok {
-			return nil, false
-		}
-	}
-	num := make([]float64, len(c.Str))
-	family := 0
-	for i, s := range c.Str {
-		if c.Missing[i] {
-			num[i] = math.NaN()
-			continue
-		}
-		p, v, ok := boolWord(s)
-		if !ok || (family != 0 && p != family) {
-			return nil, false
-		}
-		family = p
-		if v {
-			num[i] = 1
-		}
-	}
-	return num, true
-}
-
-// stringKind tells ID, Text and Categorical apart among string columns.
-func stringKind(c *Column, present int) Kind {
-	distinct := make(map[string]struct{}, 64)
-	spaces, length := 0, 0
-	for i, s := range c.Str {
-		if c.Missing[i] {
-			continue
-		}
-		distinct[s] = struct{}{}
-		length += len(s)
-		if hasSpace(s) {
-			spaces++
-		}
-	}
-	d := len(distinct)
-	if present == len(c.Str) && d == present && present >= 2 &&
-		(IDName(c.Name) || (present >= minRowsForUnnamedID && spaces == 0)) {
-		return ID
-	}
-	if float64(d) >= textMinDistinctFrac*float64(present) &&
-		float64(length) >= textMinMeanLen*float64(present) &&
-		float64(spaces) >= textMinSpaceFrac*float64(present) {
-		return Text
-	}
-	return Categorical
-}
-
 func hasSpace(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c == ' ' || c == '\t' || c == '\n' {
@@ -454,25 +298,52 @@ func hasSpace(s string) bool {
 
 // force applies a kind the caller imposed on column j, failing on the first
 // cell that does not parse as that kind. It reports whether it read decimal
+// stringKind tells ID, Text and Categorical apart among string columns from
+// the distinct count, the present and total cells, how many cells hold a
+// space and their total length.
+func stringKind(name string, distinct, present, n, spaces, length int) Kind {
+	d := distinct
+	if present == n && d == present && present >= 2 &&
+		(IDName(name) || (present >= minRowsForUnnamedID && spaces == 0)) {
+		return ID
+	}
+	if float64(d) >= textMinDistinctFrac*float64(present) &&
+		float64(length) >= textMinMeanLen*float64(present) &&
+		float64(spaces) >= textMinSpaceFrac*float64(present) {
+		return Text
+	}
+	return Categorical
+}
+
+// force applies a kind the caller imposed on column j, failing on the first
+// cell that does not parse as that kind. It reports whether it read decimal
 // commas; it does not modify f itself, so columns can be forced in parallel.
-func force(f *Frame, j int, k Kind) (usedComma bool, err error) {
+// numbers tells that the column's Num already holds its cells parsed as
+// numbers with the frame's decimal rule, comma that some had a decimal comma.
+func force(f *Frame, j int, k Kind, numbers, comma bool) (usedComma bool, err error) {
 	c := f.Columns[j]
 	bad := func(i int, want string) error {
 		return &ParseError{File: f.Path, Line: f.Line(i), Column: c.Name, Field: j + 1,
-			Msg: fmt.Sprintf("expected %s (the model's input schema says this column is %s), found %q", want, k, c.Str[i])}
+			Msg: fmt.Sprintf("expected %s (the model's input schema says this column is %s), found %q", want, k, c.String(i))}
 	}
+	if k == Numeric && numbers {
+		c.Kind = k
+		return comma, nil
+	}
+	c.materialize()
 	c.Kind, c.Num = k, nil
+	n := c.Len()
 	switch k {
 	case Categorical, Text, ID:
 		return false, nil
 	case Numeric:
-		c.Num = make([]float64, len(c.Str))
-		for i, s := range c.Str {
+		c.Num = make([]float64, n)
+		for i := range n {
 			if c.Missing[i] {
 				c.Num[i] = math.NaN()
 				continue
 			}
-			v, shape, ok := parseNumber(s, f.Delimiter == ';')
+			v, shape, ok := parseNumber(c.String(i), f.Delimiter == ';')
 			if !ok {
 				return false, bad(i, "a number")
 			}
@@ -480,12 +351,13 @@ func force(f *Frame, j int, k Kind) (usedComma bool, err error) {
 			c.Num[i] = v
 		}
 	case Boolean:
-		c.Num = make([]float64, len(c.Str))
-		for i, s := range c.Str {
+		c.Num = make([]float64, n)
+		for i := range n {
 			if c.Missing[i] {
 				c.Num[i] = math.NaN()
 				continue
 			}
+			s := c.String(i)
 			if _, v, ok := boolWord(s); ok {
 				c.Num[i] = b2f(v)
 			} else if v, _, ok := parseNumber(s, false); ok && (v == 0 || v == 1) {
@@ -495,12 +367,14 @@ func force(f *Frame, j int, k Kind) (usedComma bool, err error) {
 			}
 		}
 	case Datetime:
-		if num, ok := dateColumn(c); ok {
-			c.Num = num
-			return false, nil
+		for g := range dateGroups {
+			if table, ok := dateTable(c.text.dict[1:], g); ok {
+				c.Num = expand(c, table)
+				return false, nil
+			}
 		}
-		c.Num = make([]float64, len(c.Str))
-		for i, s := range c.Str {
+		c.Num = make([]float64, n)
+		for i := range n {
 			if c.Missing[i] {
 				c.Num[i] = math.NaN()
 				continue
@@ -508,7 +382,7 @@ func force(f *Frame, j int, k Kind) (usedComma bool, err error) {
 			ok := false
 			for g := range dateGroups {
 				hint := 0
-				if c.Num[i], ok = parseDate(g, s, &hint); ok {
+				if c.Num[i], ok = parseDate(g, c.String(i), &hint); ok {
 					break
 				}
 			}

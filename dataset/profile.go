@@ -2,12 +2,16 @@ package dataset
 
 import (
 	"cmp"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // Quantiles of a numeric column, interpolated linearly between order
@@ -123,36 +127,62 @@ func (p *ColumnProfile) UnmarshalJSON(b []byte) error {
 // ProfileFrame computes per-column statistics and alerts.
 func ProfileFrame(f *Frame) *Profile {
 	p := &Profile{Rows: f.NumRows(), Columns: make([]ColumnProfile, len(f.Columns)), Alerts: []Alert{}}
-	for j, c := range f.Columns {
-		p.Columns[j] = profileColumn(c, f.DecimalComma)
+	parallel(len(f.Columns), f.NumRows()*len(f.Columns) >= 20000, func(j int) {
+		scratch := scratchPool.Get().(*[]float64)
+		p.Columns[j] = profileColumn(f.Columns[j], f.DecimalComma, scratch)
+		scratchPool.Put(scratch)
+	})
+	for j := range f.Columns {
 		p.Alerts = append(p.Alerts, p.Columns[j].Alerts...)
 	}
 	return p
 }
 
-func profileColumn(c *Column, comma bool) ColumnProfile {
+// scratchPool recycles the sorted copies of columns between columns, so
+// profiling a large frame does not leave a column's worth of garbage per column.
+var scratchPool = sync.Pool{New: func() any { return new([]float64) }}
+
+func profileColumn(c *Column, comma bool, scratch *[]float64) ColumnProfile {
 	cp := ColumnProfile{Name: c.Name, Kind: c.Kind, Count: c.Len(),
 		Min: math.NaN(), Max: math.NaN(), Mean: math.NaN(), Std: math.NaN()}
-	counts := make(map[string]int)
-	for i, s := range c.Str {
-		if c.Missing[i] {
-			cp.Missing++
-			continue
-		}
-		counts[s]++
-	}
-	cp.Distinct = len(counts)
-	cp.Top = top(counts, 10)
-
+	var counts map[string]int
 	var sorted []float64
-	if c.Num != nil && (c.Kind == Numeric || c.Kind == Boolean || c.Kind == Datetime) {
-		sorted = make([]float64, 0, c.Len()-cp.Missing)
+	sortedValues := func() {
+		sorted = (*scratch)[:0]
+		defer func() { *scratch = sorted }()
 		for _, v := range c.Num {
 			if !math.IsNaN(v) {
 				sorted = append(sorted, v)
 			}
 		}
 		slices.Sort(sorted)
+	}
+	if c.formatted() {
+		// Texts are the values formatted one way: count runs of equal values
+		// and format only the values that can enter the top 10.
+		for _, m := range c.Missing {
+			if m {
+				cp.Missing++
+			}
+		}
+		sortedValues()
+		cp.Distinct, cp.Top = topRuns(sorted, 10, &c.text)
+		if cp.Distinct <= 10 {
+			counts = make(map[string]int, cp.Distinct)
+			for _, vc := range topAll(sorted, &c.text) {
+				counts[vc.Value] = vc.Count
+			}
+		}
+	} else {
+		counts, cp.Missing = c.valueCounts()
+		cp.Distinct = len(counts)
+		cp.Top = top(counts, 10)
+	}
+
+	if c.Num != nil && (c.Kind == Numeric || c.Kind == Boolean || c.Kind == Datetime) {
+		if sorted == nil {
+			sortedValues()
+		}
 		if n := len(sorted); n > 0 {
 			cp.Min, cp.Max = sorted[0], sorted[n-1]
 			cp.Mean, cp.Std = meanStd(sorted)
@@ -165,8 +195,94 @@ func profileColumn(c *Column, comma bool) ColumnProfile {
 			}
 		}
 	}
+	if c.Kind != Numeric && c.Kind != Boolean && c.Kind != Datetime {
+		sorted = nil
+	}
 	cp.Alerts = alerts(c, &cp, sorted, counts, comma)
 	return cp
+}
+
+// formatted reports whether the column's texts are its values formatted one
+// way (so equal texts are equal values and the other way round).
+func (c *Column) formatted() bool {
+	return c.Str == nil && c.Num != nil && !c.text.dictionary() && len(c.text.except) == 0
+}
+
+// runs calls fn for each distinct value of sorted with its count, in
+// order; -0 and 0, equal as numbers but written differently, are apart.
+func runs(sorted []float64, fn func(v float64, n int)) {
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && sorted[j] == sorted[i] {
+			j++
+		}
+		if sorted[i] == 0 {
+			neg := 0
+			for _, v := range sorted[i:j] {
+				if math.Signbit(v) {
+					neg++
+				}
+			}
+			if neg > 0 {
+				fn(math.Copysign(0, -1), neg)
+			}
+			if neg < j-i {
+				fn(0, j-i-neg)
+			}
+		} else {
+			fn(sorted[i], j-i)
+		}
+		i = j
+	}
+}
+
+// topRuns returns the number of distinct values of sorted and the k most
+// frequent as texts, ties by text, as top would from a map of texts.
+func topRuns(sorted []float64, k int, t *cellText) (int, []ValueCount) {
+	best := make([]ValueCount, 0, k+1)
+	var buf []byte
+	distinct := 0
+	runs(sorted, func(v float64, n int) {
+		distinct++
+		if len(best) == k && n < best[k-1].Count {
+			return
+		}
+		buf = appendNum(buf[:0], v, t)
+		if len(best) == k && n == best[k-1].Count && string(buf) >= best[k-1].Value {
+			return
+		}
+		vc := ValueCount{Value: string(buf), Count: n}
+		at, _ := slices.BinarySearchFunc(best, vc, func(a, b ValueCount) int {
+			return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value))
+		})
+		best = slices.Insert(best, at, vc)
+		if len(best) > k {
+			best = best[:k]
+		}
+	})
+	return distinct, best
+}
+
+// topAll returns every distinct value of sorted with its count.
+func topAll(sorted []float64, t *cellText) []ValueCount {
+	var out []ValueCount
+	runs(sorted, func(v float64, n int) {
+		out = append(out, ValueCount{Value: string(appendNum(nil, v, t)), Count: n})
+	})
+	return out
+}
+
+func appendNum(buf []byte, v float64, t *cellText) []byte {
+	start := len(buf)
+	buf = strconv.AppendFloat(buf, v, 'f', t.digits(), 64)
+	if t.sep == ',' {
+		for i := start; i < len(buf); i++ {
+			if buf[i] == '.' {
+				buf[i] = ','
+			}
+		}
+	}
+	return buf
 }
 
 // top returns the k most frequent values, ties by value.
@@ -331,14 +447,7 @@ func DuplicateRows(f *Frame, cols []int) int {
 	for i := range f.NumRows() {
 		key = key[:0]
 		for _, j := range cols {
-			c := f.Columns[j]
-			if c.Missing[i] {
-				key = append(key, 0xff) // not a valid UTF-8 length prefix byte
-				continue
-			}
-			key = strconv.AppendInt(key, int64(len(c.Str[i])), 10)
-			key = append(key, ':')
-			key = append(key, c.Str[i]...)
+			key = f.Columns[j].appendKey(key, i)
 		}
 		if _, ok := seen[string(key)]; ok {
 			dup++
@@ -347,4 +456,85 @@ func DuplicateRows(f *Frame, cols []int) int {
 		seen[string(key)] = struct{}{}
 	}
 	return dup
+}
+
+// valueCounts counts the rows of each present text and the missing rows.
+func (c *Column) valueCounts() (map[string]int, int) {
+	counts := make(map[string]int)
+	missing := 0
+	switch {
+	case c.Str == nil && c.text.dictionary():
+		n := make([]int, len(c.text.dict))
+		for i := range c.text.codes.n() {
+			k := c.text.codes.at(i)
+			n[k]++
+		}
+		missing = n[0]
+		for k, s := range c.text.dict[1:] {
+			counts[s] = n[k+1]
+		}
+	default:
+		for i := range c.Len() {
+			if c.Missing[i] {
+				missing++
+				continue
+			}
+			counts[c.String(i)]++
+		}
+	}
+	return counts, missing
+}
+
+func hasNegZero(x []float64) bool {
+	for _, v := range x {
+		if v == 0 && math.Signbit(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendKey appends a key of row i's text, one-to-one on texts within the
+// column (missing cells share one key), for comparing rows.
+func (c *Column) appendKey(key []byte, i int) []byte {
+	if c.Missing[i] {
+		return append(key, 0xff) // not a valid UTF-8 length prefix byte
+	}
+	switch {
+	case c.Str == nil && c.text.dictionary():
+		return binary.LittleEndian.AppendUint32(append(key, 'c'), c.text.codes.at(i))
+	case c.Str == nil && c.Num != nil:
+		if s, ok := c.text.except[int32(i)]; ok {
+			return appendText(append(key, 't'), s)
+		}
+		return binary.LittleEndian.AppendUint64(append(key, 'b'), math.Float64bits(c.Num[i]))
+	}
+	return appendText(key, c.String(i))
+}
+
+func appendText(key []byte, s string) []byte {
+	key = strconv.AppendInt(key, int64(len(s)), 10)
+	key = append(key, ':')
+	return append(key, s...)
+}
+
+// parallel runs fn(0..n-1) on GOMAXPROCS goroutines when wide, else in turn.
+func parallel(n int, wide bool, fn func(int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if !wide || workers < 2 {
+		for j := range n {
+			fn(j)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := int(next.Add(1) - 1); j < n; j = int(next.Add(1) - 1) {
+				fn(j)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -118,8 +118,8 @@ func TestTelcoTotalCharges(t *testing.T) {
 		t.Errorf("row 0: %v", c.Num[0])
 	}
 	for i := f.NumRows() - 11; i < f.NumRows(); i++ {
-		if !c.Missing[i] || c.Str[i] != "" {
-			t.Errorf("row %d (line %d) not missing: %q", i, f.Line(i), c.Str[i])
+		if !c.Missing[i] || c.String(i) != "" {
+			t.Errorf("row %d (line %d) not missing: %q", i, f.Line(i), c.String(i))
 		}
 	}
 	p := ProfileFrame(f)

@@ -10,15 +10,27 @@ import (
 // fields) is dropped, a quote inside an unquoted field is an ordinary
 // character, and lines that are blank are skipped. Line endings are LF or
 // CRLF; the caller turns CR-only files into LF first.
+//
+// The text may be a window of a longer stream: unless final is set, a record
+// that reaches the end of s is not taken but reported as incomplete, and
+// the caller calls again once s holds more.
 type scanner struct {
 	s     string
 	pos   int
 	line  int // physical line (1-based) at pos
 	delim byte
+	final bool // s ends the input
 }
 
+// Outcomes of scanner.next.
+const (
+	scanEnd  = iota // no more records
+	scanOK          // a record
+	scanMore        // the next record runs past the end of s (not final)
+)
+
 func newScanner(s string, delim byte) *scanner {
-	return &scanner{s: s, line: 1, delim: delim}
+	return &scanner{s: s, line: 1, delim: delim, final: true}
 }
 
 // scanError is a tokenizing problem; field is the 0-based field index within
@@ -34,7 +46,8 @@ func (sc *scanner) isBlank(c byte) bool {
 	return c == ' ' || (c == '\t' && sc.delim != '\t')
 }
 
-// skipBlankLines moves past lines that hold nothing but white space.
+// skipBlankLines moves past lines that hold nothing but white space. It
+// stops at the start of a blank line that reaches the end of a window.
 func (sc *scanner) skipBlankLines() {
 	s := sc.s
 	for sc.pos < len(s) {
@@ -46,7 +59,9 @@ func (sc *scanner) skipBlankLines() {
 			return
 		}
 		if p >= len(s) {
-			sc.pos = p
+			if sc.final {
+				sc.pos = p
+			}
 			return
 		}
 		sc.pos = p + 1
@@ -54,15 +69,20 @@ func (sc *scanner) skipBlankLines() {
 	}
 }
 
-// next reads one record, reusing fields. It returns ok=false at the end of
-// the input. start is the physical line the record begins on.
-func (sc *scanner) next(fields []string) (out []string, start int, ok bool, err *scanError) {
+// next reads one record, reusing fields. start is the physical line the
+// record begins on. On scanMore the scanner is left at the record's start.
+func (sc *scanner) next(fields []string) (out []string, start int, status int, err *scanError) {
 	sc.skipBlankLines()
 	s := sc.s
 	if sc.pos >= len(s) {
-		return fields[:0], sc.line, false, nil
+		return fields[:0], sc.line, scanEnd, nil
 	}
 	start = sc.line
+	begin := sc.pos
+	more := func() ([]string, int, int, *scanError) {
+		sc.pos, sc.line = begin, start
+		return fields, start, scanMore, nil
+	}
 	fields = fields[:0]
 	p := sc.pos
 	for {
@@ -72,7 +92,10 @@ func (sc *scanner) next(fields []string) (out []string, start int, ok bool, err 
 		if p < len(s) && s[p] == '"' {
 			field, np, e := sc.quoted(p+1, len(fields))
 			if e != nil {
-				return fields, start, false, e
+				if !sc.final {
+					return more()
+				}
+				return fields, start, scanEnd, e
 			}
 			p = np
 			for p < len(s) && (sc.isBlank(s[p]) || (s[p] == '\r' && p+1 < len(s) && s[p+1] == '\n')) {
@@ -80,24 +103,30 @@ func (sc *scanner) next(fields []string) (out []string, start int, ok bool, err 
 			}
 			fields = append(fields, strings.TrimSpace(field))
 			switch {
-			case p >= len(s):
+			case p >= len(s) || (!sc.final && p == len(s)-1 && s[p] == '\r'):
+				if !sc.final {
+					return more()
+				}
 				sc.pos = p
-				return fields, start, true, nil
+				return fields, start, scanOK, nil
 			case s[p] == sc.delim:
 				p++
 				continue
 			case s[p] == '\n':
 				sc.pos = p + 1
 				sc.line++
-				return fields, start, true, nil
+				return fields, start, scanOK, nil
 			default:
-				return fields, start, false, &scanError{line: sc.line, field: len(fields) - 1,
+				return fields, start, scanEnd, &scanError{line: sc.line, field: len(fields) - 1,
 					msg: fmt.Sprintf("expected a delimiter %q or the end of the line after a closing quote, found %q", rune(sc.delim), firstRune(s[p:]))}
 			}
 		}
 		q := p
 		for q < len(s) && s[q] != sc.delim && s[q] != '\n' {
 			q++
+		}
+		if q >= len(s) && !sc.final {
+			return more()
 		}
 		fields = append(fields, strings.TrimSpace(s[p:q]))
 		if q < len(s) && s[q] == sc.delim {
@@ -109,7 +138,7 @@ func (sc *scanner) next(fields []string) (out []string, start int, ok bool, err 
 			sc.line++
 		}
 		sc.pos = q
-		return fields, start, true, nil
+		return fields, start, scanOK, nil
 	}
 }
 
@@ -157,23 +186,26 @@ var delimiters = []byte{',', ';', '\t', '|'}
 // have the header's field count, preferring more fields, then the order of
 // delimiters. When no candidate is consistent it takes the one with the
 // largest share of records matching the header; ',' when nothing splits.
-func detectDelimiter(s string) byte {
+// Unless final, s is the start of a longer input and a record that runs past
+// its end is not counted.
+func detectDelimiter(s string, final bool) byte {
 	const sample = 50
 	best, bestScore, bestFields := byte(','), -1.0, 0
 	var fields []string
 	for _, d := range delimiters {
 		sc := newScanner(s, d)
-		var ok bool
+		sc.final = final
+		var st int
 		var err *scanError
-		fields, _, ok, err = sc.next(fields)
-		if !ok || err != nil || len(fields) < 2 {
+		fields, _, st, err = sc.next(fields)
+		if st != scanOK || err != nil || len(fields) < 2 {
 			continue
 		}
 		h := len(fields)
 		rows, match := 0, 0
 		for rows < sample {
-			fields, _, ok, err = sc.next(fields)
-			if err != nil || !ok {
+			fields, _, st, err = sc.next(fields)
+			if err != nil || st != scanOK {
 				break
 			}
 			rows++

@@ -196,7 +196,7 @@ func columnSplit(f *Frame, rows []int, name string) (*Split, error) {
 	c := f.Columns[j]
 	sp := &Split{}
 	for _, r := range rows {
-		switch strings.ToLower(c.Str[r]) {
+		switch strings.ToLower(c.String(r)) {
 		case "train", "training":
 			sp.Train = append(sp.Train, r)
 		case "validate", "validation", "val", "valid":
@@ -205,7 +205,7 @@ func columnSplit(f *Frame, rows []int, name string) (*Split, error) {
 			sp.Test = append(sp.Test, r)
 		default:
 			return nil, &ParseError{File: f.Path, Line: f.Line(r), Column: name, Field: j + 1,
-				Msg: fmt.Sprintf("split value %q: expected train, validate (or val) or test", c.Str[r])}
+				Msg: fmt.Sprintf("split value %q: expected train, validate (or val) or test", c.String(r))}
 		}
 	}
 	slices.Sort(sp.Train)

@@ -38,12 +38,12 @@ func EncodeTarget(f *Frame, column, posLabel string) (*Target, error) {
 	}
 	t := &Target{Column: column, Positive: -1}
 	counts := map[string]int{}
-	for i, s := range c.Str {
+	for i := range c.Len() {
 		if c.Missing[i] {
 			t.Dropped++
 			continue
 		}
-		counts[s]++
+		counts[c.String(i)]++
 	}
 	if len(counts) == 0 {
 		return nil, fail("the target is missing in all %d rows: expected class labels", c.Len())
@@ -84,10 +84,10 @@ func EncodeTarget(f *Frame, column, posLabel string) (*Target, error) {
 	}
 	n := c.Len() - t.Dropped
 	t.Rows, t.Y = make([]int, 0, n), make([]int, 0, n)
-	for i, s := range c.Str {
+	for i := range c.Len() {
 		if !c.Missing[i] {
 			t.Rows = append(t.Rows, i)
-			t.Y = append(t.Y, index[s])
+			t.Y = append(t.Y, index[c.String(i)])
 		}
 	}
 	return t, nil

@@ -280,7 +280,7 @@ func fitBoolean(st *ColumnState, f *dataset.Frame, col *dataset.Column, rows []i
 		}
 		b := int(v)
 		n[b]++
-		tokens[b][strings.ToLower(col.Str[r])] = true
+		tokens[b][strings.ToLower(col.String(r))] = true
 	}
 	fill := 0.0
 	if n[1] > n[0] {
@@ -309,7 +309,7 @@ func fitCategorical(st *ColumnState, col *dataset.Column, rows []int, s Spec) {
 			missing++
 			continue
 		}
-		counts[col.Str[r]]++
+		counts[col.String(r)]++
 	}
 	st.Fill = s.FillValue
 	if s.CategoricalImpute == ImputeMostFrequent && len(counts) > 0 {
@@ -413,7 +413,7 @@ func (p *Pipeline) NumFeatures() int {
 // holds a comma (which dataset only accepts as a decimal comma).
 func commaDecimals(col *dataset.Column, rows []int) bool {
 	for _, r := range rows {
-		if !col.Missing[r] && strings.IndexByte(col.Str[r], ',') >= 0 {
+		if !col.Missing[r] && strings.IndexByte(col.String(r), ',') >= 0 {
 			return true
 		}
 	}
@@ -444,11 +444,11 @@ func learnLayouts(col *dataset.Column, rows []int) []string {
 		if seen++; seen > sample {
 			break
 		}
-		if _, ok := parseISO(col.Str[r]); ok {
+		if _, ok := parseISO(col.String(r)); ok {
 			continue
 		}
 		for _, layout := range layoutCandidates {
-			t, err := time.Parse(layout, col.Str[r])
+			t, err := time.Parse(layout, col.String(r))
 			if err != nil {
 				continue
 			}

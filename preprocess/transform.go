@@ -113,7 +113,7 @@ func (p *Pipeline) Transform(f *dataset.Frame, rows []int) (*mat.Dense, error) {
 			m := lookup[i]
 			ordinal := p.Spec.Encoding == EncodeOrdinal
 			for k, r := range rows {
-				v := col.Str[r]
+				v := col.String(r)
 				if col.Missing[r] {
 					v = st.Fill
 				}

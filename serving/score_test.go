@@ -27,11 +27,11 @@ func bodies(t *testing.T, m *bundle.Model, f *dataset.Frame, rows []int) (record
 		}
 		switch c.Kind {
 		case dataset.Numeric:
-			return c.Str[r]
+			return c.String(r)
 		case dataset.Boolean:
 			return map[bool]string{true: "true", false: "false"}[c.Num[r] == 1]
 		}
-		b, _ := json.Marshal(c.Str[r])
+		b, _ := json.Marshal(c.String(r))
 		return string(b)
 	}
 	var rec, col, csv strings.Builder
@@ -70,7 +70,7 @@ func bodies(t *testing.T, m *bundle.Model, f *dataset.Frame, rows []int) (record
 			fmt.Fprintf(&rec, "%s:%s", key, value(c, r))
 			col.WriteString(value(c, r))
 			if !c.Missing[r] {
-				csv.WriteString(`"` + c.Str[r] + `"`)
+				csv.WriteString(`"` + c.String(r) + `"`)
 			}
 		}
 		rec.WriteByte('}')

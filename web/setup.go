@@ -90,7 +90,7 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 	for i := range min(previewRows, f.NumRows()) {
 		row := make([]string, len(f.Columns))
 		for j, c := range f.Columns {
-			row[j] = c.Str[i]
+			row[j] = c.String(i)
 		}
 		v.Preview = append(v.Preview, row)
 	}

@@ -15,7 +15,7 @@ import (
 
 func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("profile", stderr)
-	data := fs.String("data", "", "CSV file to profile (or give it as the argument)")
+	data := fs.String("data", "", "data file to profile: CSV (or .csv.gz), Parquet, or a directory of Parquet parts (or give it as the argument)")
 	jsonOut := fs.Bool("json", false, "print the profile as JSON")
 	pos, err := parse(fs, args, 1)
 	if err != nil {
@@ -27,7 +27,7 @@ func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *data == "" {
 		return usagef("expected a CSV file: automl profile data.csv")
 	}
-	f, err := dataset.Read(*data, dataset.Options{})
+	f, err := dataset.ReadContext(ctx, *data, dataset.Options{Progress: readBar(stderr, *data, *jsonOut)})
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,8 @@ func cmdProfile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		enc.SetIndent("", "  ")
 		return enc.Encode(p)
 	}
-	fmt.Fprintf(stdout, "%s: %d rows, %d columns, sha256 %s\n\n", f.Path, p.Rows, len(p.Columns), f.SHA256)
+	fmt.Fprintf(stdout, "%s: %d rows, %d columns, sha256 %s\n", f.Path, p.Rows, len(p.Columns), f.SHA256)
+	fmt.Fprintf(stdout, "format %s%s; typed data hash %s\n\n", f.Format, dialect(f), f.DataHash())
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "column\tkind\tmissing\tdistinct\tmin\tmean\tmax\ttop values")
 	for _, c := range p.Columns {
@@ -98,4 +99,17 @@ func cmdLeaderboard(ctx context.Context, args []string, stdout, stderr io.Writer
 	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout)
 	return automl.WriteLeaderboard(stdout, trials, e.Config.Metric, *top)
+}
+
+// dialect describes what was detected in a delimited file: encoding,
+// delimiter, decimal comma.
+func dialect(f *dataset.Frame) string {
+	if f.Delimiter == 0 {
+		return ""
+	}
+	d := fmt.Sprintf(", encoding %s, delimiter %q", f.Encoding, f.Delimiter)
+	if f.DecimalComma {
+		d += ", decimal comma"
+	}
+	return d
 }

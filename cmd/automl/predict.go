@@ -27,7 +27,7 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	f, err := dataset.Read(*data, dataset.Options{Kinds: m.Kinds()})
+	f, err := dataset.ReadContext(ctx, *data, dataset.Options{Kinds: m.Kinds(), Progress: readBar(stderr, *data, false)})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/dataset"
 )
 
 // progress shows a search's advance: a bar redrawn in place on a terminal,
@@ -102,4 +103,58 @@ func (p *progress) done() {
 		fmt.Fprintln(p.w)
 		p.drawn = false
 	}
+}
+
+// readBar returns a dataset.Options.Progress that draws a read's advance on a
+// terminal, redrawn in place at most five times a second: bytes read of the
+// file's size, rows, rate and time left. It returns nil (no reporting) when w
+// is not a terminal or off is set, so piped and JSON output stay clean.
+func readBar(w io.Writer, name string, off bool) func(dataset.Progress) {
+	if off {
+		return nil
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	var last time.Time
+	drawn := false
+	return func(p dataset.Progress) {
+		if p.Done {
+			if drawn {
+				fmt.Fprintf(w, "\r\033[K")
+			}
+			return
+		}
+		if p.Elapsed < 500*time.Millisecond || time.Since(last) < 200*time.Millisecond {
+			return
+		}
+		last, drawn = time.Now(), true
+		fmt.Fprintf(w, "\r\033[K%s", readLine(name, p))
+	}
+}
+
+// readLine is one line of read progress.
+func readLine(name string, p dataset.Progress) string {
+	const width = 24
+	mb := func(b int64) float64 { return float64(b) / (1 << 20) }
+	rate := mb(p.Bytes) / max(p.Elapsed.Seconds(), 1e-3)
+	var b strings.Builder
+	fmt.Fprintf(&b, "reading %s ", name)
+	if p.Total > 0 {
+		frac := min(1, float64(p.Bytes)/float64(p.Total))
+		fill := int(frac * width)
+		fmt.Fprintf(&b, "[%s%s] %3.0f%% %.1f/%.1f MB", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), 100*frac, mb(p.Bytes), mb(p.Total))
+	} else {
+		fmt.Fprintf(&b, "%.1f MB", mb(p.Bytes))
+	}
+	fmt.Fprintf(&b, ", %d rows, %.1f MB/s", p.Rows, rate)
+	if p.Total > 0 && p.Bytes > 0 && rate > 0 {
+		left := time.Duration(mb(p.Total-p.Bytes) / rate * float64(time.Second))
+		fmt.Fprintf(&b, ", %s left", left.Round(time.Second))
+	}
+	return b.String()
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/samples"
 	"github.com/goautoml/automl/store"
@@ -247,7 +248,22 @@ func setFlags(fs *flag.FlagSet, names []string) map[string]string {
 
 func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, stdout, stderr io.Writer) error {
 	started := time.Now()
-	p, err := automl.Prepare(cfg)
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	// The data is read here rather than in automl.Prepare so that the search's
+	// budget bounds the read too, and a large file shows its progress.
+	rctx := ctx
+	if cfg.Timeout > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeoutCause(ctx, cfg.Timeout, fmt.Errorf("the time budget (--timeout %s) ran out while reading the data", cfg.Timeout))
+		defer cancel()
+	}
+	f, err := dataset.ReadContext(rctx, cfg.Data, dataset.Options{Progress: readBar(stderr, cfg.Data, quiet || jsonOut)})
+	if err != nil {
+		return err
+	}
+	p, err := automl.PrepareFrame(f, cfg)
 	if err != nil {
 		return err
 	}
