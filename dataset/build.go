@@ -145,6 +145,50 @@ func (b *builder) addNumber(v float64) {
 	b.add(formatNum(v, -1, '.'))
 }
 
+// addDoubles appends a page of doubles: vals holds the present values in
+// order, defs the definition levels (a value is present at level maxDef;
+// empty when the column is required). It reports false, appending nothing,
+// when the two do not agree.
+func (b *builder) addDoubles(vals []float64, defs []byte, maxDef byte) bool {
+	n := len(vals)
+	if len(defs) > 0 {
+		present := 0
+		for _, d := range defs {
+			if d == maxDef {
+				present++
+			}
+		}
+		if present != len(vals) {
+			return false
+		}
+		n = len(defs)
+	}
+	k := 0
+	for i := range n {
+		if len(defs) > 0 && defs[i] != maxDef {
+			b.add("")
+			continue
+		}
+		v := vals[k]
+		k++
+		switch {
+		case math.IsInf(v, 0):
+			b.add(formatNum(v, -1, '.'))
+		case b.mode == modeNum && b.codes == nil && !b.short.dead && b.short.sep != ',' && b.fixed.dead && !math.IsNaN(v):
+			b.missing = append(b.missing, false)
+			b.present++
+			b.num = append(b.num, v)
+			if v != math.Trunc(v) {
+				b.dots++
+				b.short.sep = '.'
+			}
+		default:
+			b.addNumber(v)
+		}
+	}
+	return true
+}
+
 func (b *builder) startCodes(n int) {
 	b.codes = newCodes(n, cap(b.missing))
 	b.dict = []string{""}

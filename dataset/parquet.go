@@ -83,10 +83,12 @@ func readDir(ctx context.Context, dir string, opt Options) (*Frame, error) {
 
 // pqColumn is one top-level column of the table and how its values become cells.
 type pqColumn struct {
-	name  string
-	leaf  int // index among the file's leaf columns
-	typ   parquet.Type
-	value func(b *builder, v parquet.Value)
+	name   string
+	leaf   int // index among the file's leaf columns
+	typ    parquet.Type
+	value  func(b *builder, v parquet.Value)
+	double bool // plain doubles: pages are appended in bulk
+	maxDef byte
 }
 
 func readParquetParts(ctx context.Context, name string, parts []Input, opt Options) (*Frame, error) {
@@ -222,6 +224,11 @@ func readParquetColumn(ctx context.Context, parts []Input, files []*parquet.File
 					pages.Close()
 					return &ParseError{File: parts[i].Name, Column: c.name, Msg: "cannot read a page of this column: " + err.Error()}
 				}
+				if data := page.Data(); c.double && page.Dictionary() == nil && b.addDoubles(data.Double(), page.DefinitionLevels(), c.maxDef) {
+					done.Add(page.NumValues())
+					parquet.Release(page)
+					continue
+				}
 				vr := page.Values()
 				for {
 					k, err := vr.ReadValues(buf)
@@ -283,7 +290,8 @@ func parquetColumns(file string, pf *parquet.File) ([]pqColumn, error) {
 		if err != nil {
 			return nil, bad(err.Error())
 		}
-		out = append(out, pqColumn{name: name, leaf: col.Index(), typ: col.Type(), value: conv})
+		double := col.Type().Kind() == parquet.Double && col.Type().LogicalType() == nil
+		out = append(out, pqColumn{name: name, leaf: col.Index(), typ: col.Type(), value: conv, double: double, maxDef: byte(col.MaxDefinitionLevel())})
 	}
 	return out, nil
 }
