@@ -57,7 +57,9 @@ func TestBadInput(t *testing.T) {
 		{"empty column name", "a,,class\n1,2,x\n", []string{"--target", "class"}, 1, []string{".csv:1:", "field 2", "empty column name"}},
 		{"ragged row", "a,b,class\n1,2,x\n1,2\n", []string{"--target", "class"}, 1, []string{".csv:3:", `column "class"`, "2 fields"}},
 		{"unterminated quote", "a,b,class\n1,\"2,x\n3,4,y\n", []string{"--target", "class"}, 1, []string{".csv:2:", `column "b"`, "quote"}},
-		{"invalid utf-8", "a,b,class\n1,\xff\xfe,x\n", []string{"--target", "class"}, 1, []string{".csv:2:", `column "b"`, "UTF-8"}},
+		// Text that is not UTF-8 is read as Windows-1252 (see dataset's encoding detection);
+		// a NUL byte is still refused, naming line and column.
+		{"NUL byte in a cell", "a,b,class\n1,\x00,x\n", []string{"--target", "class"}, 1, []string{".csv:2:", `column "b"`, "NUL byte"}},
 		{"binary garbage", "\x00\x01\x02\x03PK\x03\x04\x00\x00", []string{"--target", "class"}, 1, []string{"binary"}},
 		{"target absent", "a,b,label\n1,2,x\n", []string{"--target", "class"}, 1, []string{`"class"`, "label"}},
 		{"target all missing", allMissing, []string{"--target", "class"}, 1, []string{"class", "missing"}},
