@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/finish"
 	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
 )
 
 // multipartBody builds an upload form; token "" leaves the CSRF field out.
@@ -111,7 +113,7 @@ func TestUploadAndSetup(t *testing.T) {
 	loc := resp.Header.Get("Location")
 	id := strings.TrimPrefix(loc, "/new/")
 	path := s.uploadFile(id)
-	if filepath.Base(path) != "evil_name_rm_-rf.csv" || filepath.Dir(filepath.Dir(path)) != filepath.Join(s.cfg.Runs, uploadsDir) {
+	if filepath.Base(path) != "evil_name_rm_-rf.csv" || filepath.Dir(filepath.Dir(path)) != store.Uploads(s.cfg.Runs) {
 		t.Errorf("upload stored at %s", path)
 	}
 	code, body, _ = c.get(loc)
@@ -171,7 +173,7 @@ func TestUploadErrors(t *testing.T) {
 	code, body, _ = c.do(req)
 	wantStatus(t, "upload without a file", code, http.StatusBadRequest, body)
 	// Nothing of the failed uploads is left behind.
-	entries, _ := os.ReadDir(filepath.Join(s.cfg.Runs, uploadsDir))
+	entries, _ := os.ReadDir(store.Uploads(s.cfg.Runs))
 	if len(entries) != 0 {
 		t.Errorf("%d upload folders left after failed uploads", len(entries))
 	}
@@ -227,8 +229,9 @@ func readEvents(t *testing.T, r io.Reader) (trials []trialEvent, end endEvent) {
 
 func TestExperimentLifecycle(t *testing.T) {
 	t.Parallel()
-	s, c := newTestServer(t, Config{Explain: 1})
-	name := c.startExperiment(fastRun)
+	s, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top}})
+	// Half of a 4 s budget is kept for explaining the best trial.
+	name := c.startExperiment(url.Values{"budget": {"4"}, "finish_share": {"0.5"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}})
 	code, body, _ := c.get("/experiments/" + name)
 	wantStatus(t, "experiment page while running", code, 200, body)
 	if !strings.Contains(body, `data-running="true"`) || !strings.Contains(body, `id="stop"`) {
@@ -314,7 +317,7 @@ func TestExperimentLifecycle(t *testing.T) {
 			t.Errorf("trial page lacks %q", want)
 		}
 	}
-	// The best trial was explained and has notebooks (Explain: 1).
+	// The best trial was explained and has notebooks (ExplainTop: 1).
 	for _, want := range []string{"/explain/roc_test.png", "/explain/shap_bar.png", `id="notebook"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("best trial page lacks %q", want)
