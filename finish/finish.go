@@ -208,10 +208,21 @@ func run(ctx context.Context, dir string, deadline time.Time, opt Options, l *li
 		}
 		pend := end(p)
 		pctx, cancel := context.WithDeadlineCause(ctx, pend, ErrBudget)
+		gone := pctx.Err() != nil // no time left: listed as not made, not started
 		switch p {
 		case PhaseExplain:
+			if gone {
+				for _, t := range top {
+					rep.NotExplained = append(rep.NotExplained, t.ID)
+				}
+				break
+			}
 			errs = append(errs, explainTop(pctx, dir, top, pend, opt, log, rep))
 		case PhaseNotebooks:
+			if gone {
+				rep.NotebooksLeft = 1 + len(notebookgen.Select(trials, e.Config.Metric, opt.Notebooks))
+				break
+			}
 			errs = append(errs, notebooks(pctx, dir, e, trials, opt, rep))
 		case PhaseMLflow:
 			if l == nil {

@@ -124,13 +124,16 @@ func (o Options) notebooks() bool { return o.Notebooks == All || o.Notebooks == 
 // Active reports whether the step has anything to do.
 func (o Options) Active() bool { return o.ExplainTop > 0 || o.notebooks() || o.MLflow.URI != "" }
 
-// Reserve is how much of a time budget the search leaves to the step:
-// Share of it when the step has something to do, else nothing.
+// Reserve is how much of a time budget the search leaves to the step when
+// the step has something to do (else nothing): Share of it, plus the time
+// the search may take to stop once its own deadline has passed (the
+// default automl.Config.Grace, half of max(1 s, 2 % of the budget)), so
+// that the step does get its share.
 func (o Options) Reserve(timeout time.Duration) time.Duration {
 	if timeout <= 0 || !o.Active() {
 		return 0
 	}
-	return time.Duration(float64(timeout) * o.Share)
+	return time.Duration(float64(timeout)*o.Share) + max(time.Second, timeout/50)/2
 }
 
 func (o Options) timeout() time.Duration {
