@@ -265,6 +265,12 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	}
 	names, groups := sc.names, sc.groups
 
+	if ctx.Err() != nil {
+		// The bound came while the split's plots were drawn: the
+		// explanation is not made (its SHAP values would be empty).
+		return nil, fmt.Errorf("trial %d: %w", t.ID, context.Cause(ctx))
+	}
+
 	// SHAP on a seeded sample of held-out rows.
 	from := "test"
 	if len(split["test"]) == 0 {

@@ -137,9 +137,10 @@ func Run(ctx context.Context, dir string, opt Options) (*Report, error) {
 	return run(ctx, dir, time.Time{}, opt, nil)
 }
 
-// Phases run in this order; a phase's time is its weight's part of what is
-// left when it starts, so time a phase does not use goes to the next.
-var weights = map[Phase]float64{PhaseExplain: 6, PhaseNotebooks: 2, PhaseMLflow: 4}
+// Phases run in the order notebooks, explanations, MLflow (which logs what
+// the others wrote); a phase's time is its weight's part of what is left
+// when it starts, so time a phase does not use goes to the next.
+var weights = map[Phase]float64{PhaseNotebooks: 2, PhaseExplain: 6, PhaseMLflow: 4}
 
 func run(ctx context.Context, dir string, deadline time.Time, opt Options, l *live) (*Report, error) {
 	start := time.Now()
@@ -168,12 +169,13 @@ func run(ctx context.Context, dir string, deadline time.Time, opt Options, l *li
 		return rep, err
 	}
 	top := explain.Top(e, trials, opt.ExplainTop)
+	// Notebooks first: they take milliseconds each, explanations seconds.
 	var phases []Phase
-	if len(top) > 0 {
-		phases = append(phases, PhaseExplain)
-	}
 	if opt.notebooks() {
 		phases = append(phases, PhaseNotebooks)
+	}
+	if len(top) > 0 {
+		phases = append(phases, PhaseExplain)
 	}
 	if opt.MLflow.URI != "" {
 		phases = append(phases, PhaseMLflow)

@@ -166,7 +166,7 @@ func TestBudgetOver(t *testing.T) {
 	if !slices.Equal(rep.NotExplained, top) || len(rep.Explained) != 0 || rep.Notebooks != 0 || rep.NotebooksLeft == 0 || !rep.Unfinished() {
 		t.Errorf("report %+v, want trials %v not explained and every notebook left", rep, top)
 	}
-	if !slices.Equal(phases, []Phase{PhaseExplain, PhaseNotebooks}) {
+	if !slices.Equal(phases, []Phase{PhaseNotebooks, PhaseExplain}) {
 		t.Errorf("phases %v", phases)
 	}
 	if _, err := os.Stat(store.At(dir).ExplorationNotebook()); !os.IsNotExist(err) {

@@ -58,8 +58,8 @@ type Options struct {
 	Data *automl.Data `json:"-"`
 	// Logger receives progress (nil: discarded).
 	Logger *slog.Logger `json:"-"`
-	// OnPhase, if set, is called as each phase begins: PhaseExplain,
-	// PhaseNotebooks, PhaseMLflow.
+	// OnPhase, if set, is called as each phase begins: PhaseNotebooks,
+	// PhaseExplain, PhaseMLflow.
 	OnPhase func(Phase) `json:"-"`
 }
 

@@ -230,8 +230,8 @@ func readEvents(t *testing.T, r io.Reader) (trials []trialEvent, end endEvent) {
 func TestExperimentLifecycle(t *testing.T) {
 	t.Parallel()
 	s, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top}})
-	// Half of a 4 s budget is kept for explaining the best trial.
-	name := c.startExperiment(url.Values{"budget": {"4"}, "finish_share": {"0.5"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}})
+	// Half of a 6 s budget is kept for the notebooks and explaining the best trial.
+	name := c.startExperiment(url.Values{"budget": {"6"}, "finish_share": {"0.5"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}})
 	code, body, _ := c.get("/experiments/" + name)
 	wantStatus(t, "experiment page while running", code, 200, body)
 	if !strings.Contains(body, `data-running="true"`) || !strings.Contains(body, `id="stop"`) {
