@@ -26,7 +26,7 @@ func searched(t *testing.T) string {
 		t.Fatal(err)
 	}
 	cfg := automl.Config{Data: data, Target: "class", Seed: 3, MaxTrials: 6, Workers: 2, RunsDir: t.TempDir(), Name: "gc",
-		Include: []models.Family{models.Logistic, models.NaiveBayes, models.DecisionTree}}
+		Include: []models.Family{"logistic", "naive_bayes", "decision_tree"}}
 	res, err := automl.Run(context.Background(), cfg, automl.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -179,8 +179,14 @@ func TestBudgetOver(t *testing.T) {
 func TestBudgetShare(t *testing.T) {
 	dir := searched(t)
 	e, _, _ := automl.ReadExperiment(dir)
+	// The front ends hand over the prepared data (preparing it again is not
+	// bounded by the budget).
+	p, err := automl.Prepare(e.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const left = 700 * time.Millisecond
-	step := Start(Options{ExplainTop: 6, Notebooks: All, Workers: 2}, time.Now().Add(left-10*time.Second), 10*time.Second)
+	step := Start(Options{ExplainTop: 6, Notebooks: All, Workers: 2, Data: p.Data}, time.Now().Add(left-10*time.Second), 10*time.Second)
 	rep, err := step.Run(context.Background(), &automl.Result{Dir: dir, Experiment: e})
 	if err != nil {
 		t.Fatal(err)

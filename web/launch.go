@@ -26,6 +26,7 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cfg.Name = s.freeName(strings.TrimSuffix(filepath.Base(cfg.Data), filepath.Ext(cfg.Data)))
+	cfg.FinishFlags = fo.Flags() // automl resume finishes it the same way
 	p, err := automl.PrepareFrame(f, cfg)
 	if err != nil {
 		return "", err
