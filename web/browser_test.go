@@ -188,7 +188,7 @@ const chooseTarget = `document.getElementById('target').value = 'class'; documen
 func TestBrowserExperiment(t *testing.T) {
 	t.Parallel()
 	bctx := browser(t)
-	_, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top, Share: 0.25}})
+	_, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top, Share: 0.5}})
 	ctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
 	ctx, stop := context.WithTimeout(ctx, 5*time.Minute)

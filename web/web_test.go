@@ -230,8 +230,9 @@ func readEvents(t *testing.T, r io.Reader) (trials []trialEvent, end endEvent) {
 func TestExperimentLifecycle(t *testing.T) {
 	t.Parallel()
 	s, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top}})
-	// Half of a 6 s budget is kept for the notebooks and explaining the best trial.
-	name := c.startExperiment(url.Values{"budget": {"6"}, "finish_share": {"0.5"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}})
+	// Three quarters of a 12 s budget are kept for the notebooks and
+	// explaining the best trial (its plots take seconds under heavy load).
+	name := c.startExperiment(url.Values{"budget": {"12"}, "finish_share": {"0.75"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}})
 	code, body, _ := c.get("/experiments/" + name)
 	wantStatus(t, "experiment page while running", code, 200, body)
 	if !strings.Contains(body, `data-running="true"`) || !strings.Contains(body, `id="stop"`) {
@@ -457,7 +458,7 @@ func TestSameUploadTwice(t *testing.T) {
 	var names []string
 	for range 2 {
 		code, body, resp := c.post("/experiments", url.Values{"csrf": {tok}, "upload": {up}, "target": {"class"},
-			"budget": {"1"}, "families": {"set"}, "family": {"naive_bayes"}, "cv": {"0"}})
+			"budget": {"3"}, "families": {"set"}, "family": {"naive_bayes"}, "cv": {"0"}}) // the budget counts preparing the data
 		wantStatus(t, "start", code, http.StatusSeeOther, body)
 		names = append(names, strings.TrimPrefix(resp.Header.Get("Location"), "/experiments/"))
 	}
