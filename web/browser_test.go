@@ -188,7 +188,7 @@ const chooseTarget = `document.getElementById('target').value = 'class'; documen
 func TestBrowserExperiment(t *testing.T) {
 	t.Parallel()
 	bctx := browser(t)
-	_, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top, Share: 0.5}})
+	_, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top, Share: 0.4}})
 	ctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
 	ctx, stop := context.WithTimeout(ctx, 5*time.Minute)
@@ -214,7 +214,7 @@ func TestBrowserExperiment(t *testing.T) {
 		t.Errorf("problem type shown: %q", p)
 	}
 	unlabelled(t, ctx)
-	eval[bool](t, ctx, `document.getElementById('budget').value = '20', true`)
+	eval[bool](t, ctx, `document.getElementById('budget').value = '30', true`)
 	shoot(t, ctx, "4-setup-checked")
 	mustAct(t, ctx, "start", `document.getElementById('start').click()`, loaded("leaderboard"), 30*time.Second)
 	if s := eval[string](t, ctx, `document.getElementById('status').textContent`); s != "running" {

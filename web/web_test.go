@@ -230,9 +230,10 @@ func readEvents(t *testing.T, r io.Reader) (trials []trialEvent, end endEvent) {
 func TestExperimentLifecycle(t *testing.T) {
 	t.Parallel()
 	s, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top}})
-	// Three quarters of a 12 s budget are kept for the notebooks and
-	// explaining the best trial (its plots take seconds under heavy load).
-	name := c.startExperiment(url.Values{"budget": {"12"}, "finish_share": {"0.75"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}})
+	// Three quarters of a 20 s budget are kept for the notebooks and
+	// explaining the best trial (its plots take seconds under heavy load:
+	// 12 s were too few at a load average of 45 on 2 cores).
+	name := c.startExperiment(url.Values{"budget": {"20"}, "finish_share": {"0.75"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}})
 	code, body, _ := c.get("/experiments/" + name)
 	wantStatus(t, "experiment page while running", code, 200, body)
 	if !strings.Contains(body, `data-running="true"`) || !strings.Contains(body, `id="stop"`) {
