@@ -134,7 +134,7 @@ func (s *search) run(parent context.Context) error {
 	s.stop = stop
 	if s.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadlineCause(ctx, s.start.Add(s.cfg.Timeout), ErrBudget)
+		ctx, cancel = context.WithDeadlineCause(ctx, s.start.Add(s.cfg.Timeout-max(0, s.opt.Reserve)), ErrBudget)
 		defer cancel()
 	}
 	ended := ctx.Done()
@@ -351,7 +351,7 @@ func (s *search) tell(t Trial) {
 	if s.opt.OnTrial != nil {
 		pr := Progress{Done: e.Trials, Failed: e.Failed, Best: s.best, BestScore: scoreOf(s.best, metric), Elapsed: time.Since(s.start)}
 		if s.cfg.Timeout > 0 {
-			pr.Left = max(0, s.cfg.Timeout-pr.Elapsed)
+			pr.Left = max(0, s.cfg.Timeout-max(0, s.opt.Reserve)-pr.Elapsed)
 		}
 		s.opt.OnTrial(t, pr)
 	}

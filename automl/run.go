@@ -37,6 +37,10 @@ type Options struct {
 	// time budget counts from it, so reading and checking the data is
 	// inside the budget. Zero means when the search starts.
 	Started time.Time
+	// Reserve is kept back from the end of Config.Timeout for the caller's
+	// own step after the search (package finish): the search stops at
+	// Started + Timeout - Reserve. It has no effect without a Timeout.
+	Reserve time.Duration
 }
 
 // Result sums up a finished experiment.

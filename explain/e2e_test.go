@@ -17,6 +17,7 @@ import (
 	"github.com/goautoml/automl/models/gbdt"
 	"github.com/goautoml/automl/models/logistic"
 	"github.com/goautoml/automl/models/naivebayes"
+	"github.com/goautoml/automl/store"
 )
 
 // runExperiment runs a small search on a testdata file.
@@ -132,7 +133,7 @@ func TestExperimentFiles(t *testing.T) {
 		t.Error("KeepBundles 1 but no trial was refitted")
 	}
 	for _, f := range []string{"score_over_time.png", "score_by_family.svg"} {
-		if _, err := os.Stat(filepath.Join(res.Dir, Folder, f)); err != nil {
+		if _, err := os.Stat(filepath.Join(store.At(res.Dir).ExperimentExplain(), f)); err != nil {
 			t.Error(err)
 		}
 	}
@@ -202,7 +203,7 @@ func TestExperimentTimeBound(t *testing.T) {
 	if len(reps) != 0 {
 		t.Errorf("%d trials explained after the bound", len(reps))
 	}
-	if _, err := os.Stat(filepath.Join(res.Dir, Folder, "score_by_family.png")); err != nil {
+	if _, err := os.Stat(filepath.Join(store.At(res.Dir).ExperimentExplain(), "score_by_family.png")); err != nil {
 		t.Error(err)
 	}
 	reps, err = Experiment(context.Background(), res.Dir, 0, Options{})

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/store"
 )
 
 // Ranked returns the successful trials from best to worst on metric (ties
@@ -61,16 +61,7 @@ func Experiment(ctx context.Context, dir string, top int, opt Options) ([]*Repor
 	if top <= 0 {
 		return nil, nil
 	}
-	order := Ranked(trials, e.Config.Metric)
-	if e.Best != nil {
-		for i, t := range order {
-			if t.ID == *e.Best {
-				order = append(append([]automl.Trial{t}, order[:i]...), order[i+1:]...)
-				break
-			}
-		}
-	}
-	order = order[:min(top, len(order))]
+	order := Top(e, trials, top)
 	if len(order) == 0 {
 		return nil, nil
 	}
@@ -98,10 +89,25 @@ func Experiment(ctx context.Context, dir string, top int, opt Options) ([]*Repor
 	return reports, errors.Join(errs...)
 }
 
+// Top returns the k trials Experiment explains, in its order: the
+// experiment's recorded best, then the next best by validation score.
+func Top(e *automl.Experiment, trials []automl.Trial, k int) []automl.Trial {
+	order := Ranked(trials, e.Config.Metric)
+	if e.Best != nil {
+		for i, t := range order {
+			if t.ID == *e.Best {
+				order = append(append([]automl.Trial{t}, order[:i]...), order[i+1:]...)
+				break
+			}
+		}
+	}
+	return order[:min(max(k, 0), len(order))]
+}
+
 // ExperimentPlots draws the best validation score over time and the
 // scores by model family into <dir>/explain/.
 func ExperimentPlots(dir string, trials []automl.Trial, metric string) error {
-	out := filepath.Join(dir, Folder)
+	out := store.At(dir).ExperimentExplain()
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}

@@ -14,7 +14,8 @@ import (
 	"github.com/goautoml/automl/store"
 )
 
-// Files of a trial's explain/ folder.
+// Files of a trial's explain/ folder (store.Layout.ExplainFile names them
+// inside the experiment folder).
 const (
 	Folder         = store.ExplainDir
 	MetricsFile    = "metrics.json"

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
 
 	"gonum.org/v1/gonum/mat"
@@ -19,6 +18,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/store"
 )
 
 // Size is the default size of a saved plot.
@@ -53,7 +53,7 @@ func Save(p *plot.Plot, w, h vg.Length, dir, name string) ([]string, error) {
 	}
 	var files []string
 	for ext, data := range map[string][]byte{".png": pngData, ".svg": svgData} {
-		if err := os.WriteFile(filepath.Join(dir, name+ext), data, 0o644); err != nil {
+		if err := store.WriteFile(filepath.Join(dir, name+ext), data); err != nil {
 			return nil, err
 		}
 	}

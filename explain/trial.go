@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
@@ -222,7 +221,8 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	out := filepath.Join(s.st.Layout.Trial(t.ID), Folder)
+	lay := store.At(s.st.Dir)
+	out := lay.Explain(t.ID)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
@@ -265,6 +265,12 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	}
 	names, groups := sc.names, sc.groups
 
+	if ctx.Err() != nil {
+		// The bound came while the split's plots were drawn: the
+		// explanation is not made (its SHAP values would be empty).
+		return nil, fmt.Errorf("trial %d: %w", t.ID, context.Cause(ctx))
+	}
+
 	// SHAP on a seeded sample of held-out rows.
 	from := "test"
 	if len(split["test"]) == 0 {
@@ -295,7 +301,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	for o, k := range outs {
 		m.SHAP.BaseValues[classes[k]] = contrib.Base[o]
 	}
-	if err := writeSHAP(filepath.Join(out, SHAPFile), names, rows, classes, outs, contrib); err != nil {
+	if err := writeSHAP(lay.ExplainFile(t.ID, SHAPFile), names, rows, classes, outs, contrib); err != nil {
 		return nil, err
 	}
 	imp := MeanAbs(contrib.Phi)
@@ -330,7 +336,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 			m.Permutation = &PermutationInfo{Split: pname, Metric: d.Metric, Baseline: base, Repeats: opt.Repeats}
 		}
 	}
-	if err := writeImportance(filepath.Join(out, ImportanceFile), names, imp, perm); err != nil {
+	if err := writeImportance(lay.ExplainFile(t.ID, ImportanceFile), names, imp, perm); err != nil {
 		return nil, err
 	}
 	files, err := shapPlots(out, names, contrib, outs, rows, d.Frame, classes)
@@ -338,10 +344,10 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 		return nil, fmt.Errorf("trial %d: %w", t.ID, err)
 	}
 	rep.Files = append(rep.Files, files...)
-	if err := store.WriteJSON(filepath.Join(out, MetricsFile), m); err != nil {
+	if err := store.WriteJSON(lay.ExplainFile(t.ID, MetricsFile), m); err != nil {
 		return nil, err
 	}
-	if err := store.WriteFile(filepath.Join(out, ReadmeFile), []byte(readme)); err != nil {
+	if err := store.WriteFile(lay.ExplainFile(t.ID, ReadmeFile), []byte(readme)); err != nil {
 		return nil, err
 	}
 	rep.Files = append(rep.Files, MetricsFile, ImportanceFile, SHAPFile, ReadmeFile)

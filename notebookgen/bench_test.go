@@ -1,6 +1,7 @@
 package notebookgen
 
 import (
+	"context"
 	"testing"
 
 	"github.com/goautoml/automl/automl"
@@ -23,7 +24,7 @@ func BenchmarkWriteExperiment(b *testing.B) {
 	e, many := hundredTrials(b)
 	dir := b.TempDir()
 	for b.Loop() {
-		if _, err := writeExperiment(dir, e, many, All, fixedOptions); err != nil {
+		if _, err := writeExperiment(context.Background(), dir, e, many, All, fixedOptions); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -35,14 +36,14 @@ func BenchmarkWriteExperiment(b *testing.B) {
 // here, where the race detector and a loaded machine would make it noise.
 func TestWriteHundred(t *testing.T) {
 	e, many := hundredTrials(t)
-	paths, err := writeExperiment(t.TempDir(), e, many, All, fixedOptions)
+	paths, err := writeExperiment(context.Background(), t.TempDir(), e, many, All, fixedOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(paths) != 101 {
 		t.Errorf("%d files, want 101", len(paths))
 	}
-	top, err := writeExperiment(t.TempDir(), e, many, Top, fixedOptions)
+	top, err := writeExperiment(context.Background(), t.TempDir(), e, many, Top, fixedOptions)
 	if err != nil || len(top) != 1+TopN {
 		t.Errorf("top: %d files, %v", len(top), err)
 	}

@@ -1,7 +1,9 @@
 package notebookgen
 
 import (
+	"context"
 	"encoding/json"
+	"github.com/goautoml/automl/store"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,7 +29,7 @@ func TestJupyterExecutes(t *testing.T) {
 		}
 	}
 	dir, e, trials := germanExperiment(t)
-	if _, err := writeExperiment(dir, e, trials, All, Options{ModuleDir: repoRoot(t), StoreDir: dir}); err != nil {
+	if _, err := writeExperiment(context.Background(), dir, e, trials, All, Options{ModuleDir: repoRoot(t), StoreDir: dir}); err != nil {
 		t.Fatal(err)
 	}
 	run := func(t *testing.T, nb string) string {
@@ -42,7 +44,7 @@ func TestJupyterExecutes(t *testing.T) {
 		return stdoutOf(t, out)
 	}
 	t.Run("exploration", func(t *testing.T) {
-		out := run(t, filepath.Join(dir, ExplorationFile))
+		out := run(t, store.At(dir).ExplorationNotebook())
 		if !strings.Contains(out, "alerts") || !strings.Contains(out, "cramér's V") {
 			t.Errorf("exploration output lacks alerts or correlations:\n%s", tail(out, 2000))
 		}
@@ -54,7 +56,7 @@ func TestJupyterExecutes(t *testing.T) {
 		}
 		seen[string(tr.Model.Family)] = true
 		t.Run(string(tr.Model.Family), func(t *testing.T) {
-			checkPrinted(t, run(t, TrialPath(dir, tr.ID)), tr)
+			checkPrinted(t, run(t, store.At(dir).Notebook(tr.ID)), tr)
 		})
 		if os.Getenv("AUTOML_NB_FAMILIES") == "best" {
 			break

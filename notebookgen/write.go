@@ -1,9 +1,9 @@
 package notebookgen
 
 import (
+	"context"
 	"fmt"
 	"math"
-	"path/filepath"
 	"sort"
 
 	"github.com/goautoml/automl/automl"
@@ -67,14 +67,15 @@ func writeTrial(dir string, e *automl.Experiment, t automl.Trial, o Options) (st
 	if err != nil {
 		return "", err
 	}
-	path := TrialPath(dir, t.ID)
+	path := store.At(dir).Notebook(t.ID)
 	return path, store.WriteFile(path, data)
 }
 
 // WriteExperiment writes the exploration notebook and the notebooks of the
-// trials mode selects (All, Top or None) for the experiment in dir, and
-// returns the paths written.
-func WriteExperiment(dir, mode string, o Options) ([]string, error) {
+// trials mode selects (All, Top or None) for the experiment in dir, best
+// trial first, and returns the paths written. When ctx ends, it stops
+// between two notebooks and returns what was written with ctx's cause.
+func WriteExperiment(ctx context.Context, dir, mode string, o Options) ([]string, error) {
 	switch mode {
 	case None:
 		return nil, nil
@@ -86,10 +87,28 @@ func WriteExperiment(dir, mode string, o Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return writeExperiment(dir, e, trials, mode, o)
+	return writeExperiment(ctx, dir, e, trials, mode, o)
 }
 
-func writeExperiment(dir string, e *automl.Experiment, trials []automl.Trial, mode string, o Options) ([]string, error) {
+// Select returns the trials mode writes notebooks for, best first.
+func Select(trials []automl.Trial, metric, mode string) []automl.Trial {
+	if mode != All && mode != Top {
+		return nil
+	}
+	var ok []automl.Trial
+	for _, t := range trials {
+		if t.Status == "ok" {
+			ok = append(ok, t)
+		}
+	}
+	ok = Ranked(ok, metric)
+	if mode == Top {
+		ok = ok[:min(TopN, len(ok))]
+	}
+	return ok
+}
+
+func writeExperiment(ctx context.Context, dir string, e *automl.Experiment, trials []automl.Trial, mode string, o Options) ([]string, error) {
 	if o.StoreDir == "" {
 		o.StoreDir = dir
 	}
@@ -101,22 +120,15 @@ func writeExperiment(dir string, e *automl.Experiment, trials []automl.Trial, mo
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, ExplorationFile)
+	path := store.At(dir).ExplorationNotebook()
 	if err := store.WriteFile(path, data); err != nil {
 		return nil, err
 	}
 	paths := []string{path}
-	var ok []automl.Trial
-	for _, t := range trials {
-		if t.Status == "ok" {
-			ok = append(ok, t)
+	for _, t := range Select(trials, e.Config.Metric, mode) {
+		if ctx.Err() != nil {
+			return paths, context.Cause(ctx)
 		}
-	}
-	if mode == Top {
-		ok = Ranked(ok, e.Config.Metric)
-		ok = ok[:min(TopN, len(ok))]
-	}
-	for _, t := range ok {
 		p, err := writeTrial(dir, e, t, o)
 		if err != nil {
 			return paths, err

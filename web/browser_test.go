@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/goautoml/automl/finish"
 	"github.com/goautoml/automl/samples"
 )
 
@@ -187,7 +188,7 @@ const chooseTarget = `document.getElementById('target').value = 'class'; documen
 func TestBrowserExperiment(t *testing.T) {
 	t.Parallel()
 	bctx := browser(t)
-	_, c := newTestServer(t, Config{Explain: 1})
+	_, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top, Share: 0.4}})
 	ctx, cancel := chromedp.NewContext(bctx)
 	defer cancel()
 	ctx, stop := context.WithTimeout(ctx, 5*time.Minute)
@@ -213,7 +214,7 @@ func TestBrowserExperiment(t *testing.T) {
 		t.Errorf("problem type shown: %q", p)
 	}
 	unlabelled(t, ctx)
-	eval[bool](t, ctx, `document.getElementById('budget').value = '20', true`)
+	eval[bool](t, ctx, `document.getElementById('budget').value = '30', true`)
 	shoot(t, ctx, "4-setup-checked")
 	mustAct(t, ctx, "start", `document.getElementById('start').click()`, loaded("leaderboard"), 30*time.Second)
 	if s := eval[string](t, ctx, `document.getElementById('status').textContent`); s != "running" {
@@ -268,7 +269,7 @@ func TestBrowserExperiment(t *testing.T) {
 	if zipType != "200 application/zip PK" {
 		t.Errorf("bundle download: %q", zipType)
 	}
-	// The best trial was explained after the search (Explain: 1): its ROC
+	// The best trial was explained after the search (ExplainTop: 1): its ROC
 	// image loads and its notebook downloads as a valid .ipynb.
 	poll(t, ctx, "the ROC image", `(() => { const i = document.querySelector('#plot-roc img'); if (!i) return false; i.loading = 'eager'; return i.complete && i.naturalWidth > 0; })()`, 10*time.Second)
 	ok := eval[string](t, ctx, `(async () => { const a = document.getElementById('notebook'); if (!a) return 'no notebook link'; const r = await fetch(a.href); const j = await r.json(); return r.status + ' ' + j.nbformat + ' ' + Array.isArray(j.cells) + ' ' + (j.cells.length > 0) + ' ' + r.headers.get('content-disposition').includes('.ipynb'); })()`)

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/goautoml/automl/finish"
 )
 
 // Event stream timing: a heartbeat keeps proxies from closing an idle
@@ -44,8 +46,13 @@ type phaseEvent struct {
 }
 
 func phaseLabel(phase string) string {
-	if phase == "explain" {
-		return "Search over: explaining the best trials and writing notebooks…"
+	switch finish.Phase(phase) {
+	case finish.PhaseExplain:
+		return "Search over: explaining the best trials…"
+	case finish.PhaseNotebooks:
+		return "Search over: writing the notebooks…"
+	case finish.PhaseMLflow:
+		return "Search over: logging to MLflow…"
 	}
 	return "Searching…"
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/store"
 )
 
 // column is one sortable leaderboard column.
@@ -45,7 +46,7 @@ type expView struct {
 	page
 	Name, Status, Stop, Error string
 	Running                   bool
-	Phase                     string // "search" or "explain" while running
+	Phase                     string // while running: "search", then the finishing step's phases (finish.Phase)
 	PhaseLabel                string
 	Exp                       *automl.Experiment
 	Data                      string
@@ -126,12 +127,13 @@ func (h *handler) experiment(w http.ResponseWriter, r *http.Request) {
 	case "profile":
 		v.Profile = profileRows(e.Profile)
 	case "files":
-		if fileExists(x.Store.Layout.ExplorationNotebook()) {
-			v.Exploration = base + "/files/exploration.ipynb"
+		lay, rel := store.At(x.Store.Dir), store.At("") // rel: paths under the files/ URL
+		if fileExists(lay.ExplorationNotebook()) {
+			v.Exploration = base + "/files/" + filepath.ToSlash(rel.ExplorationNotebook())
 		}
 		for _, p := range [][2]string{{"score_over_time", "Best score over time"}, {"score_by_family", "Scores by model family"}} {
-			if fileExists(filepath.Join(x.Store.Layout.ExperimentExplain(), p[0]+".png")) {
-				v.Plots = append(v.Plots, plot{Key: p[0], Title: p[1], URL: base + "/files/explain/" + p[0] + ".png", Alt: p[1]})
+			if fileExists(filepath.Join(lay.ExperimentExplain(), p[0]+".png")) {
+				v.Plots = append(v.Plots, plot{Key: p[0], Title: p[1], URL: base + "/files/" + filepath.ToSlash(filepath.Join(rel.ExperimentExplain(), p[0]+".png")), Alt: p[1]})
 			}
 		}
 	}

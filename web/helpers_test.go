@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goautoml/automl/finish"
 )
 
 // client is a browser-like test client: a cookie jar, no redirects
@@ -30,8 +32,8 @@ func newTestServer(t *testing.T, cfg Config) (*Server, *client) {
 	if cfg.Workers == 0 {
 		cfg.Workers = 2
 	}
-	if cfg.Explain == 0 {
-		cfg.Explain = -1 // most tests need no plots; those that do ask
+	if cfg.Finish == nil {
+		cfg.Finish = &finish.Options{Notebooks: finish.None} // most tests need no plots; those that do ask
 	}
 	if testing.Verbose() {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))

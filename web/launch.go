@@ -10,19 +10,23 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/dataset"
-	"github.com/goautoml/automl/explain"
-	"github.com/goautoml/automl/notebookgen"
+	"github.com/goautoml/automl/finish"
+	"github.com/goautoml/automl/store"
 )
 
 // launch prepares an experiment and starts its search under the server's
-// context (not the request's: the search outlives the request). It returns
-// the experiment's name once the search is running.
-func (s *Server) launch(f *dataset.Frame, cfg automl.Config) (string, error) {
+// context (not the request's: the search outlives the request), then the
+// finishing step, with the command line's budget semantics: the budget
+// counts from started (when the request came, before the data was read)
+// and bounds the finishing step too. It returns the experiment's name once
+// the search is running.
+func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, started time.Time) (string, error) {
 	cfg.Workers = s.cfg.Workers
 	cfg.RunsDir = s.cfg.Runs
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cfg.Name = s.freeName(strings.TrimSuffix(filepath.Base(cfg.Data), filepath.Ext(cfg.Data)))
+	cfg.FinishFlags = fo.Flags() // automl resume finishes it the same way
 	p, err := automl.PrepareFrame(f, cfg)
 	if err != nil {
 		return "", err
@@ -31,15 +35,22 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config) (string, error) {
 		return "", fmt.Errorf("the server is shutting down")
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
+	// The finishing step has a context of its own: a stopped search is
+	// still finished, and stop ends the current phase.
+	fctx, fcancel := context.WithCancel(s.ctx)
 	snap := *p.Experiment
-	snap.Status, snap.Started = "running", time.Now().UTC()
+	snap.Status, snap.Started = "running", started.UTC()
 	l := newLiveRun(snap, cancel)
+	fo.Workers, fo.Data, fo.Logger, fo.ModuleDir = s.cfg.Workers, p.Data, s.log, s.cfg.Finish.ModuleDir
+	fo.OnPhase = func(p finish.Phase) { l.setPhase(string(p), fcancel) }
+	step := finish.Start(fo, started, cfg.Timeout)
 	s.live.add(l)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer cancel()
-		res, err := automl.RunPrepared(ctx, p, automl.Options{Logger: s.log, OnTrial: l.add})
+		defer fcancel()
+		res, err := automl.RunPrepared(ctx, p, step.Search(ctx, automl.Options{Logger: s.log, OnTrial: l.add}))
 		status, stop := "failed", automl.StopReason("")
 		if res != nil {
 			status, stop = res.Experiment.Status, res.Experiment.StopReason
@@ -50,13 +61,17 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config) (string, error) {
 		} else {
 			s.log.Info("experiment ended", "name", snap.Name, "status", status, "stop", stop)
 		}
-		if res != nil && res.Best != nil && s.cfg.Explain > 0 && s.ctx.Err() == nil {
-			// Explanations and notebooks, in a phase of its own: a stopped
-			// search is still explained, and stop ends this phase too.
-			fctx, fcancel := context.WithCancel(s.ctx)
-			l.setPhase("explain", fcancel)
-			s.finish(fctx, res.Dir, res.Experiment, p.Data)
-			fcancel()
+		if err != nil || s.ctx.Err() != nil {
+			step.Run(fctx, nil)
+		} else {
+			rep, ferr := step.Run(fctx, res)
+			if ferr != nil {
+				s.log.Warn("finishing step", "experiment", snap.Name, "err", ferr)
+			}
+			if rep != nil {
+				s.log.Info("finished", "experiment", snap.Name, "explained", rep.Explained, "not_explained", rep.NotExplained,
+					"notebooks", rep.Notebooks, "notebooks_left", rep.NotebooksLeft, "mlflow", rep.MLflow, "seconds", rep.Seconds)
+			}
 		}
 		l.end(status, stop)
 	}()
@@ -69,36 +84,10 @@ func (s *Server) freeName(stem string) string {
 	base := stem + "-" + time.Now().UTC().Format("20060102-150405")
 	name := base
 	for i := 2; ; i++ {
-		_, err := os.Stat(filepath.Join(s.cfg.Runs, name))
+		_, err := os.Stat(store.ExperimentDir(s.cfg.Runs, name))
 		if os.IsNotExist(err) && s.live.get(name) == nil {
 			return name
 		}
 		name = fmt.Sprintf("%s-%d", base, i)
 	}
-}
-
-// finish explains the best trials and writes the notebooks, within a
-// quarter of the search budget (at least 10 s, at most 2 min). Failures
-// are logged: the pages say "not made yet" for what is missing.
-func (s *Server) finish(ctx context.Context, dir string, e *automl.Experiment, d *automl.Data) {
-	bound := min(max(10*time.Second, e.Config.Timeout/4), 2*time.Minute)
-	start := time.Now()
-	_, err := explain.Experiment(ctx, dir, s.cfg.Explain, explain.Options{Timeout: bound, SHAPTimeout: bound / 2,
-		Workers: s.cfg.Workers, Data: d, Logger: s.log})
-	if err != nil {
-		s.log.Warn("explain", "experiment", e.Name, "err", err)
-	}
-	s.log.Info("explained", "experiment", e.Name, "seconds", time.Since(start).Seconds())
-	if ctx.Err() != nil {
-		return
-	}
-	data, err := filepath.Abs(e.Data.Path)
-	if err != nil {
-		data = e.Data.Path
-	}
-	o := notebookgen.Options{ModuleDir: s.cfg.NotebookModule, StoreDir: dir, DataPath: data}
-	if _, err := notebookgen.WriteExperiment(dir, notebookgen.Top, o); err != nil {
-		s.log.Warn("notebooks", "experiment", e.Name, "err", err)
-	}
-	s.log.Info("notebooks written", "experiment", e.Name, "seconds", time.Since(start).Seconds())
 }

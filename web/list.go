@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/store"
 )
 
 type listRow struct {
@@ -59,7 +60,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 
 // bestScore reads one trial's record for its primary score.
 func bestScore(st *automl.Store, id int, metric string) float64 {
-	b, err := os.ReadFile(st.Layout.TrialRecord(id))
+	b, err := os.ReadFile(store.At(st.Dir).TrialRecord(id))
 	if err != nil {
 		return math.NaN()
 	}

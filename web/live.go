@@ -44,7 +44,7 @@ type liveRun struct {
 	status   string // "running" until the search returns, then the store's status
 	stop     automl.StopReason
 	err      string
-	phase    string // what a running experiment is doing: "search", then "explain"
+	phase    string // what a running experiment is doing: "search", then the finishing step's phases (finish.Phase)
 	subs     map[chan struct{}]struct{}
 }
 

@@ -11,10 +11,12 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/goautoml/automl/finish"
+	"github.com/goautoml/automl/store"
 )
 
 // DefaultMaxUpload is the default limit on an uploaded file's size.
@@ -31,12 +33,12 @@ type Config struct {
 	MaxUpload int64
 	// Workers is how many trials each experiment runs at once (0 = cores).
 	Workers int
-	// Explain is how many of the best trials get plots and SHAP values when
-	// a search ends (0 = 3); negative: none, and no notebooks either.
-	Explain int
-	// NotebookModule is the checkout of this module that generated notebooks
-	// build against ("" = AUTOML_SRC when the notebook runs).
-	NotebookModule string
+	// Finish holds the settings the form first shows for the step after the
+	// search (package finish: explanations, notebooks, MLflow; nil:
+	// finish.Defaults(), the command line's defaults). Its MLflow.URI, when
+	// set, is the tracking server experiments may log to; its ModuleDir is
+	// the checkout notebooks build against.
+	Finish *finish.Options
 	// Logger receives request errors and experiment outcomes (default: discard).
 	Logger *slog.Logger
 }
@@ -67,13 +69,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = DefaultMaxUpload
 	}
-	if cfg.Explain == 0 {
-		cfg.Explain = 3
+	if cfg.Finish == nil {
+		d := finish.Defaults()
+		cfg.Finish = &d
+	}
+	if err := cfg.Finish.Validate(); err != nil {
+		return nil, err
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(filepath.Join(cfg.Runs, uploadsDir), 0o755); err != nil {
+	if err := os.MkdirAll(store.Uploads(cfg.Runs), 0o755); err != nil {
 		return nil, fmt.Errorf("runs folder: %w", err)
 	}
 	root, err := os.OpenRoot(cfg.Runs)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,8 +14,10 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/dataset"
+	"github.com/goautoml/automl/finish"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/notebookgen"
 )
 
 type option struct {
@@ -49,7 +52,16 @@ type settings struct {
 	ValFrac   float64
 	CV        string // "" when the size of the data chooses (AutoCV)
 	Seed      uint64
+	MaxTrials int
 	Exclude   []option
+	// The finishing step (package finish), with the command line's choices.
+	ExplainTop       int
+	Notebooks        []option
+	FinishShare      float64
+	MLflowURI        string // the server's tracking server; "" offers no logging
+	MLflow           bool
+	MLflowExperiment string
+	MLflowRegister   string
 }
 
 type setupView struct {
@@ -107,7 +119,12 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	cfg, err := configFrom(r.URL.Query(), path, h.s.cfg.Runs)
+	fo, ferr := finishFrom(r.URL.Query(), *h.s.cfg.Finish)
+	if err == nil {
+		err = ferr
+	}
 	v.Settings = settingsOf(cfg, f, 0)
+	v.Settings.finishing(fo)
 	status := http.StatusOK
 	switch {
 	case v.Target == "":
@@ -129,12 +146,14 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 			v.Check.Positive = e.Target.Classes[e.Target.Positive]
 		}
 		v.Settings = settingsOf(e.Config, f, len(e.Target.Classes))
+		v.Settings.finishing(fo)
 	}
 	h.render(w, r, status, "setup.html", v)
 }
 
 // start prepares and launches an experiment, then shows its page.
 func (h *handler) start(w http.ResponseWriter, r *http.Request) {
+	started := time.Now() // the budget counts reading the data, as on the command line
 	id := r.PostForm.Get("upload")
 	path := h.s.uploadFile(id)
 	if path == "" {
@@ -145,6 +164,10 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 	if err == nil && cfg.Target == "" {
 		err = fmt.Errorf("choose the target column")
 	}
+	fo, ferr := finishFrom(r.PostForm, *h.s.cfg.Finish)
+	if err == nil {
+		err = ferr
+	}
 	if err != nil {
 		h.fail(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -154,7 +177,7 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+err.Error())
 		return
 	}
-	name, err := h.s.launch(f, cfg)
+	name, err := h.s.launch(f, cfg, fo, started)
 	if err != nil {
 		h.fail(w, r, http.StatusUnprocessableEntity, "The experiment cannot start: "+err.Error())
 		return
@@ -202,6 +225,14 @@ func configFrom(q url.Values, data, runs string) (automl.Config, error) {
 			cfg.Seed = n
 			return nil
 		}),
+		num("max_trials", func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				return fmt.Errorf("expected a whole number ≥ 0 (0 = no limit)")
+			}
+			cfg.MaxTrials = n
+			return nil
+		}),
 	}
 	for _, f := range q["family"] {
 		cfg.Include = append(cfg.Include, models.Family(f))
@@ -221,6 +252,71 @@ func configFrom(q url.Values, data, runs string) (automl.Config, error) {
 	return cfg, nil
 }
 
+// finishFrom reads the form's fields of the finishing step over the
+// server's defaults def, and validates them as the command line does.
+// Without the "finishing" marker (a form that did not show the fields),
+// MLflow logging keeps its default: on when the server has a tracking server.
+func finishFrom(q url.Values, def finish.Options) (finish.Options, error) {
+	o := def
+	field := func(name, label string, set func(string) error) error {
+		if s := strings.TrimSpace(q.Get(name)); s != "" {
+			if err := set(s); err != nil {
+				return fmt.Errorf("%s %q: %w", label, s, err)
+			}
+		}
+		return nil
+	}
+	err := errors.Join(
+		field("explain_top", "explain top", func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				return fmt.Errorf("expected a whole number ≥ 0 (0 = none)")
+			}
+			o.ExplainTop = n
+			return nil
+		}),
+		field("notebooks", "notebooks", func(s string) error {
+			if s != finish.All && s != finish.Top && s != finish.None {
+				return fmt.Errorf("expected all, top or none")
+			}
+			o.Notebooks = s
+			return nil
+		}),
+		field("finish_share", "finish share", func(s string) error {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil || !(v >= 0 && v <= finish.MaxShare) {
+				return fmt.Errorf("expected a fraction from 0 to %v of the budget", finish.MaxShare)
+			}
+			o.Share = v
+			return nil
+		}))
+	if err != nil {
+		return o, err
+	}
+	on := q.Get("mlflow") == "on"
+	if on && def.MLflow.URI == "" {
+		return o, fmt.Errorf("this server was not started with an MLflow tracking server (automl ui --mlflow URL)")
+	}
+	if q.Get("finishing") == "set" && !on {
+		o.MLflow = finish.MLflow{}
+	}
+	if o.MLflow.URI != "" {
+		o.MLflow.ExperimentName = strings.TrimSpace(q.Get("mlflow_experiment_name"))
+		o.MLflow.RegisterModel = strings.TrimSpace(q.Get("mlflow_register_model"))
+	}
+	return o, o.Validate()
+}
+
+// finishing sets the form's fields of the finishing step from o.
+func (s *settings) finishing(o finish.Options) {
+	s.ExplainTop, s.FinishShare = o.ExplainTop, o.Share
+	for _, m := range [][2]string{{finish.All, "for every trial"}, {finish.Top, fmt.Sprintf("for the %d best trials", notebookgen.TopN)}, {finish.None, "none"}} {
+		s.Notebooks = append(s.Notebooks, option{Value: m[0], Label: m[1], Selected: m[0] == o.Notebooks || (o.Notebooks == "" && m[0] == finish.None)})
+	}
+	s.MLflowURI, s.MLflow = o.MLflow.URI, o.MLflow.URI != ""
+	s.MLflowExperiment, s.MLflowRegister = o.MLflow.ExperimentName, o.MLflow.RegisterModel
+}
+
 func fracSetter(dst *float64) func(string) error {
 	return func(s string) error {
 		v, err := strconv.ParseFloat(s, 64)
@@ -235,7 +331,7 @@ func fracSetter(dst *float64) func(string) error {
 // settingsOf turns a config into the form's fields.
 func settingsOf(cfg automl.Config, f *dataset.Frame, classes int) settings {
 	s := settings{Metric: cfg.Metric, Budget: int(cfg.Timeout / time.Second), TrainFrac: cfg.Split.TrainFrac,
-		ValFrac: cfg.Split.ValFrac, Seed: cfg.Seed}
+		ValFrac: cfg.Split.ValFrac, Seed: cfg.Seed, MaxTrials: cfg.MaxTrials}
 	if !cfg.AutoCV {
 		s.CV = strconv.Itoa(cfg.Split.CV)
 	}

@@ -36,7 +36,7 @@ func (s *Server) experimentNames() ([]string, error) {
 		if !e.IsDir() || !validName(e.Name()) {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(s.cfg.Runs, e.Name(), store.ExperimentFile)); err == nil {
+		if _, err := os.Stat(store.At(store.ExperimentDir(s.cfg.Runs, e.Name())).Experiment()); err == nil {
 			out = append(out, e.Name())
 		}
 	}
@@ -60,7 +60,7 @@ func (s *Server) load(name string) (*expState, error) {
 		return nil, errNoExperiment
 	}
 	live := s.live.get(name)
-	st, err := automl.OpenStore(filepath.Join(s.cfg.Runs, name))
+	st, err := automl.OpenStore(store.ExperimentDir(s.cfg.Runs, name))
 	var e *automl.Experiment
 	if err == nil {
 		e, err = st.Experiment()
@@ -116,10 +116,11 @@ type cachedTrials struct {
 
 func (c *trialCache) trials(st *automl.Store) ([]automl.Trial, error) {
 	var key cachedTrials
-	if fi, err := os.Stat(filepath.Join(st.Dir, store.TrialLogFile)); err == nil {
+	lay := store.At(st.Dir)
+	if fi, err := os.Stat(lay.TrialLog()); err == nil {
 		key.logSize, key.logMod = fi.Size(), fi.ModTime()
 	}
-	if fi, err := os.Stat(filepath.Join(st.Dir, store.TrialsDir)); err == nil {
+	if fi, err := os.Stat(lay.Trials()); err == nil {
 		key.dirMod = fi.ModTime()
 	}
 	c.mu.Lock()

@@ -124,24 +124,25 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 	if t.BestIteration > 0 {
 		v.Params = append(v.Params, kv{"best iteration (early stopping)", strconv.Itoa(t.BestIteration)})
 	}
-	rel := filepath.ToSlash(filepath.Join(store.TrialsDir, strconv.Itoa(id)))
+	lay, rel := store.At(x.Store.Dir), store.At("") // rel: paths under the experiment's files/ URL
+	fileURL := func(path string) string { return base + "/files/" + filepath.ToSlash(path) }
 	for _, k := range plotKinds {
 		pl := plot{Key: k.Key, Title: k.Title, Alt: k.Title + " of trial " + strconv.Itoa(id)}
 	find:
 		for _, n := range k.Names {
 			for _, ext := range []string{".png", ".svg"} {
-				if fileExists(x.Store.Layout.ExplainFile(id, n+ext)) {
-					pl.URL = base + "/files/" + rel + "/explain/" + n + ext
+				if fileExists(lay.ExplainFile(id, n+ext)) {
+					pl.URL = fileURL(rel.ExplainFile(id, n+ext))
 					break find
 				}
 			}
 		}
 		v.Plots = append(v.Plots, pl)
 	}
-	if fileExists(x.Store.Layout.Notebook(id)) {
-		v.Notebook = base + "/files/" + rel + "/" + store.NotebookFile
+	if fileExists(lay.Notebook(id)) {
+		v.Notebook = fileURL(rel.Notebook(id))
 	}
-	if fileExists(store.Bundle(tdir)) {
+	if fileExists(lay.Bundle(id)) {
 		v.Bundle = base + "/trials/" + strconv.Itoa(id) + "/bundle.zip"
 		v.PredictCommand = "automl predict --model " + shellQuote(tdir) + " --data new.csv"
 	}

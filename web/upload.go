@@ -15,6 +15,7 @@ import (
 
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
 )
 
 type newView struct {
@@ -154,7 +155,7 @@ func saveFile(path string, src io.Reader) (int64, error) {
 func (s *Server) newUploadDir() (string, error) {
 	b := make([]byte, 8)
 	rand.Read(b)
-	dir := filepath.Join(s.cfg.Runs, uploadsDir, hex.EncodeToString(b))
+	dir := filepath.Join(store.Uploads(s.cfg.Runs), hex.EncodeToString(b))
 	return dir, os.MkdirAll(dir, 0o755)
 }
 
@@ -163,7 +164,7 @@ func (s *Server) uploadFile(id string) string {
 	if len(id) != 16 || strings.Trim(id, "0123456789abcdef") != "" {
 		return ""
 	}
-	dir := filepath.Join(s.cfg.Runs, uploadsDir, id)
+	dir := filepath.Join(store.Uploads(s.cfg.Runs), id)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return ""

@@ -18,7 +18,9 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/finish"
 	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
 )
 
 // multipartBody builds an upload form; token "" leaves the CSRF field out.
@@ -111,7 +113,7 @@ func TestUploadAndSetup(t *testing.T) {
 	loc := resp.Header.Get("Location")
 	id := strings.TrimPrefix(loc, "/new/")
 	path := s.uploadFile(id)
-	if filepath.Base(path) != "evil_name_rm_-rf.csv" || filepath.Dir(filepath.Dir(path)) != filepath.Join(s.cfg.Runs, uploadsDir) {
+	if filepath.Base(path) != "evil_name_rm_-rf.csv" || filepath.Dir(filepath.Dir(path)) != store.Uploads(s.cfg.Runs) {
 		t.Errorf("upload stored at %s", path)
 	}
 	code, body, _ = c.get(loc)
@@ -171,7 +173,7 @@ func TestUploadErrors(t *testing.T) {
 	code, body, _ = c.do(req)
 	wantStatus(t, "upload without a file", code, http.StatusBadRequest, body)
 	// Nothing of the failed uploads is left behind.
-	entries, _ := os.ReadDir(filepath.Join(s.cfg.Runs, uploadsDir))
+	entries, _ := os.ReadDir(store.Uploads(s.cfg.Runs))
 	if len(entries) != 0 {
 		t.Errorf("%d upload folders left after failed uploads", len(entries))
 	}
@@ -227,8 +229,11 @@ func readEvents(t *testing.T, r io.Reader) (trials []trialEvent, end endEvent) {
 
 func TestExperimentLifecycle(t *testing.T) {
 	t.Parallel()
-	s, c := newTestServer(t, Config{Explain: 1})
-	name := c.startExperiment(fastRun)
+	s, c := newTestServer(t, Config{Finish: &finish.Options{ExplainTop: 1, Notebooks: finish.Top}})
+	// Three quarters of a 20 s budget are kept for the notebooks and
+	// explaining the best trial (its plots take seconds under heavy load:
+	// 12 s were too few at a load average of 45 on 2 cores).
+	name := c.startExperiment(url.Values{"budget": {"20"}, "finish_share": {"0.75"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}})
 	code, body, _ := c.get("/experiments/" + name)
 	wantStatus(t, "experiment page while running", code, 200, body)
 	if !strings.Contains(body, `data-running="true"`) || !strings.Contains(body, `id="stop"`) {
@@ -314,7 +319,7 @@ func TestExperimentLifecycle(t *testing.T) {
 			t.Errorf("trial page lacks %q", want)
 		}
 	}
-	// The best trial was explained and has notebooks (Explain: 1).
+	// The best trial was explained and has notebooks (ExplainTop: 1).
 	for _, want := range []string{"/explain/roc_test.png", "/explain/shap_bar.png", `id="notebook"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("best trial page lacks %q", want)
@@ -454,7 +459,7 @@ func TestSameUploadTwice(t *testing.T) {
 	var names []string
 	for range 2 {
 		code, body, resp := c.post("/experiments", url.Values{"csrf": {tok}, "upload": {up}, "target": {"class"},
-			"budget": {"1"}, "families": {"set"}, "family": {"naive_bayes"}, "cv": {"0"}})
+			"budget": {"3"}, "families": {"set"}, "family": {"naive_bayes"}, "cv": {"0"}}) // the budget counts preparing the data
 		wantStatus(t, "start", code, http.StatusSeeOther, body)
 		names = append(names, strings.TrimPrefix(resp.Header.Get("Location"), "/experiments/"))
 	}

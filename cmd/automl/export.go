@@ -2,21 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
-	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/mlflow"
 )
 
 func init() {
 	register(command{"export", "export an experiment to an MLflow tracking server (automl export mlflow runs/<experiment>)", cmdExport})
-	addRunHook(&runHook{name: "mlflow", late: true, flags: liveFlags, onTrial: liveTrial, after: liveAfter})
 }
 
 func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -75,192 +70,5 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "registered model %s version %s (source %s)\n", rep.ModelVersion.Name, rep.ModelVersion.Version, rep.ModelVersion.Source)
 	}
 	fmt.Fprintf(stderr, "exported in %.1fs\n", time.Since(start).Seconds())
-	return nil
-}
-
-// The run hook: `automl run --mlflow URL` logs each trial as it finishes. onTrial only queues
-// the trial; a background goroutine sends it. A server that cannot be reached never fails the
-// experiment: the first give-up (after the client's bounded retries) stops the logging and is
-// reported once, at the end, with the export command that finishes the job later.
-var live struct {
-	uri, name, register string
-	timeout             time.Duration
-
-	mu   sync.Mutex
-	sess *liveSession
-}
-
-// liveRetry bounds each call of the live logger: a dead server costs a few seconds once.
-var liveRetry = mlflow.RetryPolicy{MaxAttempts: 4, BaseDelay: 200 * time.Millisecond, MaxDelay: 2 * time.Second,
-	MaxElapsed: 10 * time.Second, AttemptTimeout: 15 * time.Second}
-
-func liveFlags(fs *flag.FlagSet) {
-	live.mu.Lock()
-	if s := live.sess; s != nil { // left by a command that failed before its after step
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
-		s.cancel()
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
-	}
-	live.sess = nil
-	live.mu.Unlock()
-	fs.StringVar(&live.uri, "mlflow", "", "log each trial to this MLflow tracking server as it finishes (e.g. http://localhost:5000)")
-	fs.StringVar(&live.name, "mlflow-experiment-name", "", "MLflow experiment for --mlflow (default: the experiment's name)")
-	fs.StringVar(&live.register, "mlflow-register-model", "", "with --mlflow, register the best trial's model under this name")
-	fs.DurationVar(&live.timeout, "mlflow-timeout", 2*time.Minute, "with --mlflow, how long the end of the run waits for the logging to finish")
-}
-
-// liveSession is the logging of one experiment.
-type liveSession struct {
-	dir string
-	x   *mlflow.Exporter
-
-	ctx    context.Context
-	cancel context.CancelFunc
-
-	mu     sync.Mutex
-	queue  []automl.Trial
-	wake   chan struct{}
-	closed bool
-	failed error // the first failure; later trials are not sent
-	sent   int
-	done   chan struct{}
-}
-
-func newLiveSession(ctx context.Context, dir string) *liveSession {
-	s := &liveSession{dir: dir, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	s.ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	c, err := mlflow.NewClient(live.uri)
-	if err == nil {
-		c.Retry = liveRetry
-		s.x, err = mlflow.NewExporter(c, dir, mlflow.ExportOptions{ExperimentName: live.name})
-	}
-	if err != nil {
-		s.failed = err
-		close(s.done)
-		return s
-	}
-	go s.loop()
-	return s
-}
-
-func (s *liveSession) loop() {
-	defer close(s.done)
-	for {
-		s.mu.Lock()
-		for len(s.queue) == 0 && !s.closed {
-			s.mu.Unlock()
-			<-s.wake
-			s.mu.Lock()
-		}
-		if len(s.queue) == 0 {
-			s.mu.Unlock()
-			return
-		}
-		t := s.queue[0]
-		s.queue = s.queue[1:]
-		s.mu.Unlock()
-		if _, err := s.x.Trial(s.ctx, t); err != nil {
-			s.mu.Lock()
-			s.failed, s.queue = err, nil
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Lock()
-		s.sent++
-		s.mu.Unlock()
-	}
-}
-
-func (s *liveSession) add(t automl.Trial) {
-	s.mu.Lock()
-	if s.failed == nil && !s.closed {
-		s.queue = append(s.queue, t)
-	}
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-// finish stops taking trials and waits until the queue is sent or d has passed.
-func (s *liveSession) finish(d time.Duration) error {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-s.done:
-	case <-t.C:
-		s.cancel()
-		<-s.done
-		return fmt.Errorf("the logging did not finish within --mlflow-timeout %v", d)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.failed
-}
-
-func liveTrial(ctx context.Context, dir string, t automl.Trial) {
-	if live.uri == "" || dir == "" {
-		return
-	}
-	live.mu.Lock()
-	if live.sess == nil || live.sess.dir != dir {
-		live.sess = newLiveSession(ctx, dir)
-	}
-	s := live.sess
-	live.mu.Unlock()
-	s.add(t)
-}
-
-func liveAfter(ctx context.Context, res *automl.Result, stderr io.Writer) error {
-	if live.uri == "" || res == nil {
-		return nil
-	}
-	live.mu.Lock()
-	s := live.sess
-	if s == nil || s.dir != res.Dir {
-		s = newLiveSession(ctx, res.Dir)
-	}
-	live.sess = nil
-	live.mu.Unlock()
-	start := time.Now()
-	err := s.finish(live.timeout)
-	if err == nil {
-		// Whatever the queue did not carry (trials of an earlier run of a resumed experiment,
-		// files added since), then the parent run and the registration.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(live.timeout-time.Since(start), time.Second))
-		defer cancel()
-		var rep *mlflow.ExportReport
-		if rep, err = s.x.All(actx); err == nil {
-			if live.register != "" {
-				var mv *mlflow.ModelVersion
-				if mv, err = s.x.Register(actx, live.register); err == nil {
-					fmt.Fprintf(stderr, "mlflow: registered model %s version %s\n", mv.Name, mv.Version)
-				}
-			}
-			if err == nil {
-				fmt.Fprintf(stderr, "mlflow: logged %d trial run(s) to %s (experiment %s, parent run %s)\n",
-					rep.Exported+rep.Skipped, live.uri, rep.ExperimentID, rep.ParentRunID)
-				return nil
-			}
-		}
-	}
-	if errors.Is(err, context.Canceled) {
-		err = errors.New("stopped")
-	}
-	fmt.Fprintf(stderr, "automl: warning: mlflow logging to %s failed: %v\n  the experiment is complete on disk; log it later with: automl export mlflow %s --tracking-uri %s\n",
-		live.uri, err, res.Dir, live.uri)
 	return nil
 }

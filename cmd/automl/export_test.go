@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goautoml/automl/finish"
 	"github.com/goautoml/automl/mlflow"
 	"github.com/goautoml/automl/mlflow/mlflowtest"
 	"github.com/goautoml/automl/samples"
@@ -105,9 +106,10 @@ func TestRunWithMLflow(t *testing.T) {
 	s := mlflowtest.NewServer(mlflowtest.Options{Seed: 8, FailRate: 0.2, Faults: []mlflowtest.Fault{
 		mlflowtest.FaultStatus, mlflowtest.FaultResetBefore, mlflowtest.FaultResetAfter}})
 	defer s.Close()
-	old := liveRetry
-	liveRetry.MaxAttempts, liveRetry.BaseDelay = 12, time.Millisecond
-	defer func() { liveRetry = old }()
+	retry := finish.LiveRetry
+	retry.MaxAttempts, retry.BaseDelay = 12, time.Millisecond
+	mlflowRetry = &retry
+	defer func() { mlflowRetry = nil }()
 	dir, errOut := runJSON(t, "run", "--data", gc, "--target", "class", "--max-trials", "8", "--runs", t.TempDir(),
 		"--include", "logistic,naive_bayes,knn", "--json", "--workers", "2", "--mlflow", s.URL, "--mlflow-register-model", "best")
 	if !strings.Contains(errOut, "mlflow: logged 8 trial run(s)") || strings.Contains(errOut, "warning") {
@@ -124,8 +126,8 @@ func TestRunWithMLflow(t *testing.T) {
 			t.Errorf("run %s: status %s, complete %q", r.Name, r.Status, r.Tags[mlflow.TagComplete])
 		}
 	}
-	// An export afterwards adds no run: it only sends files that hooks running after the
-	// mlflow one (notebooks) wrote; a second finds everything done.
+	// An export afterwards adds no run (the finishing step logged the explanations and
+	// notebooks it wrote); a second finds everything done.
 	s.SetFailRate(0)
 	code, out, _ := cli(t, "export", "mlflow", dir, "--tracking-uri", s.URL)
 	if p, n, dup := countRuns(s); code != 0 || p != 1 || n != 8 || dup {
@@ -143,7 +145,7 @@ func TestRunWithMLflow(t *testing.T) {
 	}
 	dead := "http://" + ln.Addr().String()
 	ln.Close()
-	liveRetry = old
+	mlflowRetry = nil
 	start := time.Now()
 	code, out, errOut = cli(t, "run", "--data", gc, "--target", "class", "--max-trials", "4", "--runs", t.TempDir(),
 		"--include", "logistic", "--json", "--mlflow", dead)

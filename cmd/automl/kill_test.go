@@ -45,6 +45,9 @@ func logLines(t *testing.T, dir string) []string {
 	if i := bytes.LastIndexByte(b, '\n'); i+1 < len(b) {
 		b = b[:i+1] // a torn last line is not a finished trial
 	}
+	if len(b) == 0 {
+		return nil // created, nothing finished yet (or only a torn line)
+	}
 	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 }
 

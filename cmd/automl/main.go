@@ -77,6 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		err := c.run(ctx, args[1:], stdout, stderr)
 		var ue usageError
+		var nt noTrialError
 		switch {
 		case err == nil:
 			return 0
@@ -85,6 +86,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case errors.As(err, &ue):
 			fmt.Fprintf(stderr, "automl %s: %v\n", c.name, err)
 			return 2
+		case errors.As(err, &nt):
+			fmt.Fprintf(stderr, "automl %s: %v\n", c.name, err)
+			return exitNoTrial
 		default:
 			fmt.Fprintf(stderr, "automl %s: %v\n", c.name, err)
 			return 1

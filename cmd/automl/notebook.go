@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -15,29 +14,8 @@ import (
 	"github.com/goautoml/automl/store"
 )
 
-// notebooksMode is the --notebooks flag of run, demo, train and resume.
-var notebooksMode string
-
 func init() {
 	register(command{"notebook", "write a trial's reproducible notebook (runs/<exp>/trials/<id>/notebook.ipynb)", cmdNotebook})
-	addRunHook(&runHook{
-		name: "notebooks",
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&notebooksMode, "notebooks", notebookgen.All, "write Jupyter notebooks (GoNB) for all trials, the top 10, or none")
-		},
-		after: func(ctx context.Context, res *automl.Result, stderr io.Writer) error {
-			if res == nil || res.Dir == "" || notebooksMode == notebookgen.None {
-				return nil
-			}
-			opt := notebookOptions(res.Experiment)
-			opt.StoreDir, _ = filepath.Abs(res.Dir)
-			paths, err := notebookgen.WriteExperiment(res.Dir, notebooksMode, opt)
-			if len(paths) > 0 {
-				fmt.Fprintf(stderr, "notebooks: %d written under %s\n", len(paths), res.Dir)
-			}
-			return err
-		},
-	})
 }
 
 func cmdNotebook(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -81,7 +59,7 @@ func cmdNotebook(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return err
 		}
-		p := filepath.Join(dir, notebookgen.ExplorationFile)
+		p := store.At(dir).ExplorationNotebook()
 		if err := store.WriteFile(p, data); err != nil {
 			return err
 		}

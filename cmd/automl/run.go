@@ -8,13 +8,13 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/dataset"
+	"github.com/goautoml/automl/finish"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/samples"
 	"github.com/goautoml/automl/store"
@@ -86,6 +86,7 @@ type configFlags struct {
 	keepCol                   listFlag
 	exitScore                 optFloat
 	jsonOut, quiet            bool
+	finish                    finishFlags
 }
 
 func (c *configFlags) register(fs *flag.FlagSet, search bool) {
@@ -112,7 +113,8 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 	fs.BoolVar(&c.jsonOut, "json", false, "print one JSON summary at the end instead of the leaderboard")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
 	if search {
-		fs.DurationVar(&c.timeout, "timeout", 60*time.Second, "time budget of the search (0 = none)")
+		fs.DurationVar(&c.timeout, "timeout", 60*time.Second,
+			"time budget of the whole command: reading the data, the search and the step after it (--finish-share of it); 0 = none")
 		fs.IntVar(&c.cfg.MaxTrials, "max-trials", 0, "stop after this many trials (0 = no limit)")
 		fs.Var(&c.exitScore, "exit-score", "stop once the primary validation metric reaches this value")
 		fs.IntVar(&c.cfg.EarlyStop, "early-stop", 0, "stop after this many trials without improvement (0 = never)")
@@ -120,7 +122,7 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 		fs.Var(&c.exclude, "exclude", "model families to leave out")
 		fs.IntVar(&c.cfg.Workers, "workers", 0, "trials run at once (0 = number of cores)")
 	}
-	registerHookFlags(fs)
+	c.finish.register(fs)
 }
 
 func familyList() string {
@@ -145,7 +147,7 @@ func (c *configFlags) config() automl.Config {
 }
 
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	hooks := hookFlagNames()
+	started := time.Now()
 	fs := newFlags("run", stderr)
 	var c configFlags
 	c.register(fs, true)
@@ -153,15 +155,14 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg := c.config()
-	cfg.FinishFlags = setFlags(fs, hooks)
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
-	return runExperiment(ctx, cfg, c.jsonOut, c.quiet, stdout, stderr)
+	return runExperiment(ctx, started, &c, cfg, stdout, stderr)
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	hooks := hookFlagNames()
+	started := time.Now()
 	fs := newFlags("demo", stderr)
 	var c configFlags
 	c.register(fs, true)
@@ -171,7 +172,6 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	cfg := c.config()
-	cfg.FinishFlags = setFlags(fs, hooks)
 	if cfg.Data == "" {
 		path, err := samples.WriteGermanCredit(filepath.Join(cfg.RunsDir, "data"))
 		if err != nil {
@@ -182,84 +182,72 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stderr, "German Credit (1,000 applicants, 20 features; class 1 = good, 2 = bad) written to %s\n", path)
 		}
 	}
-	return runExperiment(ctx, cfg, c.jsonOut, c.quiet, stdout, stderr)
+	return runExperiment(ctx, started, &c, cfg, stdout, stderr)
 }
 
 func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	hooks := hookFlagNames()
+	started := time.Now()
 	fs := newFlags("resume", stderr)
-	registerHookFlags(fs)
+	var ff finishFlags
+	ff.register(fs)
 	jsonOut := fs.Bool("json", false, "print one JSON summary at the end")
 	quiet := fs.Bool("quiet", false, "no progress output")
 	dir, err := parseExperiment(fs, args, "automl resume runs/<experiment> [--json] [--quiet]")
 	if err != nil {
 		return err
 	}
-	// The finishing flags given to run apply again, unless given anew.
-	st, err := automl.OpenStore(dir)
+	e, _, err := automl.ReadExperiment(dir)
 	if err != nil {
 		return err
 	}
-	e, err := st.Experiment()
-	if err != nil {
-		return err
-	}
-	given := setFlags(fs, hooks)
+	// The finishing settings run used apply again, unless given anew.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	for name, v := range e.Config.FinishFlags {
-		if _, ok := given[name]; !ok && fs.Lookup(name) != nil {
+		if !given[name] && fs.Lookup(name) != nil {
 			if err := fs.Set(name, v); err != nil {
-				return fmt.Errorf("%s: flag --%s=%s recorded by run: %w", st.Layout.Experiment(), name, v, err)
+				return fmt.Errorf("%s: flag --%s=%s recorded by run: %w", store.At(dir).Experiment(), name, v, err)
 			}
 		}
 	}
+	fo, err := ff.options(e.Config.Workers, nil)
+	if err != nil {
+		return err
+	}
+	// The experiment's time budget starts afresh and bounds the step too.
+	step := finish.Start(fo, started, e.Config.Timeout)
 	bar := newProgress(stderr, *quiet || *jsonOut)
-	res, err := automl.Resume(ctx, dir, hookOptions(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
+	res, err := automl.Resume(ctx, dir, step.Search(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
 	bar.done()
 	if err != nil {
+		step.Run(ctx, nil)
 		return err
 	}
-	afterRun(ctx, res, stderr)
-	return report(res, *jsonOut, nil, stdout)
+	rep := finishRun(ctx, step, res, *quiet, stderr)
+	return report(res, rep, *jsonOut, nil, stdout)
 }
 
-// hookFlagNames are the names of the flags the run hooks add. Call it
-// before registering a command's flags: registering resets their values.
-func hookFlagNames() []string {
-	fs := flag.NewFlagSet("hooks", flag.ContinueOnError)
-	registerHookFlags(fs)
-	var names []string
-	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-	return names
-}
-
-// setFlags are the values of the named flags set on fs's command line.
-func setFlags(fs *flag.FlagSet, names []string) map[string]string {
-	var out map[string]string
-	fs.Visit(func(f *flag.Flag) {
-		if slices.Contains(names, f.Name) {
-			if out == nil {
-				out = map[string]string{}
-			}
-			out[f.Name] = f.Value.String()
-		}
-	})
-	return out
-}
-
-func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, stdout, stderr io.Writer) error {
-	started := time.Now()
+// runExperiment reads and prepares the data, searches and finishes, all
+// within cfg.Timeout counted from started.
+func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg automl.Config, stdout, stderr io.Writer) error {
+	fo, err := c.finish.options(cfg.Workers, nil)
+	if err != nil {
+		return err
+	}
+	// Recorded, so that automl resume finishes the same way.
+	cfg.FinishFlags = fo.Flags()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	// The data is read here rather than in automl.Prepare so that the search's
+	// The data is read here rather than in automl.Prepare so that the
 	// budget bounds the read too, and a large file shows its progress.
 	rctx := ctx
 	if cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		rctx, cancel = context.WithTimeoutCause(ctx, cfg.Timeout, fmt.Errorf("the time budget (--timeout %s) ran out while reading the data", cfg.Timeout))
+		rctx, cancel = context.WithDeadlineCause(ctx, started.Add(cfg.Timeout), fmt.Errorf("the time budget (--timeout %s) ran out while reading the data", cfg.Timeout))
 		defer cancel()
 	}
-	f, err := dataset.ReadContext(rctx, cfg.Data, dataset.Options{Progress: readBar(stderr, cfg.Data, quiet || jsonOut)})
+	f, err := dataset.ReadContext(rctx, cfg.Data, dataset.Options{Progress: readBar(stderr, cfg.Data, c.quiet || c.jsonOut)})
 	if err != nil {
 		return err
 	}
@@ -267,17 +255,20 @@ func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, 
 	if err != nil {
 		return err
 	}
-	if !jsonOut && !quiet {
+	if !c.jsonOut && !c.quiet {
 		printGuardrails(stderr, p.Experiment)
 	}
-	bar := newProgress(stderr, quiet || jsonOut)
-	res, err := automl.RunPrepared(ctx, p, hookOptions(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start, Started: started}))
+	fo.Data = p.Data
+	step := finish.Start(fo, started, cfg.Timeout)
+	bar := newProgress(stderr, c.quiet || c.jsonOut)
+	res, err := automl.RunPrepared(ctx, p, step.Search(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
 	bar.done()
 	if err != nil {
+		step.Run(ctx, nil)
 		return err
 	}
-	afterRun(ctx, res, stderr)
-	return report(res, jsonOut, nil, stdout)
+	rep := finishRun(ctx, step, res, c.quiet, stderr)
+	return report(res, rep, c.jsonOut, nil, stdout)
 }
 
 func printGuardrails(w io.Writer, e *automl.Experiment) {
@@ -297,13 +288,27 @@ func printGuardrails(w io.Writer, e *automl.Experiment) {
 	fmt.Fprintf(w, "; %d feature columns; metric %s\n", len(e.Plan.Columns), e.Config.Metric)
 }
 
-func report(res *automl.Result, jsonOut bool, fitSeconds *float64, stdout io.Writer) error {
+// summary is the --json object: automl's summary and the finishing step's report.
+type summary struct {
+	automl.Summary
+	Finish *finish.Report `json:"finish,omitempty"`
+}
+
+// report prints the leaderboard (or the --json object); it returns a
+// noTrialError when no trial succeeded.
+func report(res *automl.Result, fin *finish.Report, jsonOut bool, fitSeconds *float64, stdout io.Writer) error {
 	if jsonOut {
-		s := res.Summarize()
+		s := summary{Summary: res.Summarize(), Finish: fin}
 		s.FitSeconds = fitSeconds
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(s)
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+		if res.Best == nil {
+			return noTrial(res)
+		}
+		return nil
 	}
 	e := res.Experiment
 	ranked := "validation " + e.Config.Metric
@@ -315,12 +320,11 @@ func report(res *automl.Result, jsonOut bool, fitSeconds *float64, stdout io.Wri
 	if err := automl.WriteLeaderboard(stdout, res.Trials, e.Config.Metric, 10); err != nil {
 		return err
 	}
-	if res.Best != nil {
-		fmt.Fprintf(stdout, "\nbest: trial %d (%s), kept in %s\nscore new data: automl predict --model %s --data new.csv --out predictions.csv\n",
-			res.Best.ID, res.Best.Model.Family, store.At(res.Dir).Trial(res.Best.ID),
-			filepath.Join(res.Dir, store.BestAlias))
-	} else {
-		fmt.Fprintln(stdout, "\nno trial succeeded.")
+	if res.Best == nil {
+		return noTrial(res)
 	}
+	lay := store.At(res.Dir)
+	fmt.Fprintf(stdout, "\nbest: trial %d (%s), kept in %s\nscore new data: automl predict --model %s --data new.csv --out predictions.csv\n",
+		res.Best.ID, res.Best.Model.Family, lay.Trial(res.Best.ID), filepath.Join(lay.Dir, store.BestAlias))
 	return nil
 }

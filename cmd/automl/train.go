@@ -7,12 +7,15 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/finish"
 	"github.com/goautoml/automl/models"
 )
 
 func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	started := time.Now()
 	fs := newFlags("train", stderr)
 	var c configFlags
 	c.register(fs, false)
@@ -36,10 +39,15 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
+	fo, err := c.finish.options(cfg.Workers, nil)
+	if err != nil {
+		return err
+	}
 	p, err := automl.Prepare(cfg)
 	if err != nil {
 		return err
 	}
+	fo.Data = p.Data
 	spec := automl.DefaultTrial(p, f)
 	if err := setFields(automl.ModelParams(spec.Model), params, "--param"); err != nil {
 		return err
@@ -56,13 +64,15 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !c.jsonOut && !c.quiet {
 		printGuardrails(stderr, p.Experiment)
 	}
+	step := finish.Start(fo, started, cfg.Timeout)
 	bar := newProgress(stderr, c.quiet || c.jsonOut)
-	res, err := automl.RunPrepared(ctx, p, hookOptions(ctx, automl.Options{Searcher: automl.Fixed(spec), OnTrial: bar.trial, OnStart: bar.start}))
+	res, err := automl.RunPrepared(ctx, p, step.Search(ctx, automl.Options{Searcher: automl.Fixed(spec), OnTrial: bar.trial, OnStart: bar.start}))
 	bar.done()
 	if err != nil {
+		step.Run(ctx, nil)
 		return err
 	}
-	afterRun(ctx, res, stderr)
+	rep := finishRun(ctx, step, res, c.quiet, stderr)
 	var fit *float64
 	if len(res.Trials) > 0 {
 		v := res.Trials[0].Timing.FitSeconds
@@ -71,7 +81,7 @@ func cmdTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("trial failed: %s", res.Trials[0].Error)
 		}
 	}
-	return report(res, c.jsonOut, fit, stdout)
+	return report(res, rep, c.jsonOut, fit, stdout)
 }
 
 // repeatFlag collects every occurrence of a flag as is (values may hold commas).

@@ -22,7 +22,10 @@ func cmdUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	token := fs.String("token", "", "access token every request must carry (default $AUTOML_TOKEN)")
 	maxUpload := fs.Int64("max-upload", web.DefaultMaxUpload>>20, "largest accepted upload, in MB")
 	workers := fs.Int("workers", 0, "trials each experiment runs at once (0 = number of cores)")
-	explainTop := fs.Int("explain", 3, "after each search, explain this many of the best trials and write notebooks (0 = none)")
+	// The finishing step's flags set what the settings form first shows
+	// (--mlflow: the tracking server experiments may log to).
+	var ff finishFlags
+	ff.register(fs)
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
@@ -32,14 +35,15 @@ func cmdUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := web.CheckAddr(*addr, *token); err != nil {
 		return usagef("%v", err)
 	}
-	if *explainTop == 0 {
-		*explainTop = -1
+	fo, err := ff.options(*workers, nil)
+	if err != nil {
+		return err
 	}
 	if *maxUpload <= 0 {
 		return usagef("--max-upload %d: expected a positive number of MB", *maxUpload)
 	}
 	s, err := web.New(web.Config{Runs: *runs, Token: *token, MaxUpload: *maxUpload << 20, Workers: *workers,
-		Explain: *explainTop, NotebookModule: notebookOptions(nil).ModuleDir, Logger: slog.Default()})
+		Finish: &fo, Logger: slog.Default()})
 	if err != nil {
 		return err
 	}

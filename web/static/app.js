@@ -176,11 +176,10 @@ function follow(live, table) {
     var ev = JSON.parse(e.data);
     var p = document.getElementById("phase");
     if (p) p.textContent = ev.label;
-    if (ev.phase === "explain") {
+    if (ev.phase !== "search") {
+      // The finishing step runs within the same budget: the time left keeps counting.
       var b = document.getElementById("stop");
-      if (b) b.textContent = "Skip the explanations";
-      if (timer) clearInterval(timer);
-      if (left) left.textContent = "0 s";
+      if (b) b.textContent = "Skip the rest";
     }
   });
   es.addEventListener("end", function (e) {
