@@ -146,7 +146,7 @@ func TestServeDrainsRequestsInFlight(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, ln, slow, 5*time.Second) }()
+	go func() { served <- Serve(ctx, ln, slow, ServerOptions{Drain: 5 * time.Second}) }()
 
 	type result struct {
 		code int
