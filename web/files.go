@@ -2,6 +2,7 @@ package web
 
 import (
 	"archive/zip"
+	"fmt"
 	"io"
 	"io/fs"
 	"mime"
@@ -24,7 +25,14 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "There is no such file.")
 		return
 	}
-	f, err := h.s.runs.Open(exp + "/" + p)
+	// Only regular files are opened: opening a FIFO (or a device) would
+	// block the request, or read something that is not a file of the run.
+	name := exp + "/" + p
+	if st, err := h.s.runs.Stat(name); err != nil || !st.Mode().IsRegular() {
+		h.fail(w, r, http.StatusNotFound, "There is no such file.")
+		return
+	}
+	f, err := h.s.runs.Open(name)
 	if err != nil {
 		h.fail(w, r, http.StatusNotFound, "There is no such file.")
 		return
@@ -122,6 +130,9 @@ func (h *handler) zipTrial(w http.ResponseWriter, r *http.Request, what string, 
 }
 
 func addFile(zw *zip.Writer, fsys fs.FS, p, name string) error {
+	if st, err := fs.Stat(fsys, p); err != nil || !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", p)
+	}
 	f, err := fsys.Open(p)
 	if err != nil {
 		return err

@@ -3,8 +3,12 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A numeric target is refused in words a person can act on, and no page
@@ -32,5 +36,62 @@ func TestSetupMessages(t *testing.T) {
 		if strings.Contains(body, s.cfg.Runs) || strings.Contains(body, uploadsDir) {
 			t.Errorf("setup page shows the server's folder %s", s.cfg.Runs)
 		}
+	}
+}
+
+// Uploads have a quota, expire after UploadTTL, and leave the frame cache
+// when their experiment starts (issue 17, finding 8).
+func TestUploadQuotaAndExpiry(t *testing.T) {
+	s, c := newTestServer(t, Config{MaxUpload: 4000, UploadQuota: 5000, UploadTTL: time.Hour})
+	tok := c.csrf()
+	csvOf := func(n int) []byte {
+		b := []byte("a,b\n")
+		for len(b) < n {
+			b = append(b, "1,2\n"...)
+		}
+		return b
+	}
+	code, body, resp := c.upload(tok, "one.csv", csvOf(3000))
+	wantStatus(t, "first upload", code, http.StatusSeeOther, body)
+	first := s.uploadFile(strings.TrimPrefix(resp.Header.Get("Location"), "/new/"))
+	code, body, _ = c.upload(tok, "two.csv", csvOf(3000))
+	wantStatus(t, "upload over the quota", code, http.StatusInsufficientStorage, body)
+	if !strings.Contains(body, "full") {
+		t.Errorf("quota page does not say the space is full:\n%s", body)
+	}
+	if n := s.uploadsSize(); n != 3000 {
+		t.Errorf("%d bytes of uploads kept, want the first upload's 3000", n)
+	}
+	// A day later the first upload has expired: room again.
+	old := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(filepath.Dir(first), old, old)
+	code, body, _ = c.upload(tok, "two.csv", csvOf(3000))
+	wantStatus(t, "upload after expiry", code, http.StatusSeeOther, body)
+	if _, err := os.Stat(first); !os.IsNotExist(err) {
+		t.Errorf("expired upload still there: %v", err)
+	}
+	// Expired uploads are also removed when a server starts.
+	os.Chtimes(filepath.Join(s.cfg.Runs, uploadsDir), old, old)
+	entries, _ := os.ReadDir(filepath.Join(s.cfg.Runs, uploadsDir))
+	for _, e := range entries {
+		os.Chtimes(filepath.Join(s.cfg.Runs, uploadsDir, e.Name()), old, old)
+	}
+	if _, err := New(Config{Runs: s.cfg.Runs, UploadTTL: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.uploadsSize(); n != 0 {
+		t.Errorf("%d bytes of expired uploads left after a restart", n)
+	}
+}
+
+func TestStartForgetsFrame(t *testing.T) {
+	s, c := newTestServer(t, Config{})
+	name := c.startExperiment(url.Values{"budget": {"1"}, "family": {"naive_bayes"}, "cv": {"0"}})
+	waitRun(t, s, name)
+	s.frames.mu.Lock()
+	n := len(s.frames.entries)
+	s.frames.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d frames cached after the experiment started", n)
 	}
 }

@@ -159,6 +159,7 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusUnprocessableEntity, "The experiment cannot start: "+plainError(err, path))
 		return
 	}
+	h.s.usedUpload(path)
 	http.Redirect(w, r, "/experiments/"+url.PathEscape(name), http.StatusSeeOther)
 }
 
