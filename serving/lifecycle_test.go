@@ -22,7 +22,7 @@ import (
 )
 
 // zipDir writes the files under dir into a zip, below prefix.
-func zipDir(t *testing.T, dir, prefix, out string) {
+func zipDir(t testing.TB, dir, prefix, out string) {
 	t.Helper()
 	f, err := os.Create(out)
 	if err != nil {
