@@ -95,3 +95,26 @@ func TestStartForgetsFrame(t *testing.T) {
 		t.Errorf("%d frames cached after the experiment started", n)
 	}
 }
+
+// The list shows each experiment's size on disk, and opening a trial pins
+// its bundle against retention (issue 17, finding 10).
+func TestSizeShownAndOpenedTrialPinned(t *testing.T) {
+	s, c := newTestServer(t, Config{})
+	name := c.startExperiment(url.Values{"budget": {"1"}, "family": {"naive_bayes"}, "cv": {"0"}})
+	waitRun(t, s, name)
+	code, body, _ := c.get("/")
+	wantStatus(t, "list", code, http.StatusOK, body)
+	if !strings.Contains(body, "On disk") || !strings.Contains(body, " MB</td>") {
+		t.Errorf("the list does not show sizes:\n%s", body)
+	}
+	x, err := s.load(name)
+	if err != nil || x.Exp.Best == nil {
+		t.Fatalf("%v", err)
+	}
+	id := *x.Exp.Best
+	code, body, _ = c.get(fmt.Sprintf("/experiments/%s/trials/%d", name, id))
+	wantStatus(t, "trial", code, http.StatusOK, body)
+	if _, err := os.Stat(filepath.Join(x.Store.TrialDir(id), ".keep")); err != nil {
+		t.Errorf("opened trial not pinned: %v", err)
+	}
+}

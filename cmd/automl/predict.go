@@ -24,7 +24,11 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *model == "" || *data == "" {
 		return usagef("--model and --data are required")
 	}
-	m, err := bundle.Load(*model)
+	path, err := bundleOrRecreate(ctx, *model, stderr)
+	if err != nil {
+		return err
+	}
+	m, err := bundle.Load(path)
 	if err != nil {
 		return err
 	}
@@ -78,9 +82,9 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // hasInputs checks that the file has every column the model was trained
 // on, and names the missing ones.
-func hasInputs(f *dataset.Frame, m *automl.Model, name string) error {
+func hasInputs(f *dataset.Frame, m *bundle.Model, name string) error {
 	var missing, want []string
-	for _, c := range m.Prep.Spec.Columns {
+	for _, c := range m.Inputs {
 		want = append(want, strconv.Quote(c.Name))
 		if f.Column(c.Name) == nil {
 			missing = append(missing, strconv.Quote(c.Name))

@@ -182,6 +182,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stderr, "German Credit (1,000 applicants, 20 features; class 1 = good, 2 = bad) written to %s\n", path)
 		}
 	}
+	if cfg.KeepBundles == 0 {
+		cfg.KeepBundles = demoKeep
+	}
 	return runExperiment(ctx, cfg, c.jsonOut, c.quiet, stdout, stderr)
 }
 
@@ -277,6 +280,7 @@ func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, 
 		return err
 	}
 	afterRun(ctx, res, stderr)
+	retain(res.Dir, cfg.KeepBundles, stderr)
 	return report(res, jsonOut, nil, stdout)
 }
 

@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
+	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/serving"
 )
 
@@ -53,7 +55,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		*token = os.Getenv("AUTOML_SERVE_TOKEN")
 	}
 	start := time.Now()
-	m, err := serving.Load(*model)
+	path, err := bundleOrRecreate(ctx, *model, stderr)
+	if err != nil {
+		return err
+	}
+	m, err := serving.Load(path)
 	if err != nil {
 		return err
 	}
@@ -71,6 +77,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stderr, "serving %s (%s, trial %d of %s) on http://%s: POST /score, GET /swagger.json; ready in %d ms\n",
 		*model, m.Family, m.TrialID, m.Experiment, ln.Addr(), time.Since(start).Milliseconds())
 	so := serving.ServerOptions{Notice: *notice, Drain: *drain, ReadTimeout: *readTimeout, WriteTimeout: *writeTimeout, IdleTimeout: *idleTimeout}
+	if dir, err := automl.ResolveTrialDir(path); err == nil && filepath.Base(filepath.Dir(dir)) == "trials" {
+		automl.Pin(dir, "served") // retention keeps a served bundle
+	}
 	if err := serving.Serve(ctx, ln, h, so); err != nil {
 		return err
 	}
