@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/store"
 )
 
@@ -16,7 +15,7 @@ import (
 // recorded metrics (issue 17, finding 10).
 func TestGCAndRecreate(t *testing.T) {
 	cfg := Config{Data: germanCredit(t), Target: "class", MaxTrials: 8, Seed: 3, Workers: 2, RunsDir: t.TempDir(), Name: "gc",
-		KeepBundles: -1, Include: []models.Family{models.Logistic, models.NaiveBayes, models.DecisionTree}}
+		KeepBundles: -1, Include: fastFamilies}
 	res := runFor(t, cfg)
 	l := store.At(res.Dir)
 	metric := res.Experiment.Config.Metric

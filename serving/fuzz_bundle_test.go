@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/store"
 )
 
 // copyDir copies the regular files under src into dst.
@@ -40,7 +41,7 @@ func FuzzBundle(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	good, err := os.ReadFile(filepath.Join(trial, automl.BundleFile))
+	good, err := os.ReadFile(filepath.Join(trial, store.BundleFile))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -51,12 +52,12 @@ func FuzzBundle(f *testing.F) {
 	f.Fuzz(func(t *testing.T, modelJSON []byte) {
 		dir := t.TempDir()
 		copyDir(t, trial, dir)
-		if err := os.WriteFile(filepath.Join(dir, automl.BundleFile), modelJSON, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, store.BundleFile), modelJSON, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		m, err := Load(dir)
 		if err != nil {
-			if strings.Contains(err.Error(), dir) && !strings.Contains(err.Error(), automl.BundleFile) {
+			if strings.Contains(err.Error(), dir) && !strings.Contains(err.Error(), store.BundleFile) {
 				t.Logf("error names the folder but not the file: %v", err)
 			}
 			return

@@ -114,7 +114,19 @@ func TestSizeShownAndOpenedTrialPinned(t *testing.T) {
 	id := *x.Exp.Best
 	code, body, _ = c.get(fmt.Sprintf("/experiments/%s/trials/%d", name, id))
 	wantStatus(t, "trial", code, http.StatusOK, body)
-	if _, err := os.Stat(filepath.Join(x.Store.TrialDir(id), ".keep")); err != nil {
+	if _, err := os.Stat(filepath.Join(x.Store.Layout.Trial(id), ".keep")); err != nil {
 		t.Errorf("opened trial not pinned: %v", err)
+	}
+	// A bundle removed by retention is re-created for its download.
+	tdir := x.Store.Layout.Trial(id)
+	os.Remove(filepath.Join(tdir, "model.json"))
+	os.RemoveAll(filepath.Join(tdir, "model"))
+	code, body, _ = c.get(fmt.Sprintf("/experiments/%s/trials/%d/bundle.zip", name, id))
+	wantStatus(t, "bundle.zip of a collected trial", code, http.StatusOK, body)
+	if _, err := os.Stat(filepath.Join(tdir, "model.json")); err != nil {
+		t.Errorf("bundle not re-created: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(tdir, ".keep")); !strings.Contains(string(b), "exported") {
+		t.Errorf("downloaded bundle not pinned: %q", b)
 	}
 }
