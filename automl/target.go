@@ -28,10 +28,11 @@ func checkTarget(f *dataset.Frame, column string) error {
 	distinct := map[string]struct{}{}
 	fractional := false
 	var examples []string
-	for i, s := range c.Str {
+	for i := range c.Len() {
 		if c.Missing[i] {
 			continue
 		}
+		s := c.String(i)
 		if _, seen := distinct[s]; !seen {
 			distinct[s] = struct{}{}
 			if len(examples) < 3 {
