@@ -35,9 +35,19 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-# Two minutes of coverage-guided fuzzing of the CSV reader.
+# Coverage-guided fuzzing of every parser of user input: each Fuzz* target of
+# the module runs for FUZZTIME (e.g. make fuzz FUZZTIME=10m; a benchmark-style
+# run, not CI). New failing inputs land in the package's testdata/fuzz/<target>/,
+# the kept corpus, and then run in every `go test`.
+FUZZTIME ?= 1m
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzRead -fuzztime 2m ./dataset
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+		dir=$$(dirname $$f); \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "== $$dir $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$dir; \
+		done; \
+	done
 
 # GoNB v0.11.1 (Go Jupyter kernel), gopls v0.21.0 and goimports v0.38.0 from the pinned tools
 # modules, and GoNB's kernel registered with Jupyter: needed to execute the notebooks.

@@ -87,6 +87,9 @@ func PrepareFrame(f *dataset.Frame, cfg Config) (*Prepared, error) {
 			return nil, fmt.Errorf("%s: no column %q (named in --exclude-cols or --keep-col)", f.Path, name)
 		}
 	}
+	if err := checkTarget(f, cfg.Target); err != nil {
+		return nil, err
+	}
 	t, err := dataset.EncodeTarget(f, cfg.Target, cfg.PosLabel)
 	if err != nil {
 		return nil, err
@@ -105,7 +108,7 @@ func PrepareFrame(f *dataset.Frame, cfg Config) (*Prepared, error) {
 	}
 	plan := Guard(f, t, prof, sp, cfg)
 	if len(plan.Columns) == 0 {
-		return nil, fmt.Errorf("%s: no usable feature column is left after the guardrails (dropped: %s)", f.Path, droppedList(plan.Dropped))
+		return nil, noFeatures(f, cfg.Target, plan.Dropped)
 	}
 	problem := "binary"
 	if len(t.Classes) > 2 {

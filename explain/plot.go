@@ -27,7 +27,9 @@ const Size = 4.5 * vg.Inch
 // DPI is the resolution of saved PNG images.
 const DPI = 96
 
-// Render draws p as PNG (at DPI) and as SVG with its fonts embedded.
+// Render draws p as PNG (at DPI) and as SVG. The SVG names its fonts
+// (Liberation, with the generic fallbacks a browser has) instead of
+// embedding them: embedded, each plot carried about 500 KB of font data.
 func Render(p *plot.Plot, w, h vg.Length) (pngData, svgData []byte, err error) {
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
 	p.Draw(draw.New(img))
@@ -35,7 +37,7 @@ func Render(p *plot.Plot, w, h vg.Length) (pngData, svgData []byte, err error) {
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pb); err != nil {
 		return nil, nil, err
 	}
-	sv := vgsvg.NewWith(vgsvg.UseWH(w, h), vgsvg.EmbedFonts(true))
+	sv := vgsvg.NewWith(vgsvg.UseWH(w, h), vgsvg.EmbedFonts(false))
 	p.Draw(draw.New(sv))
 	var sb bytes.Buffer
 	if _, err := sv.WriteTo(&sb); err != nil {

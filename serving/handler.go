@@ -20,8 +20,10 @@ import (
 
 // Default limits of a score request.
 const (
-	DefaultMaxBodyBytes = 8 << 20 // 8 MiB
-	DefaultMaxRows      = 10000
+	DefaultMaxBodyBytes    = 8 << 20 // 8 MiB
+	DefaultMaxRows         = 10000
+	DefaultMaxRowsInFlight = 4 * DefaultMaxRows
+	DefaultQueueWait       = 2 * time.Second
 )
 
 // Options configure a scoring handler. The zero value is usable.
@@ -35,6 +37,16 @@ type Options struct {
 	// MaxRows bounds the rows of one score request (0: DefaultMaxRows); more
 	// get 413.
 	MaxRows int
+	// MaxRowsInFlight bounds the rows of all score requests being read,
+	// parsed and scored at once (0: DefaultMaxRowsInFlight). A request
+	// counts min(MaxRows, body bytes / input columns) rows from before its
+	// body is read (every row takes at least one byte per column) until it
+	// is parsed, then its true rows until it is answered. Memory grows with
+	// this bound, not with the number of clients.
+	MaxRowsInFlight int
+	// QueueWait is how long a score request waits for rows to free up
+	// before it gets 503 with Retry-After (0: DefaultQueueWait).
+	QueueWait time.Duration
 	// Logger receives scoring failures (error level) and, at debug level,
 	// one line per rejected request (nil: slog.Default()).
 	Logger *slog.Logger
@@ -61,6 +73,8 @@ type handler struct {
 	mux     *http.ServeMux
 	work    sync.Pool // *work
 
+	gate     *gate
+	free     releaser
 	draining atomic.Bool
 }
 
@@ -79,6 +93,12 @@ func New(m *bundle.Model, opts Options) http.Handler {
 	}
 	if opts.MaxRows <= 0 {
 		opts.MaxRows = DefaultMaxRows
+	}
+	if opts.MaxRowsInFlight <= 0 {
+		opts.MaxRowsInFlight = DefaultMaxRowsInFlight
+	}
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = DefaultQueueWait
 	}
 	if opts.Source == "" {
 		opts.Source = m.Dir
@@ -108,6 +128,8 @@ func New(m *bundle.Model, opts Options) http.Handler {
 	h.status = mustJSON(h.statusBody())
 	h.met = newMetrics()
 	h.work.New = func() any { return new(work) }
+	h.gate = newGate(opts.MaxRowsInFlight)
+	h.free = releaser{after: time.Second, idle: func() bool { return h.gate.inFlight() == 0 }}
 
 	h.mux = http.NewServeMux()
 	h.route("POST /score", routeScore, h.auth(h.score))
@@ -141,6 +163,12 @@ func (h *handler) route(pattern string, route int, fn endpoint) {
 		start := time.Now()
 		h.met.inFlight.Add(1)
 		code := http.StatusInternalServerError
+		if h.draining.Load() {
+			// Shutting down: answer, then close the connection, so that
+			// no client holds an idle keep-alive connection when the
+			// listener closes.
+			w.Header().Set("Connection", "close")
+		}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {

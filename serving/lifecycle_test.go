@@ -22,7 +22,7 @@ import (
 )
 
 // zipDir writes the files under dir into a zip, below prefix.
-func zipDir(t *testing.T, dir, prefix, out string) {
+func zipDir(t testing.TB, dir, prefix, out string) {
 	t.Helper()
 	f, err := os.Create(out)
 	if err != nil {
@@ -146,7 +146,7 @@ func TestServeDrainsRequestsInFlight(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, ln, slow, 5*time.Second) }()
+	go func() { served <- Serve(ctx, ln, slow, ServerOptions{Drain: 5 * time.Second}) }()
 
 	type result struct {
 		code int

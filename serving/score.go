@@ -2,6 +2,7 @@ package serving
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -37,6 +38,17 @@ func (h *handler) score(w http.ResponseWriter, r *http.Request) int {
 	if r.ContentLength > h.opts.MaxBodyBytes {
 		return h.tooLarge(w)
 	}
+	// Rows are taken before the body is read when its length is known;
+	// a chunked body is read first (it is bounded by MaxBodyBytes).
+	held := 0
+	defer func() { h.gate.release(held) }()
+	if r.ContentLength >= 0 {
+		n, ok := h.admit(r, r.ContentLength)
+		if !ok {
+			return h.busy(w, r)
+		}
+		held = n
+	}
 	wk := h.work.Get().(*work)
 	defer h.work.Put(wk)
 	wk.body.Reset()
@@ -49,6 +61,13 @@ func (h *handler) score(w http.ResponseWriter, r *http.Request) int {
 		}
 		return writeError(w, http.StatusBadRequest, ErrorBody{Error: "bad request",
 			Fields: []FieldError{{Field: "body", Message: "reading the body: " + err.Error()}}})
+	}
+	if r.ContentLength < 0 {
+		n, ok := h.admit(r, int64(wk.body.Len()))
+		if !ok {
+			return h.busy(w, r)
+		}
+		held = n
 	}
 	body := wk.body.String()
 
@@ -73,6 +92,13 @@ func (h *handler) score(w http.ResponseWriter, r *http.Request) int {
 	}
 	if len(q.errs) > 0 {
 		return h.badRequest(w, r, q)
+	}
+	if q.rows >= bigRows {
+		defer h.free.arm()
+	}
+	if q.rows < held { // the bound was an estimate: keep only the true rows
+		h.gate.release(held - max(q.rows, 1))
+		held = max(q.rows, 1)
 	}
 
 	P, err := h.predict(wk.x, q.rows)
@@ -103,6 +129,29 @@ func (h *handler) predict(x []float64, rows int) (*mat.Dense, error) {
 		ps[k] = P
 	}
 	return h.m.Mix(ps)
+}
+
+// rowsBound is the most rows a body of n bytes can hold: every row has at
+// least one byte per input column (a separator or a newline).
+func (h *handler) rowsBound(n int64) int {
+	if n < 0 {
+		return h.opts.MaxRows
+	}
+	return int(min(int64(h.opts.MaxRows), n/int64(max(1, len(h.names)))+1))
+}
+
+// admit takes the rows of a body of n bytes, waiting at most QueueWait.
+func (h *handler) admit(r *http.Request, n int64) (int, bool) {
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.QueueWait)
+	defer cancel()
+	return h.gate.acquire(ctx, h.rowsBound(n))
+}
+
+// busy answers 503 to a request that waited QueueWait for rows in vain.
+func (h *handler) busy(w http.ResponseWriter, r *http.Request) int {
+	w.Header().Set("Retry-After", "1")
+	return writeError(w, http.StatusServiceUnavailable, ErrorBody{Error: "server busy",
+		Fields: []FieldError{{Field: "body", Message: fmt.Sprintf("the server is scoring %d rows already (its bound is %d); retry after a second, or send fewer rows per request", h.gate.inFlight(), h.opts.MaxRowsInFlight)}}})
 }
 
 func (h *handler) tooLarge(w http.ResponseWriter) int {

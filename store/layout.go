@@ -22,6 +22,7 @@ const (
 	ExplainDir      = "explain"
 	BestAlias       = "best"
 	UploadsDir      = ".uploads"
+	PinFile         = ".keep" // in a trial folder: its bundle was opened, served or exported
 )
 
 // Layout names every file and folder of one experiment folder.
@@ -67,6 +68,9 @@ func (l Layout) Bundle(id int) string { return Bundle(l.Trial(id)) }
 
 // BundleModel is the folder of the classifier files of the trial bundle's first member.
 func (l Layout) BundleModel(id int) string { return BundleModel(l.Trial(id), 0) }
+
+// Pin marks a trial whose bundle retention keeps (see automl.GC).
+func (l Layout) Pin(id int) string { return filepath.Join(l.Trial(id), PinFile) }
 
 // Explain is the trial's explanations folder.
 func (l Layout) Explain(id int) string { return filepath.Join(l.Trial(id), ExplainDir) }

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -120,6 +121,27 @@ func (s *Server) mac(purpose, v string) string {
 
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
+// localPath returns next when it is a path on this server, and "/"
+// otherwise. Browsers drop tabs and newlines from a URL and read a
+// backslash as a slash, so "/\t/evil.example" or "/\\evil.example" would
+// take them to another host: any control character or backslash, a
+// scheme, a host or a leading "//" is refused.
+func localPath(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	return next
+}
+
 type loginView struct {
 	page
 	Next  string
@@ -131,10 +153,7 @@ func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) login(w http.ResponseWriter, r *http.Request) {
-	next := r.PostFormValue("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		next = "/"
-	}
+	next := localPath(r.PostFormValue("next"))
 	if h.s.cfg.Token == "" {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return

@@ -2,15 +2,19 @@ package web
 
 import (
 	"archive/zip"
+	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"mime"
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/store"
 )
@@ -24,7 +28,14 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusNotFound, "There is no such file.")
 		return
 	}
-	f, err := h.s.runs.Open(exp + "/" + p)
+	// Only regular files are opened: opening a FIFO (or a device) would
+	// block the request, or read something that is not a file of the run.
+	name := exp + "/" + p
+	if st, err := h.s.runs.Stat(name); err != nil || !st.Mode().IsRegular() {
+		h.fail(w, r, http.StatusNotFound, "There is no such file.")
+		return
+	}
+	f, err := h.s.runs.Open(name)
 	if err != nil {
 		h.fail(w, r, http.StatusNotFound, "There is no such file.")
 		return
@@ -65,7 +76,22 @@ func downloadName(exp, p string) string {
 
 // bundleZip streams a trial's model bundle (model.json, model/ and the
 // members/ of an ensemble) as a zip.
+// A bundle removed by retention is re-created first (its metrics checked);
+// a downloaded bundle is pinned, so retention keeps it.
 func (h *handler) bundleZip(w http.ResponseWriter, r *http.Request) {
+	exp, id := r.PathValue("exp"), r.PathValue("id")
+	if n, err := strconv.ParseUint(id, 10, 31); err == nil && strconv.FormatUint(n, 10) == id && validName(exp) {
+		l := store.At(filepath.Join(h.s.cfg.Runs, exp))
+		if _, err := h.s.runs.Stat(exp + "/" + store.TrialsDir + "/" + id + "/" + store.TrialFile); err == nil {
+			if _, err := h.s.runs.Stat(exp + "/" + store.TrialsDir + "/" + id + "/" + store.BundleFile); errors.Is(err, fs.ErrNotExist) {
+				if _, err := automl.Recreate(r.Context(), l.Dir, int(n), h.s.cfg.Workers); err != nil {
+					h.fail(w, r, http.StatusConflict, "The model of trial "+id+" was removed to save space and cannot be re-created: "+strings.ReplaceAll(err.Error(), h.s.cfg.Runs+string(filepath.Separator), ""))
+					return
+				}
+			}
+			automl.Pin(l.Trial(int(n)), "exported")
+		}
+	}
 	h.zipTrial(w, r, "bundle", bundle.IsFile)
 }
 
@@ -122,6 +148,9 @@ func (h *handler) zipTrial(w http.ResponseWriter, r *http.Request, what string, 
 }
 
 func addFile(zw *zip.Writer, fsys fs.FS, p, name string) error {
+	if st, err := fs.Stat(fsys, p); err != nil || !st.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", p)
+	}
 	f, err := fsys.Open(p)
 	if err != nil {
 		return err

@@ -2,6 +2,9 @@ package web
 
 import (
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,4 +53,13 @@ func (c *frameCache) read(path string) (*dataset.Frame, error) {
 		c.entries = c.entries[len(c.entries)-cachedFrames:]
 	}
 	return f, nil
+}
+
+// forget drops the frames of files under dir.
+func (c *frameCache) forget(dir string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = slices.DeleteFunc(c.entries, func(e cachedFrame) bool {
+		return strings.HasPrefix(e.path, dir+string(filepath.Separator))
+	})
 }

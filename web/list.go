@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ type listRow struct {
 	Best                               float64
 	Trials                             int
 	Started                            time.Time
+	Size                               string // bytes of the experiment's folder
 }
 
 type listView struct {
@@ -42,7 +44,8 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		}
 		e := x.Exp
 		row := listRow{Name: n, Status: x.Status, Data: filepath.Base(e.Data.Path), Target: e.Config.Target,
-			Metric: e.Config.Metric, Best: math.NaN(), Trials: e.Trials, Started: e.Started}
+			Metric: e.Config.Metric, Best: math.NaN(), Trials: e.Trials, Started: e.Started,
+			Size: fmt.Sprintf("%.1f MB", float64(automl.Size(filepath.Join(h.s.cfg.Runs, n)))/1e6)}
 		if x.Live != nil {
 			snap := x.Live.since(math.MaxInt)
 			row.Best, row.Trials = snap.Progress.BestScore, snap.Progress.Done

@@ -175,3 +175,39 @@ func TestSlowClients(t *testing.T) {
 	}
 	waitRun(t, s, name)
 }
+
+// TestLoginRedirectStaysLocal: after login the browser goes only to a path
+// of this server (issue 17, finding 1: "/%09/evil.example" led off-site).
+func TestLoginRedirectStaysLocal(t *testing.T) {
+	for _, tc := range []struct{ next, want string }{
+		{"/new", "/new"},
+		{"/experiments/x?tab=trials#top", "/experiments/x?tab=trials#top"},
+		{"", "/"},
+		{"new", "/"},
+		{"//evil.example/", "/"},
+		{"/\t/evil.example", "/"},
+		{"/\n/evil.example", "/"},
+		{"/\r/evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"/\\/evil.example", "/"},
+		{"/%5c/evil.example", "/%5c/evil.example"}, // an escaped backslash stays a path
+		{"https://evil.example/", "/"},
+		{"javascript:alert(1)", "/"},
+		{"/\x00/evil.example", "/"},
+		{"/\x7f/evil.example", "/"},
+	} {
+		if got := localPath(tc.next); got != tc.want {
+			t.Errorf("localPath(%q) = %q, want %q", tc.next, got, tc.want)
+		}
+	}
+	_, c := newTestServer(t, Config{Token: "s3cret"})
+	_, body, _ := c.get("/login")
+	tok := csrfRE.FindStringSubmatch(body)[1]
+	for _, next := range []string{"/\t/evil.example", "/\\evil.example", "//evil.example"} {
+		code, body, resp := c.post("/login", url.Values{"csrf": {tok}, "token": {"s3cret"}, "next": {next}})
+		wantStatus(t, "login", code, http.StatusSeeOther, body)
+		if loc := resp.Header.Get("Location"); loc != "/" {
+			t.Errorf("next=%q: login redirects to %q", next, loc)
+		}
+	}
+}

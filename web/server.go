@@ -19,8 +19,12 @@ import (
 	"github.com/goautoml/automl/store"
 )
 
-// DefaultMaxUpload is the default limit on an uploaded file's size.
-const DefaultMaxUpload = 200 << 20
+// Defaults of the upload limits.
+const (
+	DefaultMaxUpload   = 200 << 20 // one file
+	DefaultUploadQuota = 1 << 30   // all of runs/.uploads
+	DefaultUploadTTL   = 24 * time.Hour
+)
 
 // Config is what a Server needs. Zero values mean the documented defaults.
 type Config struct {
@@ -31,6 +35,12 @@ type Config struct {
 	Token string
 	// MaxUpload bounds an uploaded CSV's size in bytes (default 200 MB).
 	MaxUpload int64
+	// UploadQuota bounds the bytes of all uploads kept (default 1 GB): an
+	// upload that does not fit, once expired uploads are removed, gets 507.
+	UploadQuota int64
+	// UploadTTL is how long an upload is kept after it was made or last
+	// started an experiment (default 24 h).
+	UploadTTL time.Duration
 	// Workers is how many trials each experiment runs at once (0 = cores).
 	Workers int
 	// Finish holds the settings the form first shows for the step after the
@@ -57,6 +67,8 @@ type Server struct {
 	live   *registry
 	cache  trialCache
 	frames frameCache
+	upMu   sync.Mutex // guards upHeld
+	upHeld int64      // bytes of uploads being received, counted against the quota
 	wg     sync.WaitGroup
 	mu     sync.Mutex // guards naming of new experiments
 }
@@ -68,6 +80,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = DefaultMaxUpload
+	}
+	if cfg.UploadQuota <= 0 {
+		cfg.UploadQuota = DefaultUploadQuota
+	}
+	if cfg.UploadTTL <= 0 {
+		cfg.UploadTTL = DefaultUploadTTL
 	}
 	if cfg.Finish == nil {
 		d := finish.Defaults()
@@ -94,6 +112,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, runs: root, log: cfg.Logger, secret: make([]byte, 32), pages: pages, live: newRegistry()}
 	rand.Read(s.secret)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.sweepUploads(time.Now())
 	return s, nil
 }
 

@@ -92,7 +92,7 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := h.s.frames.read(path)
 	if err != nil {
-		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+err.Error())
+		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+plainError(err, path))
 		return
 	}
 	v := &setupView{Upload: id, File: filepath.Base(path), Rows: f.NumRows(), Target: r.URL.Query().Get("target")}
@@ -133,7 +133,7 @@ func (h *handler) setup(w http.ResponseWriter, r *http.Request) {
 	default:
 		p, err := automl.PrepareFrame(f, cfg)
 		if err != nil {
-			v.Error, status = err.Error(), http.StatusUnprocessableEntity
+			v.Error, status = plainError(err, path), http.StatusUnprocessableEntity
 			break
 		}
 		e := p.Experiment
@@ -174,14 +174,15 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 	}
 	f, err := h.s.frames.read(path)
 	if err != nil {
-		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+err.Error())
+		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+plainError(err, path))
 		return
 	}
 	name, err := h.s.launch(f, cfg, fo, started)
 	if err != nil {
-		h.fail(w, r, http.StatusUnprocessableEntity, "The experiment cannot start: "+err.Error())
+		h.fail(w, r, http.StatusUnprocessableEntity, "The experiment cannot start: "+plainError(err, path))
 		return
 	}
+	h.s.usedUpload(path)
 	http.Redirect(w, r, "/experiments/"+url.PathEscape(name), http.StatusSeeOther)
 }
 

@@ -91,6 +91,9 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 	metric := x.Exp.Config.Metric
 	base := "/experiments/" + url.PathEscape(x.Exp.Name)
 	tdir := x.Store.Layout.Trial(id)
+	if t.Status == "ok" {
+		automl.Pin(tdir, "opened") // retention keeps the bundle of a trial a person looked at
+	}
 	v := &trialView{Exp: x.Exp.Name, ExpURL: base, Status: t.Status, Error: t.Error, Trial: *t,
 		Family: familyLabel(t.Model.Family), Desc: automl.Describe(*t), Metric: metricLabel(metric), Folds: len(t.Folds)}
 	for i, lt := range automl.Leaderboard(trials, metric) {

@@ -76,17 +76,27 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			name := sanitizeName(part.FileName())
+			room, release := h.s.reserveUpload(limit)
+			defer release()
+			if room <= 0 {
+				h.fail(w, r, http.StatusInsufficientStorage, h.s.quotaFull())
+				return
+			}
 			if dir, err = h.s.newUploadDir(); err != nil {
 				h.fail(w, r, http.StatusInternalServerError, "Cannot store the upload: "+err.Error())
 				return
 			}
-			n, err := saveFile(filepath.Join(dir, name), io.LimitReader(part, limit+1))
+			n, err := saveFile(filepath.Join(dir, name), io.LimitReader(part, room+1))
 			if err != nil {
 				h.uploadError(w, r, err, tooBig)
 				return
 			}
 			if n > limit {
 				h.fail(w, r, http.StatusRequestEntityTooLarge, tooBig)
+				return
+			}
+			if n > room {
+				h.fail(w, r, http.StatusInsufficientStorage, h.s.quotaFull())
 				return
 			}
 			if n == 0 {
@@ -216,3 +226,77 @@ func formatBytes(n int64) string {
 
 // uploadTimeout bounds how long one upload may take.
 const uploadTimeout = 30 * time.Minute
+
+// plainError is err's message without the server's folder of the upload
+// at path: a person sees "data.csv: ...", never where the server keeps it.
+func plainError(err error, path string) string {
+	return strings.ReplaceAll(err.Error(), filepath.Dir(path)+string(filepath.Separator), "")
+}
+
+// reserveUpload sweeps expired uploads and sets aside room for one upload
+// of at most limit bytes within the quota; release gives the room back
+// once the upload is on disk (where it is counted from then on).
+func (s *Server) reserveUpload(limit int64) (room int64, release func()) {
+	s.sweepUploads(time.Now())
+	s.upMu.Lock()
+	defer s.upMu.Unlock()
+	room = min(limit, s.cfg.UploadQuota-s.uploadsSize()-s.upHeld)
+	if room <= 0 {
+		return room, func() {}
+	}
+	s.upHeld += room
+	return room, func() {
+		s.upMu.Lock()
+		s.upHeld -= room
+		s.upMu.Unlock()
+	}
+}
+
+func (s *Server) quotaFull() string {
+	return fmt.Sprintf("The server's space for uploaded files (%s) is full. Uploads are removed %s after they were made or last used; ask the person running the server to raise --upload-quota, or try again later.",
+		formatBytes(s.cfg.UploadQuota), s.cfg.UploadTTL)
+}
+
+// uploadsSize is the bytes of the regular files under runs/.uploads.
+func (s *Server) uploadsSize() int64 {
+	var n int64
+	filepath.WalkDir(filepath.Join(s.cfg.Runs, uploadsDir), func(_ string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// sweepUploads removes the uploads not made or used within UploadTTL of
+// now, and forgets their cached frames.
+func (s *Server) sweepUploads(now time.Time) {
+	dir := filepath.Join(s.cfg.Runs, uploadsDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || now.Sub(fi.ModTime()) <= s.cfg.UploadTTL {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if err := os.RemoveAll(p); err != nil {
+			s.log.Warn("removing an expired upload", "dir", p, "err", err)
+			continue
+		}
+		s.frames.forget(p)
+	}
+}
+
+// usedUpload records that an upload started an experiment: its frame
+// leaves memory (the search holds its own), and its expiry starts again.
+func (s *Server) usedUpload(path string) {
+	s.frames.forget(filepath.Dir(path))
+	now := time.Now()
+	os.Chtimes(filepath.Dir(path), now, now)
+}

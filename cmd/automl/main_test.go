@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -44,6 +45,13 @@ func TestBadInput(t *testing.T) {
 	oneClass := "a,b,class\n" + strings.Repeat("1,x,yes\n", 20)
 	fewRows := "a,class\n1,yes\n2,no\n3,yes\n4,no\n5,yes\n6,no\n7,yes\n"
 	allMissing := "a,class\n1,\n2,NA\n3,?\n"
+	var amounts, onlyTarget strings.Builder
+	amounts.WriteString("a,price\n")
+	onlyTarget.WriteString("class\n")
+	for i := range 60 {
+		fmt.Fprintf(&amounts, "%d,%d.%02d\n", i%7, 10+i*3, i)
+		onlyTarget.WriteString([]string{"yes\n", "no\n"}[i%2])
+	}
 	cases := []struct {
 		name string
 		file string // contents; "" = use args as given
@@ -66,6 +74,9 @@ func TestBadInput(t *testing.T) {
 		{"one class", oneClass, []string{"--target", "class"}, 1, []string{"one class", "yes"}},
 		{"one row", "a,class\n1,yes\n", []string{"--target", "class"}, 1, []string{"class"}},
 		{"too few rows per class", fewRows, []string{"--target", "class"}, 1, []string{`class "no" has 3 rows`, "at least 5"}},
+		// Issue 17, finding 11: a numeric target, a file with only the target.
+		{"numeric target", amounts.String(), []string{"--target", "price"}, 1, []string{`"price"`, "categories only", "Pick a column"}},
+		{"only the target", onlyTarget.String(), []string{"--target", "class"}, 1, []string{"no column besides the target"}},
 		{"pos label absent", "", []string{"--data", gc, "--target", "class", "--pos-label", "bad"}, 1, []string{`"bad"`, "1", "2"}},
 		{"no such file", "", []string{"--data", filepath.Join(dir, "nope.csv"), "--target", "class"}, 1, []string{"nope.csv"}},
 		{"unknown metric", "", []string{"--data", gc, "--target", "class", "--metric", "auc"}, 2, []string{`"auc"`, "roc_auc"}},
@@ -153,6 +164,10 @@ func TestRunJSONAndPredict(t *testing.T) {
 	code, _, errOut = cli(t, "predict", "--model", filepath.Join(s.ExperimentDir, "best"), "--data", bad)
 	if code != 1 || !strings.Contains(errOut, "bad.csv") {
 		t.Fatalf("predict on incomplete data: exit %d: %s", code, errOut)
+	}
+	// Issue 17, finding 11: in words, not "preprocess: transform:".
+	if strings.Contains(errOut, "preprocess") || !strings.Contains(errOut, "columns are missing") || !strings.Contains(errOut, `"Credit amount"`) {
+		t.Errorf("predict on incomplete data: %s", errOut)
 	}
 }
 

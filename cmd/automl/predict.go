@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
@@ -23,12 +24,19 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *model == "" || *data == "" {
 		return usagef("--model and --data are required")
 	}
-	m, err := bundle.Load(*model)
+	path, err := bundleOrRecreate(ctx, *model, stderr)
+	if err != nil {
+		return err
+	}
+	m, err := bundle.Load(path)
 	if err != nil {
 		return err
 	}
 	f, err := dataset.ReadContext(ctx, *data, dataset.Options{Kinds: m.Kinds(), Progress: readBar(stderr, *data, false)})
 	if err != nil {
+		return err
+	}
+	if err := hasInputs(f, m, *data); err != nil {
 		return err
 	}
 	p, err := m.PredictProba(f)
@@ -68,6 +76,25 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		fmt.Fprintf(stderr, "%d predictions written to %s\n", rows, *out)
+	}
+	return nil
+}
+
+// hasInputs checks that the file has every column the model was trained
+// on, and names the missing ones.
+func hasInputs(f *dataset.Frame, m *bundle.Model, name string) error {
+	var missing, want []string
+	for _, c := range m.Inputs {
+		want = append(want, strconv.Quote(c.Name))
+		if f.Column(c.Name) == nil {
+			missing = append(missing, strconv.Quote(c.Name))
+		}
+	}
+	switch {
+	case len(missing) == 1:
+		return fmt.Errorf("%s: the column %s is missing: the model was trained with it, so every row to score needs it (the model's columns: %s)", name, missing[0], strings.Join(want, ", "))
+	case len(missing) > 1:
+		return fmt.Errorf("%s: %d columns are missing: %s; the model was trained with them, so every row to score needs them (the model's columns: %s)", name, len(missing), strings.Join(missing, ", "), strings.Join(want, ", "))
 	}
 	return nil
 }

@@ -87,6 +87,7 @@ type configFlags struct {
 	exitScore                 optFloat
 	jsonOut, quiet            bool
 	finish                    finishFlags
+	keep                      int // bundles kept after the run (0: KeepBundles, else defaultKeep)
 }
 
 func (c *configFlags) register(fs *flag.FlagSet, search bool) {
@@ -182,6 +183,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stderr, "German Credit (1,000 applicants, 20 features; class 1 = good, 2 = bad) written to %s\n", path)
 		}
 	}
+	c.keep = demoKeep
 	return runExperiment(ctx, started, &c, cfg, stdout, stderr)
 }
 
@@ -268,6 +270,13 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 		return err
 	}
 	rep := finishRun(ctx, step, res, c.quiet, stderr)
+	// The search kept bundles for its ensemble's candidates; once the
+	// finishing step is done, only the best few stay (retention).
+	keep := c.keep
+	if keep == 0 {
+		keep = cfg.KeepBundles
+	}
+	retain(res.Dir, keep, stderr)
 	return report(res, rep, c.jsonOut, nil, stdout)
 }
 

@@ -58,7 +58,7 @@ func TestServe(t *testing.T) {
 	var stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--model", filepath.Join(runs, "e", "best"), "--addr", "127.0.0.1:0", "--token", "t"}, io.Discard, &stderr)
+		done <- run(ctx, []string{"serve", "--model", filepath.Join(runs, "e", "best"), "--addr", "127.0.0.1:0", "--token", "t", "--notice", "100ms"}, io.Discard, &stderr)
 	}()
 	addr := regexp.MustCompile(`on http://([0-9.]+:[0-9]+)`)
 	var base string

@@ -21,6 +21,8 @@ func cmdUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	runs := fs.String("runs", "runs", "folder holding experiments")
 	token := fs.String("token", "", "access token every request must carry (default $AUTOML_TOKEN)")
 	maxUpload := fs.Int64("max-upload", web.DefaultMaxUpload>>20, "largest accepted upload, in MB")
+	quota := fs.Int64("upload-quota", web.DefaultUploadQuota>>20, "most MB all uploads kept may take (507 beyond)")
+	uploadTTL := fs.Duration("upload-ttl", web.DefaultUploadTTL, "how long an upload is kept after it was made or last started an experiment")
 	workers := fs.Int("workers", 0, "trials each experiment runs at once (0 = number of cores)")
 	// The finishing step's flags set what the settings form first shows
 	// (--mlflow: the tracking server experiments may log to).
@@ -39,10 +41,10 @@ func cmdUI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *maxUpload <= 0 {
-		return usagef("--max-upload %d: expected a positive number of MB", *maxUpload)
+	if *maxUpload <= 0 || *quota <= 0 || *uploadTTL <= 0 {
+		return usagef("--max-upload, --upload-quota and --upload-ttl must be positive")
 	}
-	s, err := web.New(web.Config{Runs: *runs, Token: *token, MaxUpload: *maxUpload << 20, Workers: *workers,
+	s, err := web.New(web.Config{Runs: *runs, Token: *token, MaxUpload: *maxUpload << 20, UploadQuota: *quota << 20, UploadTTL: *uploadTTL, Workers: *workers,
 		Finish: &fo, Logger: slog.Default()})
 	if err != nil {
 		return err

@@ -1,0 +1,100 @@
+package automl
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/goautoml/automl/store"
+)
+
+// GC keeps the best trials' and pinned trials' bundles and removes the
+// others; Recreate brings a removed one back from its spec, with the
+// recorded metrics (issue 17, finding 10).
+func TestGCAndRecreate(t *testing.T) {
+	cfg := Config{Data: germanCredit(t), Target: "class", MaxTrials: 8, Seed: 3, Workers: 2, RunsDir: t.TempDir(), Name: "gc",
+		KeepBundles: -1, Include: fastFamilies}
+	res := runFor(t, cfg)
+	l := store.At(res.Dir)
+	metric := res.Experiment.Config.Metric
+	var ok []Trial
+	for _, tr := range res.Trials {
+		if tr.Status == "ok" {
+			ok = append(ok, tr)
+		}
+	}
+	if len(ok) < 5 {
+		t.Fatalf("%d successful trials", len(ok))
+	}
+	slices.SortStableFunc(ok, func(a, b Trial) int {
+		if a.Score(metric) > b.Score(metric) {
+			return -1
+		}
+		if a.Score(metric) < b.Score(metric) {
+			return 1
+		}
+		return a.ID - b.ID
+	})
+	worst := ok[len(ok)-1].ID
+	if err := Pin(l.Trial(worst), "served"); err != nil {
+		t.Fatal(err)
+	}
+	before := Size(res.Dir)
+	dry, err := GC(res.Dir, 2, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Size(res.Dir) != before {
+		t.Fatal("a dry run removed files")
+	}
+	r, err := GC(res.Dir, 2, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.Removed, dry.Removed) || len(r.Removed) != len(ok)-3 {
+		t.Fatalf("removed %v (dry run %v), want %d bundles", r.Removed, dry.Removed, len(ok)-3)
+	}
+	for _, id := range []int{ok[0].ID, ok[1].ID, worst, *res.Experiment.Best} {
+		if _, err := os.Stat(l.Bundle(id)); err != nil || !slices.Contains(r.Kept, id) {
+			t.Errorf("trial %d (best two, pinned, or best) lost its bundle", id)
+		}
+	}
+	if r.Freed <= 0 || r.Size >= before {
+		t.Errorf("freed %d bytes, size %d -> %d", r.Freed, before, r.Size)
+	}
+	gone := r.Removed[0]
+	if _, err := os.Stat(l.Bundle(gone)); !os.IsNotExist(err) {
+		t.Fatalf("trial %d: bundle still there", gone)
+	}
+	dir, err := Recreate(context.Background(), res.Dir, gone, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadBundle(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := res.Trials[slices.IndexFunc(res.Trials, func(tr Trial) bool { return tr.ID == gone })]
+	if m.TrialID != gone || m.Test[metric] != rec.Test[metric] {
+		t.Errorf("re-created bundle: trial %d, test %v; recorded test %v", m.TrialID, m.Test, rec.Test)
+	}
+	// Changed data: refused, never a silently different model.
+	os.WriteFile(cfg.Data, []byte(strings.Replace(string(mustRead(t, cfg.Data)), "A11", "A12", 1)), 0o644)
+	if _, err := Recreate(context.Background(), res.Dir, r.Removed[1], 1); err == nil || !strings.Contains(err.Error(), "changed") {
+		t.Errorf("re-creation on changed data: %v", err)
+	}
+	if _, err := Recreate(context.Background(), res.Dir, 999, 1); err == nil {
+		t.Error("re-created a trial that does not exist")
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
