@@ -15,11 +15,14 @@ import (
 )
 
 func init() {
-	register(command{"export", "export an experiment to an MLflow tracking server (automl export mlflow runs/<experiment>)", cmdExport})
+	register(command{"export", "export an experiment to an MLflow tracking server (automl export mlflow runs/<experiment>) or a trial as ONNX (automl export onnx runs/<experiment>/trials/<id> -o model.onnx)", cmdExport})
 	addRunHook(&runHook{name: "mlflow", late: true, flags: liveFlags, onTrial: liveTrial, after: liveAfter})
 }
 
 func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "onnx" {
+		return cmdExportONNX(ctx, args[1:], stdout, stderr)
+	}
 	fs := newFlags("export", stderr)
 	uri := fs.String("tracking-uri", "", "MLflow tracking server, e.g. http://localhost:5000 (default $MLFLOW_TRACKING_URI)")
 	name := fs.String("experiment-name", "", "MLflow experiment to log into (default: the experiment's name)")
@@ -36,7 +39,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if len(pos) == 0 || pos[0] != "mlflow" {
-		return usagef("expected a target and a folder: automl export mlflow runs/<experiment> (mlflow is the only target)")
+		return usagef("expected a target and a folder: automl export mlflow runs/<experiment> or automl export onnx runs/<experiment>/trials/<id>")
 	}
 	if len(pos) != 2 {
 		return usagef("expected the experiment folder: automl export mlflow runs/<experiment>")

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/onnx"
+	"github.com/goautoml/automl/store"
+)
+
+// cmdExportONNX writes a trial's bundle as one ONNX model:
+// automl export onnx runs/<exp>/trials/<id> -o model.onnx.
+func cmdExportONNX(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("export onnx", stderr)
+	out := fs.String("o", "model.onnx", "file to write the ONNX model to")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: automl export onnx runs/<experiment>/trials/<id> [-o model.onnx]")
+		fmt.Fprintln(stderr, "  (runs/<experiment>/best names the best trial)")
+		fs.PrintDefaults()
+	}
+	pos, err := parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("expected the trial folder: automl export onnx runs/<experiment>/trials/<id> -o model.onnx")
+	}
+	data, err := onnxModel(pos[0])
+	if err != nil {
+		return err
+	}
+	if err := store.WriteFile(*out, data); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ONNX model written to %s (%d bytes)\n", *out, len(data))
+	return nil
+}
+
+// onnxModel encodes the bundle in dir as ONNX.
+func onnxModel(dir string) ([]byte, error) {
+	m, err := automl.LoadBundle(dir)
+	if err != nil {
+		return nil, err
+	}
+	data, err := onnx.Marshal(onnx.Bundle{
+		Name:     fmt.Sprintf("%s trial %d", m.Experiment, m.TrialID),
+		Classes:  m.Classes,
+		Members:  []onnx.Member{{Weight: 1, Prep: m.Prep, Family: m.Family, Model: m.Classifier()}},
+		Producer: binaryVersion(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("export onnx %s: %w", filepath.Base(m.Dir), err)
+	}
+	return data, nil
+}
+
+// binaryVersion is the module version this binary was built from
+// ("(devel)" for a build inside a checkout).
+func binaryVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.Main.Version
+	}
+	return ""
+}

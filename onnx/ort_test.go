@@ -1,0 +1,410 @@
+package onnx_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/dataset"
+	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/tree"
+	"github.com/goautoml/automl/onnx"
+	"github.com/goautoml/automl/preprocess"
+)
+
+// ortTolerance is the acceptance bound between ONNX Runtime's probabilities
+// and the Go scorer's (the graph computes in double precision, so the
+// differences seen are rounding, about 1e-15).
+const ortTolerance = 1e-5
+
+// ortDir returns the folder holding node_modules/onnxruntime-node
+// (AUTOML_ORT_NODE; .ci/run installs it). Without it the test skips,
+// unless AUTOML_CI=1.
+func ortDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("AUTOML_ORT_NODE")
+	_, err := os.Stat(filepath.Join(dir, "node_modules", "onnxruntime-node"))
+	_, nodeErr := exec.LookPath("node")
+	if dir == "" || err != nil || nodeErr != nil {
+		if os.Getenv("AUTOML_CI") == "1" {
+			t.Fatalf("AUTOML_CI=1 but no node or onnxruntime-node under AUTOML_ORT_NODE=%q (npm install --ignore-scripts --prefix DIR onnxruntime-node@1.30)", dir)
+		}
+		t.Skip("set AUTOML_ORT_NODE to a folder with node_modules/onnxruntime-node to run ONNX Runtime")
+	}
+	return dir
+}
+
+// data is a CSV split into training rows and a test frame whose rows have
+// missing values and unseen categories put in.
+type data struct {
+	name    string
+	frame   *dataset.Frame
+	target  *dataset.Target
+	columns []preprocess.Input
+	train   []int
+	y       []int
+	test    *dataset.Frame
+}
+
+func loadData(t *testing.T, name, path, target string) *data {
+	t.Helper()
+	f, err := dataset.Read(path, dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg, err := dataset.EncodeTarget(f, target, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &data{name: name, frame: f, target: tg}
+	kinds := map[string]dataset.Kind{}
+	for _, c := range f.Columns {
+		if c.Name == target || (c.Kind != dataset.Numeric && c.Kind != dataset.Categorical && c.Kind != dataset.Boolean) {
+			continue
+		}
+		d.columns = append(d.columns, preprocess.Input{Name: c.Name, Kind: c.Kind})
+		kinds[c.Name] = c.Kind
+	}
+	var test []int
+	for i, r := range tg.Rows {
+		if i%10 < 7 {
+			d.train = append(d.train, r)
+			d.y = append(d.y, tg.Y[i])
+		} else if len(test) < 150 {
+			test = append(test, r)
+		}
+	}
+	// The test rows, written out with holes and unseen categories.
+	path = filepath.Join(t.TempDir(), name+"_test.csv")
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(out)
+	head := make([]string, len(d.columns))
+	for j, c := range d.columns {
+		head[j] = c.Name
+	}
+	w.Write(head)
+	for i, r := range test {
+		rec := make([]string, len(d.columns))
+		for j, c := range d.columns {
+			col := f.Column(c.Name)
+			if !col.Missing[r] {
+				rec[j] = col.Str[r]
+			}
+			switch {
+			case (i+j)%9 == 0:
+				rec[j] = ""
+			case c.Kind == dataset.Categorical && (i+2*j)%7 == 0:
+				rec[j] = "unseen value " + strconv.Itoa(i)
+			}
+		}
+		w.Write(rec)
+	}
+	w.Flush()
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if d.test, err = dataset.Read(path, dataset.Options{Kinds: kinds}); err != nil {
+		t.Fatal(err)
+	}
+	holes := 0
+	for _, c := range d.test.Columns {
+		for _, m := range c.Missing {
+			if m {
+				holes++
+			}
+		}
+	}
+	if holes == 0 {
+		t.Fatalf("%s: the test rows have no missing values", name)
+	}
+	return d
+}
+
+// fitted is one fitted and reloaded pipeline with its probabilities on the
+// test frame.
+type fitted struct {
+	member onnx.Member
+	proba  *mat.Dense
+}
+
+func fit(t *testing.T, d *data, prep preprocess.Spec, spec models.Spec) fitted {
+	t.Helper()
+	prep.Columns = d.columns
+	p, err := prep.Fit(d.frame, d.train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	X, err := p.Transform(d.frame, d.train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := models.Setup{Classes: len(d.target.Classes), Seed: 3, Workers: 1}
+	for _, ft := range p.Features() {
+		setup.Categorical = append(setup.Categorical, ft.Categorical)
+		setup.Cardinality = append(setup.Cardinality, ft.Cardinality)
+	}
+	c, err := spec.New(setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Fit(context.Background(), X, d.y, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Score through the saved model, as automl predict does.
+	dir := t.TempDir()
+	if err := models.Save(dir, spec, c); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := models.Load(dir, spec, setup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	Xt, err := p.Transform(d.test, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	P, err := loaded.PredictProba(Xt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fitted{onnx.Member{Weight: 1, Prep: p, Family: spec.Family, Model: loaded}, P}
+}
+
+// request is what testdata/score.js reads.
+type request struct {
+	Model  string                 `json:"model"`
+	Rows   int                    `json:"rows"`
+	Inputs map[string]inputColumn `json:"inputs"`
+}
+
+type inputColumn struct {
+	Type   string `json:"type"`
+	Values []any  `json:"values"`
+}
+
+// score runs the model through ONNX Runtime on d's test frame.
+func score(t *testing.T, ort string, d *data, model []byte) ([][]float64, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	req := request{Model: filepath.Join(dir, "model.onnx"), Rows: d.test.NumRows(), Inputs: map[string]inputColumn{}}
+	if err := os.WriteFile(req.Model, model, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range d.test.Columns {
+		in := inputColumn{Type: "string"}
+		if c.Kind != dataset.Categorical {
+			in.Type = "double"
+		}
+		for r := range c.Len() {
+			switch {
+			case in.Type == "string" && c.Missing[r]:
+				in.Values = append(in.Values, "")
+			case in.Type == "string":
+				in.Values = append(in.Values, c.Str[r])
+			case c.Missing[r]:
+				in.Values = append(in.Values, nil)
+			default:
+				in.Values = append(in.Values, c.Num[r])
+			}
+		}
+		req.Inputs[c.Name] = in
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqPath := filepath.Join(dir, "request.json")
+	if err := os.WriteFile(reqPath, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("node", filepath.Join("testdata", "score.js"), reqPath)
+	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(ort, "node_modules"))
+	var stderr bytesBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("onnxruntime-node: %v\n%s", err, stderr.String())
+	}
+	var res struct {
+		Probabilities [][]float64 `json:"probabilities"`
+		Label         []string    `json:"label"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("onnxruntime-node answer: %v", err)
+	}
+	return res.Probabilities, res.Label
+}
+
+type bytesBuffer struct{ b []byte }
+
+func (w *bytesBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
+func (w *bytesBuffer) String() string              { return string(w.b) }
+
+// compare checks ONNX Runtime's answer against the Go probabilities.
+func compare(t *testing.T, d *data, want *mat.Dense, got [][]float64, labels []string) {
+	t.Helper()
+	n, k := want.Dims()
+	if len(got) != n || len(labels) != n {
+		t.Fatalf("ONNX Runtime gave %d rows and %d labels, want %d", len(got), len(labels), n)
+	}
+	worst := 0.0
+	for i := range n {
+		if len(got[i]) != k {
+			t.Fatalf("row %d: %d probabilities, want %d", i, len(got[i]), k)
+		}
+		best := 0
+		for j := range k {
+			worst = max(worst, math.Abs(got[i][j]-want.At(i, j)))
+			if want.At(i, j) > want.At(i, best) {
+				best = j
+			}
+		}
+		if labels[i] != d.target.Classes[best] && math.Abs(want.At(i, best)-got[i][slicesIndex(d.target.Classes, labels[i])]) > ortTolerance {
+			t.Errorf("row %d: label %q, want %q", i, labels[i], d.target.Classes[best])
+		}
+	}
+	if worst > ortTolerance {
+		t.Errorf("largest probability difference %.3g, want <= %g", worst, ortTolerance)
+	}
+	t.Logf("%d rows, largest probability difference %.3g", n, worst)
+}
+
+func slicesIndex(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return 0
+}
+
+func smallSpec(f models.Family, categorical bool) models.Spec {
+	s := models.DefaultSpec(f)
+	switch f {
+	case models.RandomForest:
+		s.RandomForest.Trees, s.RandomForest.CategoricalSplits = 12, categorical
+	case models.ExtraTrees:
+		s.ExtraTrees.Trees, s.ExtraTrees.CategoricalSplits = 12, categorical
+	case models.GBDT:
+		s.GBDT.Rounds, s.GBDT.CategoricalSplits, s.GBDT.MinDataInLeaf = 25, categorical, 5
+	case models.DecisionTree:
+		s.DecisionTree.CategoricalSplits, s.DecisionTree.MaxDepth = categorical, 8
+	case models.NaiveBayes:
+		if categorical {
+			s.NaiveBayes.Kind = "categorical"
+		}
+	}
+	return s
+}
+
+// TestONNXRuntime scores every exportable family, on German Credit, adult
+// and iris test rows with missing values and unseen categories put in, with
+// ONNX Runtime (onnxruntime-node) and compares with the Go scorer.
+func TestONNXRuntime(t *testing.T) {
+	ort := ortDir(t)
+	sets := []*data{
+		loadData(t, "german", "../samples/german_credit.csv", "class"),
+		loadData(t, "adult", "../dataset/testdata/adult_slice.csv", "class"),
+		loadData(t, "iris", "../dataset/testdata/iris.csv", "class"),
+	}
+	onehot := preprocess.Spec{Encoding: preprocess.EncodeOneHot, Scale: true, NumericImpute: preprocess.ImputeMedian}
+	ordinal := preprocess.Spec{Encoding: preprocess.EncodeOrdinal, MaxCategories: 5,
+		CategoricalImpute: preprocess.ImputeConstant}
+	cases := []struct {
+		prep        preprocess.Spec
+		family      models.Family
+		categorical bool
+	}{
+		{onehot, models.Logistic, false},
+		{ordinal, models.Logistic, false},
+		{onehot, models.NaiveBayes, false},
+		{ordinal, models.NaiveBayes, true},
+		{onehot, models.DecisionTree, false},
+		{ordinal, models.DecisionTree, true},
+		{ordinal, models.RandomForest, true},
+		{onehot, models.ExtraTrees, false},
+		{ordinal, models.GBDT, true},
+		{onehot, models.GBDT, false},
+	}
+	for _, d := range sets {
+		for _, c := range cases {
+			name := d.name + "/" + string(c.family) + "/" + c.prep.Encoding
+			t.Run(name, func(t *testing.T) {
+				f := fit(t, d, c.prep, smallSpec(c.family, c.categorical))
+				if e, ok := f.member.Model.(interface{ Ensemble() *tree.Ensemble }); ok && c.categorical && d.name != "iris" {
+					splits := 0
+					for _, tr := range e.Ensemble().Trees {
+						for _, n := range tr.Nodes {
+							if n.Categorical {
+								splits++
+							}
+						}
+					}
+					if splits == 0 {
+						t.Fatal("no categorical split to export")
+					}
+				}
+				model, err := onnx.Marshal(onnx.Bundle{Name: name, Classes: d.target.Classes, Members: []onnx.Member{f.member}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, labels := score(t, ort, d, model)
+				compare(t, d, f.proba, got, labels)
+			})
+		}
+		t.Run(d.name+"/bundle", func(t *testing.T) {
+			a := fit(t, d, onehot, smallSpec(models.Logistic, false))
+			b := fit(t, d, ordinal, smallSpec(models.GBDT, true))
+			c := fit(t, d, ordinal, smallSpec(models.RandomForest, true))
+			a.member.Weight, b.member.Weight, c.member.Weight = 0.5, 0.3, 0.2
+			want := mat.DenseCopyOf(a.proba)
+			want.Scale(0.5, want)
+			for _, m := range []fitted{b, c} {
+				var s mat.Dense
+				s.Scale(m.member.Weight, m.proba)
+				want.Add(want, &s)
+			}
+			model, err := onnx.Marshal(onnx.Bundle{Classes: d.target.Classes, Members: []onnx.Member{a.member, b.member, c.member}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, labels := score(t, ort, d, model)
+			compare(t, d, want, got, labels)
+		})
+	}
+}
+
+// TestUnsupported checks that k-nearest neighbours is refused with an error
+// naming the family.
+func TestUnsupported(t *testing.T) {
+	d := loadData(t, "iris", "../dataset/testdata/iris.csv", "class")
+	f := fit(t, d, preprocess.Spec{Scale: true}, models.DefaultSpec(models.KNN))
+	_, err := onnx.Marshal(onnx.Bundle{Classes: d.target.Classes, Members: []onnx.Member{f.member}})
+	if !errors.Is(err, onnx.ErrUnsupported) {
+		t.Fatalf("knn export: error %v, want ErrUnsupported", err)
+	}
+	if want := "family knn"; !contains(err.Error(), want) {
+		t.Errorf("error %q does not name %q", err, want)
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}

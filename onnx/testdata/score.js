@@ -1,0 +1,34 @@
+// Scores an ONNX model with onnxruntime-node: node score.js request.json
+// The request is {"model": path, "rows": N, "inputs": {column: {"type":
+// "double"|"string", "values": [...]}}} (null doubles are NaN); the answer,
+// on standard output, is {"probabilities": [[...], ...], "label": [...]}.
+// onnxruntime-node is found through NODE_PATH.
+const fs = require('fs');
+const ort = require('onnxruntime-node');
+
+async function main() {
+  const req = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const session = await ort.InferenceSession.create(req.model);
+  const feeds = {};
+  for (const [name, col] of Object.entries(req.inputs)) {
+    if (col.type === 'double') {
+      const v = Float64Array.from(col.values, (x) => (x === null ? NaN : x));
+      feeds[name] = new ort.Tensor('float64', v, [req.rows, 1]);
+    } else {
+      feeds[name] = new ort.Tensor('string', col.values, [req.rows, 1]);
+    }
+  }
+  const out = await session.run(feeds);
+  const p = out.probabilities;
+  const k = p.dims[1];
+  const probabilities = [];
+  for (let i = 0; i < req.rows; i++) {
+    probabilities.push(Array.from(p.data.slice(i * k, (i + 1) * k)));
+  }
+  process.stdout.write(JSON.stringify({probabilities, label: Array.from(out.label.data)}));
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e && e.stack ? e.stack : e) + '\n');
+  process.exit(1);
+});
