@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/bundle"
+	"github.com/goautoml/automl/onnx"
 	"github.com/goautoml/automl/store"
 )
 
@@ -30,6 +32,15 @@ type ExportOptions struct {
 	Workers int
 	// Logger receives one line per exported run; nil discards.
 	Logger *slog.Logger
+	// Binary is an automl binary (a static build) copied into every MLflow Model as
+	// bin/automl, for the python_function flavor's loader; "" copies none (the loader then
+	// looks for automl on PATH).
+	Binary string
+	// ONNX adds model.onnx, the bundle as one ONNX graph, to every MLflow Model whose family
+	// ONNX expresses exactly (the others are logged and go without).
+	ONNX bool
+	// Producer is the version written into ONNX models.
+	Producer string
 }
 
 // ExportReport tells what an export did.
@@ -412,6 +423,22 @@ func (x *Exporter) uploadModel(ctx context.Context, up *ArtifactUploader, dir st
 	info, err := modelInfo(dir, t, runID, created)
 	if err != nil {
 		return err
+	}
+	info.PythonFunction, info.Binary = true, x.opt.Binary
+	if x.opt.ONNX {
+		m, err := automl.LoadBundle(dir)
+		if err != nil {
+			return err
+		}
+		data, err := onnx.FromModel(m, x.opt.Producer)
+		switch {
+		case errors.Is(err, onnx.ErrUnsupported):
+			x.logger().Info("no ONNX form", "trial", t.ID, "reason", err.Error())
+		case err != nil:
+			return err
+		default:
+			info.Files = map[string][]byte{"model.onnx": data}
+		}
 	}
 	tmp, err := os.MkdirTemp("", "goautoml-mlmodel-")
 	if err != nil {

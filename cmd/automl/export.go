@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -30,6 +31,8 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	timeout := fs.Duration("timeout", 0, "time bound on the whole export (0 = none); run it again to resume")
 	workers := fs.Int("workers", 4, "trial runs exported at once")
 	verbose := fs.Bool("v", false, "log each exported run")
+	withBinary := fs.Bool("include-binary", false, "copy this automl binary into each MLflow Model (bin/automl), so its python_function flavor scores where automl is not installed")
+	withONNX := fs.Bool("onnx", false, "add model.onnx, the model as one ONNX graph, to each MLflow Model (families ONNX expresses exactly)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: automl export mlflow runs/<experiment> [--tracking-uri URL] [--experiment-name N] [--register-model NAME]")
 		fs.PrintDefaults()
@@ -54,7 +57,13 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return usageError{err.Error() + " (give --tracking-uri)"}
 	}
-	opt := mlflow.ExportOptions{ExperimentName: *name, RegisterModel: *regName, Workers: *workers}
+	opt := mlflow.ExportOptions{ExperimentName: *name, RegisterModel: *regName, Workers: *workers,
+		ONNX: *withONNX, Producer: binaryVersion()}
+	if *withBinary {
+		if opt.Binary, err = os.Executable(); err != nil {
+			return fmt.Errorf("--include-binary: %w", err)
+		}
+	}
 	if *verbose {
 		opt.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 		c.Logger = opt.Logger

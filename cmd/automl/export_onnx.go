@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"runtime/debug"
 
 	"github.com/goautoml/automl/automl"
@@ -46,16 +45,7 @@ func onnxModel(dir string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := onnx.Marshal(onnx.Bundle{
-		Name:     fmt.Sprintf("%s trial %d", m.Experiment, m.TrialID),
-		Classes:  m.Classes,
-		Members:  []onnx.Member{{Weight: 1, Prep: m.Prep, Family: m.Family, Model: m.Classifier()}},
-		Producer: binaryVersion(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("export onnx %s: %w", filepath.Base(m.Dir), err)
-	}
-	return data, nil
+	return onnx.FromModel(m, binaryVersion())
 }
 
 // binaryVersion is the module version this binary was built from
