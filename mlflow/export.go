@@ -106,6 +106,29 @@ func idValue(s string) string {
 	return strings.NewReplacer("%", "%25", "'", "%27").Replace(s)
 }
 
+// experimentID finds or creates the MLflow experiment.
+func (x *Exporter) experimentID(ctx context.Context) (string, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.ensureExperiment(ctx); err != nil {
+		return "", err
+	}
+	return x.expID, nil
+}
+
+// ensureExperiment sets x.expID; x.mu is held.
+func (x *Exporter) ensureExperiment(ctx context.Context) error {
+	if x.expID != "" {
+		return nil
+	}
+	id, err := x.c.GetOrCreateExperiment(ctx, x.opt.ExperimentName, []Tag{{Key: TagExperiment, Value: x.exp.Name}})
+	if err != nil {
+		return fmt.Errorf("mlflow experiment %q: %w", x.opt.ExperimentName, err)
+	}
+	x.expID = id
+	return nil
+}
+
 // ensure finds or creates the MLflow experiment and the parent run.
 func (x *Exporter) ensure(ctx context.Context) (*automl.Experiment, *Run, error) {
 	x.mu.Lock()
@@ -114,12 +137,8 @@ func (x *Exporter) ensure(ctx context.Context) (*automl.Experiment, *Run, error)
 		return x.exp, x.parent, nil
 	}
 	e := x.exp
-	if x.expID == "" {
-		id, err := x.c.GetOrCreateExperiment(ctx, x.opt.ExperimentName, []Tag{{Key: TagExperiment, Value: e.Name}})
-		if err != nil {
-			return nil, nil, fmt.Errorf("mlflow experiment %q: %w", x.opt.ExperimentName, err)
-		}
-		x.expID = id
+	if err := x.ensureExperiment(ctx); err != nil {
+		return nil, nil, err
 	}
 	req := CreateRunRequest{ExperimentID: x.expID, RunName: e.Name, StartTime: millis(e.Started),
 		Tags: []Tag{{Key: TagExperiment, Value: e.Name}}}
@@ -355,16 +374,29 @@ func Export(ctx context.Context, c *Client, dir string, opt ExportOptions) (*Exp
 
 // All exports every finished trial of the folder, then the parent run, then registers the best
 // model when the options ask for it.
-func (x *Exporter) All(ctx context.Context) (*ExportReport, error) {
+func (x *Exporter) All(ctx context.Context) (rep *ExportReport, err error) {
 	trials, err := x.st.Trials()
 	if err != nil {
 		return nil, err
 	}
+	expID, err := x.experimentID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := x.acquireLock(ctx, expID)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if rerr := lock.release(); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
 	_, parent, err := x.ensure(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rep := &ExportReport{ExperimentID: parent.Info.ExperimentID, ParentRunID: parent.Info.RunID}
+	rep = &ExportReport{ExperimentID: parent.Info.ExperimentID, ParentRunID: parent.Info.RunID}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
