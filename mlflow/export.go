@@ -28,6 +28,9 @@ type ExportOptions struct {
 	// RegisterModel, when not empty, registers the best trial's model under this name
 	// (Export only; the Exporter does it in Register).
 	RegisterModel string
+	// Alias is pointed at the registered version (e.g. "champion"; "" sets none). An alias
+	// moves: a later export of a better model takes it over.
+	Alias string
 	// Workers is how many trial runs are exported at once (0 = 4).
 	Workers int
 	// Logger receives one line per exported run; nil discards.
@@ -344,6 +347,11 @@ func (x *Exporter) Register(ctx context.Context, name string) (*ModelVersion, er
 		Description: fmt.Sprintf("goautoml experiment %s, trial %d (%s)", e.Name, id, familyOf(x.st, id))})
 	if err != nil {
 		return nil, fmt.Errorf("register model %q: %w", name, err)
+	}
+	if x.opt.Alias != "" {
+		if err := x.c.SetAlias(ctx, name, x.opt.Alias, mv.Version); err != nil {
+			return nil, fmt.Errorf("register model %q: alias %q: %w", name, x.opt.Alias, err)
+		}
 	}
 	return mv, nil
 }

@@ -28,6 +28,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	uri := fs.String("tracking-uri", "", "MLflow tracking server, e.g. http://localhost:5000 (default $MLFLOW_TRACKING_URI)")
 	name := fs.String("experiment-name", "", "MLflow experiment to log into (default: the experiment's name)")
 	regName := fs.String("register-model", "", "register the best trial's model under this name, as a new version")
+	alias := fs.String("alias", "champion", "with --register-model, the alias pointed at the registered version (\"\" for none)")
 	timeout := fs.Duration("timeout", 0, "time bound on the whole export (0 = none); run it again to resume")
 	workers := fs.Int("workers", 4, "trial runs exported at once")
 	verbose := fs.Bool("v", false, "log each exported run")
@@ -42,7 +43,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if len(pos) == 0 || pos[0] != "mlflow" {
-		return usagef("expected a target and a folder: automl export mlflow runs/<experiment> or automl export onnx runs/<experiment>/trials/<id>")
+		return usagef("expected a target and a folder: automl export mlflow runs/<experiment> or automl export onnx runs/<experiment>/trials/<id> (mlflow and onnx are the only targets)")
 	}
 	if len(pos) != 2 {
 		return usagef("expected the experiment folder: automl export mlflow runs/<experiment>")
@@ -57,7 +58,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return usageError{err.Error() + " (give --tracking-uri)"}
 	}
-	opt := mlflow.ExportOptions{ExperimentName: *name, RegisterModel: *regName, Workers: *workers,
+	opt := mlflow.ExportOptions{ExperimentName: *name, RegisterModel: *regName, Alias: *alias, Workers: *workers,
 		ONNX: *withONNX, Producer: binaryVersion()}
 	if *withBinary {
 		if opt.Binary, err = os.Executable(); err != nil {
@@ -95,7 +96,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // experiment: the first give-up (after the client's bounded retries) stops the logging and is
 // reported once, at the end, with the export command that finishes the job later.
 var live struct {
-	uri, name, register string
+	uri, name, register, alias string
 	timeout             time.Duration
 
 	mu   sync.Mutex
@@ -123,6 +124,7 @@ func liveFlags(fs *flag.FlagSet) {
 	fs.StringVar(&live.uri, "mlflow", "", "log each trial to this MLflow tracking server as it finishes (e.g. http://localhost:5000)")
 	fs.StringVar(&live.name, "mlflow-experiment-name", "", "MLflow experiment for --mlflow (default: the experiment's name)")
 	fs.StringVar(&live.register, "mlflow-register-model", "", "with --mlflow, register the best trial's model under this name")
+	fs.StringVar(&live.alias, "mlflow-alias", "champion", "with --mlflow-register-model, the alias pointed at the registered version (\"\" for none)")
 	fs.DurationVar(&live.timeout, "mlflow-timeout", 2*time.Minute, "with --mlflow, how long the end of the run waits for the logging to finish")
 }
 
@@ -149,7 +151,7 @@ func newLiveSession(ctx context.Context, dir string) *liveSession {
 	c, err := mlflow.NewClient(live.uri)
 	if err == nil {
 		c.Retry = liveRetry
-		s.x, err = mlflow.NewExporter(c, dir, mlflow.ExportOptions{ExperimentName: live.name})
+		s.x, err = mlflow.NewExporter(c, dir, mlflow.ExportOptions{ExperimentName: live.name, Alias: live.alias})
 	}
 	if err != nil {
 		s.failed = err
@@ -160,6 +162,12 @@ func newLiveSession(ctx context.Context, dir string) *liveSession {
 	return s
 }
 
+// liveWorkers is how many trial runs the live logger sends at once.
+const liveWorkers = 4
+
+// loop sends the queued trials: everything queued since the last round, up to liveWorkers
+// trials at a time, so the logging keeps up with a search that finishes trials faster than
+// one run's requests take.
 func (s *liveSession) loop() {
 	defer close(s.done)
 	for {
@@ -169,22 +177,44 @@ func (s *liveSession) loop() {
 			<-s.wake
 			s.mu.Lock()
 		}
-		if len(s.queue) == 0 {
-			s.mu.Unlock()
-			return
-		}
-		t := s.queue[0]
-		s.queue = s.queue[1:]
+		batch := s.queue
+		s.queue = nil
 		s.mu.Unlock()
-		if _, err := s.x.Trial(s.ctx, t); err != nil {
-			s.mu.Lock()
-			s.failed, s.queue = err, nil
-			s.mu.Unlock()
+		if len(batch) == 0 {
 			return
 		}
+		var wg sync.WaitGroup
+		next := make(chan automl.Trial)
+		for range min(liveWorkers, len(batch)) {
+			wg.Go(func() {
+				for t := range next {
+					_, err := s.x.Trial(s.ctx, t)
+					s.mu.Lock()
+					if err != nil && s.failed == nil {
+						s.failed = err
+						s.cancel()
+					}
+					if err == nil {
+						s.sent++
+					}
+					s.mu.Unlock()
+				}
+			})
+		}
+		for _, t := range batch {
+			next <- t
+		}
+		close(next)
+		wg.Wait()
 		s.mu.Lock()
-		s.sent++
+		failed := s.failed != nil
+		if failed {
+			s.queue = nil
+		}
 		s.mu.Unlock()
+		if failed {
+			return
+		}
 	}
 }
 
