@@ -97,7 +97,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // reported once, at the end, with the export command that finishes the job later.
 var live struct {
 	uri, name, register, alias string
-	timeout             time.Duration
+	timeout                    time.Duration
 
 	mu   sync.Mutex
 	sess *liveSession
