@@ -194,7 +194,7 @@ func (x *Exporter) Trial(ctx context.Context, t automl.Trial) (exported bool, er
 		return false, fmt.Errorf("trial %d: %w", t.ID, err)
 	}
 	b := Batch{Params: params, Metrics: trialMetrics(t, millis(end)), Tags: trialTags(e, t, parent.Info.RunID)}
-	if err := x.c.LogBatch(ctx, run.Info.RunID, b); err != nil {
+	if err := x.c.LogBatch(ctx, run.Info.RunID, unsent(run, b)); err != nil {
 		return false, fmt.Errorf("trial %d: log: %w", t.ID, err)
 	}
 	up, err := x.c.Artifacts(run.Info.ArtifactURI)

@@ -96,7 +96,7 @@ func (s *Server) finish(ctx context.Context, dir string, e *automl.Experiment, d
 	if err != nil {
 		data = e.Data.Path
 	}
-	o := notebookgen.Options{ModuleDir: s.cfg.NotebookModule, StoreDir: dir, DataPath: data}
+	o := notebookgen.Options{ModuleDir: s.cfg.NotebookModule, ModuleVersion: notebookgen.BinaryVersion(), StoreDir: dir, DataPath: data}
 	if _, err := notebookgen.WriteExperiment(dir, notebookgen.Top, o); err != nil {
 		s.log.Warn("notebooks", "experiment", e.Name, "err", err)
 	}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime/debug"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/notebookgen"
 	"github.com/goautoml/automl/onnx"
 	"github.com/goautoml/automl/store"
 )
@@ -48,11 +48,5 @@ func onnxModel(dir string) ([]byte, error) {
 	return onnx.FromModel(m, binaryVersion())
 }
 
-// binaryVersion is the module version this binary was built from
-// ("(devel)" for a build inside a checkout).
-func binaryVersion() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		return bi.Main.Version
-	}
-	return ""
-}
+// binaryVersion is the module version this binary was built from.
+func binaryVersion() string { return notebookgen.BinaryVersion() }
