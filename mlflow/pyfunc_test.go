@@ -79,24 +79,58 @@ func predictCSV(t *testing.T, bin, bundle, data string) scores {
 	return s
 }
 
-func harness(t *testing.T, py, modelDir, data string, env []string, method ...string) scores {
+// pyfuncJob is one model scored by testdata/pyfunc_harness.py.
+type pyfuncJob struct {
+	Model   string            `json:"model"`
+	Data    string            `json:"data"`
+	Methods []string          `json:"methods"`
+	Env     map[string]string `json:"env"`
+}
+
+// harness runs the jobs in one Python process; per job, the answers without params and
+// then per method.
+func harness(t *testing.T, py string, jobs []pyfuncJob) [][]scores {
 	t.Helper()
-	args := append([]string{filepath.Join("testdata", "pyfunc_harness.py"), modelDir, data}, method...)
-	cmd := exec.Command(py, args...)
-	cmd.Env = append(os.Environ(), env...)
+	body, err := json.Marshal(jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "jobs.json")
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, filepath.Join("testdata", "pyfunc_harness.py"), path)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("pyfunc harness: %v\n%s", err, stderr.String())
 	}
-	var res struct {
+	var answers [][]struct {
 		Columns []string `json:"columns"`
 		Data    [][]any  `json:"data"`
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
+	if err := json.Unmarshal(out, &answers); err != nil || len(answers) != len(jobs) {
 		t.Fatalf("harness answer: %v: %s", err, out)
 	}
+	all := make([][]scores, len(jobs))
+	for j, job := range answers {
+		if len(job) != 1+len(jobs[j].Methods) {
+			t.Fatalf("job %d: %d answers", j, len(job))
+		}
+		for _, res := range job {
+			all[j] = append(all[j], harnessScores(t, res.Columns, res.Data))
+		}
+	}
+	return all
+}
+
+func harnessScores(t *testing.T, columns []string, data [][]any) scores {
+	t.Helper()
+	res := struct {
+		Columns []string
+		Data    [][]any
+	}{columns, data}
 	s := scores{columns: res.Columns}
 	for _, row := range res.Data {
 		var p []float64
@@ -175,34 +209,41 @@ func TestPyFuncLoader(t *testing.T) {
 		family string
 	}{
 		{german, "logistic"}, {german, "knn"}, {german, "naive_bayes"}, {german, "decision_tree"},
-		{german, "random_forest"}, {german, "extra_trees"}, {german, "gbdt"}, {iris, "gbdt"}, {iris, "logistic"},
+		{german, "random_forest"}, {german, "extra_trees"}, {german, "gbdt"}, {iris, "gbdt"},
 	}
+	// Train and write every model, score them all in one Python process, then compare.
+	var jobs []pyfuncJob
+	var wants []scores
 	for i, c := range cases {
 		name := c.data.name + "_" + c.family
-		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(bin, "train", "--data", c.data.path, "--target", c.data.target, "--model", c.family,
-				"--runs", runs, "--name", name, "--quiet", "--notebooks", "none", "--explain-top", "0")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("automl train: %v\n%s", err, out)
-			}
-			bundle := filepath.Join(runs, name, "trials", "0")
-			info, err := modelInfo(bundle, automl.Trial{}, "", time.Unix(0, 0))
-			if err != nil {
-				t.Fatal(err)
-			}
-			info.BundleDir = bundle
-			info.PythonFunction = true
-			env := []string{"AUTOML_BINARY=" + bin}
-			if i == 0 { // one model carries its binary: the loader must find bin/automl
-				info.Binary, env = bin, []string{"AUTOML_BINARY=", "PATH=/usr/bin:/bin"}
-			}
-			md := filepath.Join(t.TempDir(), "model")
-			if err := WriteModelDir(md, info); err != nil {
-				t.Fatal(err)
-			}
-			rows := testRows(t, c.data.path, c.data.target, 80)
-			want := predictCSV(t, bin, bundle, rows)
-			got := harness(t, py, md, rows, env)
+		cmd := exec.Command(bin, "train", "--data", c.data.path, "--target", c.data.target, "--model", c.family,
+			"--runs", runs, "--name", name, "--quiet", "--notebooks", "none", "--explain-top", "0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: automl train: %v\n%s", name, err, out)
+		}
+		bundle := filepath.Join(runs, name, "trials", "0")
+		info, err := modelInfo(bundle, automl.Trial{}, "", time.Unix(0, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		info.BundleDir = bundle
+		info.PythonFunction = true
+		job := pyfuncJob{Model: filepath.Join(t.TempDir(), "model"), Env: map[string]string{"AUTOML_BINARY": bin}}
+		if i == 0 { // one model carries its binary: the loader must find bin/automl
+			info.Binary, job.Env = bin, map[string]string{"AUTOML_BINARY": "", "PATH": "/usr/bin:/bin"}
+			job.Methods = []string{"predict_proba", "predict"}
+		}
+		if err := WriteModelDir(job.Model, info); err != nil {
+			t.Fatal(err)
+		}
+		job.Data = testRows(t, c.data.path, c.data.target, 80)
+		wants = append(wants, predictCSV(t, bin, bundle, job.Data))
+		jobs = append(jobs, job)
+	}
+	answers := harness(t, py, jobs)
+	for i, c := range cases {
+		t.Run(c.data.name+"_"+c.family, func(t *testing.T) {
+			want, got := wants[i], answers[i][0]
 			if strings.Join(got.columns, ",") != strings.Join(want.columns, ",") {
 				t.Fatalf("columns %v, want %v", got.columns, want.columns)
 			}
@@ -222,11 +263,10 @@ func TestPyFuncLoader(t *testing.T) {
 				t.Errorf("largest probability difference %.3g, want <= 1e-12", worst)
 			}
 			if i == 0 {
-				only := harness(t, py, md, rows, env, "predict_proba")
+				only, labels := answers[i][1], answers[i][2]
 				if len(only.labels) != 0 || len(only.columns) != len(want.columns)-1 {
 					t.Errorf("method predict_proba gave columns %v", only.columns)
 				}
-				labels := harness(t, py, md, rows, env, "predict")
 				if strings.Join(labels.columns, ",") != "prediction" || len(labels.labels) != 80 {
 					t.Errorf("method predict gave columns %v", labels.columns)
 				}

@@ -194,14 +194,27 @@ type inputColumn struct {
 	Values []any  `json:"values"`
 }
 
-// score runs the model through ONNX Runtime on d's test frame.
-func score(t *testing.T, ort string, d *data, model []byte) ([][]float64, []string) {
+// answer is ONNX Runtime's output for one request.
+type answer struct {
+	Probabilities [][]float64 `json:"probabilities"`
+	Label         []string    `json:"label"`
+	Error         string      `json:"error"`
+}
+
+// newRequest writes model into dir and describes d's test frame as its input.
+func newRequest(t *testing.T, dir string, d *data, model []byte) request {
 	t.Helper()
-	dir := t.TempDir()
-	req := request{Model: filepath.Join(dir, "model.onnx"), Rows: d.test.NumRows(), Inputs: map[string]inputColumn{}}
-	if err := os.WriteFile(req.Model, model, 0o644); err != nil {
+	f, err := os.CreateTemp(dir, "model-*.onnx")
+	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.Write(model); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	req := request{Model: f.Name(), Rows: d.test.NumRows(), Inputs: map[string]inputColumn{}}
 	for _, c := range d.test.Columns {
 		in := inputColumn{Type: "string"}
 		if c.Kind != dataset.Categorical {
@@ -221,15 +234,21 @@ func score(t *testing.T, ort string, d *data, model []byte) ([][]float64, []stri
 		}
 		req.Inputs[c.Name] = in
 	}
-	body, err := json.Marshal(req)
+	return req
+}
+
+// scoreAll runs every request through ONNX Runtime in one node process.
+func scoreAll(t *testing.T, ort, dir string, reqs []request) []answer {
+	t.Helper()
+	body, err := json.Marshal(reqs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqPath := filepath.Join(dir, "request.json")
-	if err := os.WriteFile(reqPath, body, 0o644); err != nil {
+	path := filepath.Join(dir, "requests.json")
+	if err := os.WriteFile(path, body, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("node", filepath.Join("testdata", "score.js"), reqPath)
+	cmd := exec.Command("node", filepath.Join("testdata", "score.js"), path)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+filepath.Join(ort, "node_modules"))
 	var stderr bytesBuffer
 	cmd.Stderr = &stderr
@@ -237,14 +256,11 @@ func score(t *testing.T, ort string, d *data, model []byte) ([][]float64, []stri
 	if err != nil {
 		t.Fatalf("onnxruntime-node: %v\n%s", err, stderr.String())
 	}
-	var res struct {
-		Probabilities [][]float64 `json:"probabilities"`
-		Label         []string    `json:"label"`
+	var res []answer
+	if err := json.Unmarshal(out, &res); err != nil || len(res) != len(reqs) {
+		t.Fatalf("onnxruntime-node answered %d of %d requests: %v", len(res), len(reqs), err)
 	}
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("onnxruntime-node answer: %v", err)
-	}
-	return res.Probabilities, res.Label
+	return res
 }
 
 type bytesBuffer struct{ b []byte }
@@ -338,50 +354,64 @@ func TestONNXRuntime(t *testing.T) {
 		{ordinal, models.GBDT, true},
 		{onehot, models.GBDT, false},
 	}
+	// Fit and convert everything, score it all in one node process, then compare.
+	type check struct {
+		name  string
+		d     *data
+		want  *mat.Dense
+		index int
+	}
+	dir := t.TempDir()
+	var checks []check
+	var reqs []request
+	add := func(name string, d *data, want *mat.Dense, b onnx.Bundle) {
+		model, err := onnx.Marshal(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checks = append(checks, check{name, d, want, len(reqs)})
+		reqs = append(reqs, newRequest(t, dir, d, model))
+	}
 	for _, d := range sets {
 		for _, c := range cases {
 			name := d.name + "/" + string(c.family) + "/" + c.prep.Encoding
-			t.Run(name, func(t *testing.T) {
-				f := fit(t, d, c.prep, smallSpec(c.family, c.categorical))
-				if e, ok := f.member.Model.(interface{ Ensemble() *tree.Ensemble }); ok && c.categorical && d.name != "iris" {
-					splits := 0
-					for _, tr := range e.Ensemble().Trees {
-						for _, n := range tr.Nodes {
-							if n.Categorical {
-								splits++
-							}
+			f := fit(t, d, c.prep, smallSpec(c.family, c.categorical))
+			if e, ok := f.member.Model.(interface{ Ensemble() *tree.Ensemble }); ok && c.categorical && d.name != "iris" {
+				splits := 0
+				for _, tr := range e.Ensemble().Trees {
+					for _, n := range tr.Nodes {
+						if n.Categorical {
+							splits++
 						}
 					}
-					if splits == 0 {
-						t.Fatal("no categorical split to export")
-					}
 				}
-				model, err := onnx.Marshal(onnx.Bundle{Name: name, Classes: d.target.Classes, Members: []onnx.Member{f.member}})
-				if err != nil {
-					t.Fatal(err)
+				if splits == 0 {
+					t.Fatalf("%s: no categorical split to export", name)
 				}
-				got, labels := score(t, ort, d, model)
-				compare(t, d, f.proba, got, labels)
-			})
+			}
+			add(name, d, f.proba, onnx.Bundle{Name: name, Classes: d.target.Classes, Members: []onnx.Member{f.member}})
 		}
-		t.Run(d.name+"/bundle", func(t *testing.T) {
-			a := fit(t, d, onehot, smallSpec(models.Logistic, false))
-			b := fit(t, d, ordinal, smallSpec(models.GBDT, true))
-			c := fit(t, d, ordinal, smallSpec(models.RandomForest, true))
-			a.member.Weight, b.member.Weight, c.member.Weight = 0.5, 0.3, 0.2
-			want := mat.DenseCopyOf(a.proba)
-			want.Scale(0.5, want)
-			for _, m := range []fitted{b, c} {
-				var s mat.Dense
-				s.Scale(m.member.Weight, m.proba)
-				want.Add(want, &s)
+		a := fit(t, d, onehot, smallSpec(models.Logistic, false))
+		b := fit(t, d, ordinal, smallSpec(models.GBDT, true))
+		c := fit(t, d, ordinal, smallSpec(models.RandomForest, true))
+		a.member.Weight, b.member.Weight, c.member.Weight = 0.5, 0.3, 0.2
+		want := mat.DenseCopyOf(a.proba)
+		want.Scale(0.5, want)
+		for _, m := range []fitted{b, c} {
+			var s mat.Dense
+			s.Scale(m.member.Weight, m.proba)
+			want.Add(want, &s)
+		}
+		add(d.name+"/bundle", d, want, onnx.Bundle{Classes: d.target.Classes, Members: []onnx.Member{a.member, b.member, c.member}})
+	}
+	answers := scoreAll(t, ort, dir, reqs)
+	for _, c := range checks {
+		t.Run(c.name, func(t *testing.T) {
+			a := answers[c.index]
+			if a.Error != "" {
+				t.Fatalf("onnxruntime-node: %s", a.Error)
 			}
-			model, err := onnx.Marshal(onnx.Bundle{Classes: d.target.Classes, Members: []onnx.Member{a.member, b.member, c.member}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, labels := score(t, ort, d, model)
-			compare(t, d, want, got, labels)
+			compare(t, c.d, c.want, a.Probabilities, a.Label)
 		})
 	}
 }

@@ -1,13 +1,12 @@
-// Scores an ONNX model with onnxruntime-node: node score.js request.json
-// The request is {"model": path, "rows": N, "inputs": {column: {"type":
-// "double"|"string", "values": [...]}}} (null doubles are NaN); the answer,
-// on standard output, is {"probabilities": [[...], ...], "label": [...]}.
-// onnxruntime-node is found through NODE_PATH.
+// Scores ONNX models with onnxruntime-node: node score.js requests.json
+// The file holds a list of requests {"model": path, "rows": N, "inputs": {column: {"type":
+// "double"|"string", "values": [...]}}} (null doubles are NaN); the answer, on standard
+// output, is a list of {"probabilities": [[...], ...], "label": [...]} or {"error": "..."}
+// in the same order. onnxruntime-node is found through NODE_PATH.
 const fs = require('fs');
 const ort = require('onnxruntime-node');
 
-async function main() {
-  const req = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+async function score(req) {
   const session = await ort.InferenceSession.create(req.model);
   const feeds = {};
   for (const [name, col] of Object.entries(req.inputs)) {
@@ -25,7 +24,20 @@ async function main() {
   for (let i = 0; i < req.rows; i++) {
     probabilities.push(Array.from(p.data.slice(i * k, (i + 1) * k)));
   }
-  process.stdout.write(JSON.stringify({probabilities, label: Array.from(out.label.data)}));
+  return {probabilities, label: Array.from(out.label.data)};
+}
+
+async function main() {
+  const reqs = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  const answers = [];
+  for (const req of reqs) {
+    try {
+      answers.push(await score(req));
+    } catch (e) {
+      answers.push({error: String(e && e.stack ? e.stack : e)});
+    }
+  }
+  process.stdout.write(JSON.stringify(answers));
 }
 
 main().catch((e) => {
