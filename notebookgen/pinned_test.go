@@ -6,13 +6,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
-
-// pinnedVersion is the version the test publishes this checkout under.
-const pinnedVersion = "v0.1.0-ci.1"
 
 // TestPinnedNotebookExecutes: a binary installed at a module version writes a trial notebook
 // that, run under Jupyter with AUTOML_SRC unset, fetches the module at that version and
@@ -30,6 +28,8 @@ func TestPinnedNotebookExecutes(t *testing.T) {
 			t.Skipf("%s is not installed", tool)
 		}
 	}
+	// A version of its own per run: the module cache keeps what it downloaded.
+	pinnedVersion := "v0.1.0-ci." + strconv.FormatInt(time.Now().UnixNano(), 10)
 	proxy := moduleProxy(t, repoRoot(t), pinnedVersion)
 	base, err := exec.Command("go", "env", "GOPROXY").Output()
 	if err != nil {
@@ -87,6 +87,11 @@ func TestPinnedNotebookExecutes(t *testing.T) {
 // golang.org/x/mod/module.CheckFilePath); other files (none a build needs) are left out.
 var proxyPath = regexp.MustCompile(`^[A-Za-z0-9_./+-]+$`)
 
+// windowsReserved matches path elements module zips refuse (CheckFilePath: "nul" and the like,
+// with or without an extension). dataset/testdata/fuzz/FuzzRead/nul is one: a module proxy
+// could not serve this repository as it is.
+var windowsReserved = regexp.MustCompile(`(?i)^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$`)
+
 // moduleProxy writes a file-system module proxy (the GOPROXY protocol's files) serving the
 // module in root at version: list, .info, .mod and a .zip of root's files, without the .git
 // folder, nested modules and build output.
@@ -132,7 +137,8 @@ func moduleProxy(t *testing.T, root, version string) string {
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !proxyPath.MatchString(rel) || strings.HasPrefix(d.Name(), ".") {
+		if !d.Type().IsRegular() || !proxyPath.MatchString(rel) || strings.HasPrefix(d.Name(), ".") ||
+			windowsReserved.MatchString(d.Name()) {
 			return nil
 		}
 		data, err := os.ReadFile(p)
