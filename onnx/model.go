@@ -6,6 +6,13 @@ import (
 	"math"
 
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/decisiontree"
+	"github.com/goautoml/automl/models/extratrees"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/knn"
+	"github.com/goautoml/automl/models/logistic"
+	"github.com/goautoml/automl/models/naivebayes"
+	"github.com/goautoml/automl/models/randomforest"
 	"github.com/goautoml/automl/models/tree"
 )
 
@@ -22,19 +29,19 @@ type ensembler interface {
 // returns the name of the [N, classes] probabilities.
 func (g *graph) proba(x string, family models.Family, c models.Classifier, classes int) (string, error) {
 	switch m := c.(type) {
-	case *models.LogisticClassifier:
+	case *logistic.Classifier:
 		if m.State == nil {
 			return "", fmt.Errorf("onnx: logistic model is not fitted")
 		}
 		return g.logistic(x, m.State)
-	case *models.BayesClassifier:
+	case *naivebayes.Classifier:
 		if m.State == nil {
 			return "", fmt.Errorf("onnx: naive bayes model is not fitted")
 		}
 		return g.bayes(x, m.State)
-	case *models.KNNClassifier:
+	case *knn.Classifier:
 		return "", fmt.Errorf("%w: family %s (k-nearest neighbours: its tie rules and distances have no exact ONNX form); exportable families: %s, %s, %s, %s, %s, %s",
-			ErrUnsupported, models.KNN, models.Logistic, models.NaiveBayes, models.DecisionTree, models.RandomForest, models.ExtraTrees, models.GBDT)
+			ErrUnsupported, knn.Name, logistic.Name, naivebayes.Name, decisiontree.Name, randomforest.Name, extratrees.Name, gbdt.Name)
 	case ensembler:
 		e := m.Ensemble()
 		if e == nil {
@@ -54,7 +61,7 @@ func (g *graph) binary(p1 string) string {
 	return g.node("Concat", []string{p0, p1}, intAttr("axis", 1))
 }
 
-func (g *graph) logistic(x string, st *models.LogisticState) (string, error) {
+func (g *graph) logistic(x string, st *logistic.State) (string, error) {
 	rows, d := len(st.Coef), st.Features
 	w := make([]float64, d*rows) // [d, rows]: X · W
 	for k, row := range st.Coef {
@@ -73,7 +80,7 @@ func (g *graph) logistic(x string, st *models.LogisticState) (string, error) {
 // bayes writes the joint log-likelihood as models.BayesClassifier computes
 // it: log prior - 0.5 Σ log(2π var) - 0.5 Σ (x - θ)²/var over the Gaussian
 // columns, plus the log probability of each categorical column's code.
-func (g *graph) bayes(x string, st *models.BayesState) (string, error) {
+func (g *graph) bayes(x string, st *naivebayes.State) (string, error) {
 	K := st.Classes
 	total := 0.0
 	for _, v := range st.ClassWeight {

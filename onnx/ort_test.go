@@ -16,6 +16,13 @@ import (
 
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/decisiontree"
+	"github.com/goautoml/automl/models/extratrees"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/knn"
+	"github.com/goautoml/automl/models/logistic"
+	"github.com/goautoml/automl/models/naivebayes"
+	"github.com/goautoml/automl/models/randomforest"
 	"github.com/goautoml/automl/models/tree"
 	"github.com/goautoml/automl/onnx"
 	"github.com/goautoml/automl/preprocess"
@@ -308,18 +315,16 @@ func slicesIndex(s []string, v string) int {
 
 func smallSpec(f models.Family, categorical bool) models.Spec {
 	s := models.DefaultSpec(f)
-	switch f {
-	case models.RandomForest:
-		s.RandomForest.Trees, s.RandomForest.CategoricalSplits = 12, categorical
-	case models.ExtraTrees:
-		s.ExtraTrees.Trees, s.ExtraTrees.CategoricalSplits = 12, categorical
-	case models.GBDT:
-		s.GBDT.Rounds, s.GBDT.CategoricalSplits, s.GBDT.MinDataInLeaf = 25, categorical, 5
-	case models.DecisionTree:
-		s.DecisionTree.CategoricalSplits, s.DecisionTree.MaxDepth = categorical, 8
-	case models.NaiveBayes:
+	switch p := s.Params.(type) {
+	case *tree.ForestParams:
+		p.Trees, p.CategoricalSplits = 12, categorical
+	case *tree.GBDTParams:
+		p.Rounds, p.CategoricalSplits, p.MinDataInLeaf = 25, categorical, 5
+	case *tree.TreeParams:
+		p.CategoricalSplits, p.MaxDepth = categorical, 8
+	case *naivebayes.Params:
 		if categorical {
-			s.NaiveBayes.Kind = "categorical"
+			p.Kind = "categorical"
 		}
 	}
 	return s
@@ -343,16 +348,16 @@ func TestONNXRuntime(t *testing.T) {
 		family      models.Family
 		categorical bool
 	}{
-		{onehot, models.Logistic, false},
-		{ordinal, models.Logistic, false},
-		{onehot, models.NaiveBayes, false},
-		{ordinal, models.NaiveBayes, true},
-		{onehot, models.DecisionTree, false},
-		{ordinal, models.DecisionTree, true},
-		{ordinal, models.RandomForest, true},
-		{onehot, models.ExtraTrees, false},
-		{ordinal, models.GBDT, true},
-		{onehot, models.GBDT, false},
+		{onehot, logistic.Name, false},
+		{ordinal, logistic.Name, false},
+		{onehot, naivebayes.Name, false},
+		{ordinal, naivebayes.Name, true},
+		{onehot, decisiontree.Name, false},
+		{ordinal, decisiontree.Name, true},
+		{ordinal, randomforest.Name, true},
+		{onehot, extratrees.Name, false},
+		{ordinal, gbdt.Name, true},
+		{onehot, gbdt.Name, false},
 	}
 	// Fit and convert everything, score it all in one node process, then compare.
 	type check struct {
@@ -391,9 +396,9 @@ func TestONNXRuntime(t *testing.T) {
 			}
 			add(name, d, f.proba, onnx.Bundle{Name: name, Classes: d.target.Classes, Members: []onnx.Member{f.member}})
 		}
-		a := fit(t, d, onehot, smallSpec(models.Logistic, false))
-		b := fit(t, d, ordinal, smallSpec(models.GBDT, true))
-		c := fit(t, d, ordinal, smallSpec(models.RandomForest, true))
+		a := fit(t, d, onehot, smallSpec(logistic.Name, false))
+		b := fit(t, d, ordinal, smallSpec(gbdt.Name, true))
+		c := fit(t, d, ordinal, smallSpec(randomforest.Name, true))
 		a.member.Weight, b.member.Weight, c.member.Weight = 0.5, 0.3, 0.2
 		want := mat.DenseCopyOf(a.proba)
 		want.Scale(0.5, want)
@@ -420,7 +425,7 @@ func TestONNXRuntime(t *testing.T) {
 // naming the family.
 func TestUnsupported(t *testing.T) {
 	d := loadData(t, "iris", "../dataset/testdata/iris.csv", "class")
-	f := fit(t, d, preprocess.Spec{Scale: true}, models.DefaultSpec(models.KNN))
+	f := fit(t, d, preprocess.Spec{Scale: true}, models.DefaultSpec(knn.Name))
 	_, err := onnx.Marshal(onnx.Bundle{Classes: d.target.Classes, Members: []onnx.Member{f.member}})
 	if !errors.Is(err, onnx.ErrUnsupported) {
 		t.Fatalf("knn export: error %v, want ErrUnsupported", err)
