@@ -409,6 +409,23 @@ func TestONNXRuntime(t *testing.T) {
 		}
 		add(d.name+"/bundle", d, want, onnx.Bundle{Classes: d.target.Classes, Members: []onnx.Member{a.member, b.member, c.member}})
 	}
+	// Bank marketing has boolean columns (yes/no), which the graph reads as 0/1 doubles.
+	bank := loadData(t, "bank", "../dataset/testdata/bank_full_head.csv", "y")
+	booleans := 0
+	for _, c := range bank.columns {
+		if c.Kind == dataset.Boolean {
+			booleans++
+		}
+	}
+	if booleans == 0 {
+		t.Fatal("bank: no boolean column")
+	}
+	for _, c := range cases[:4] {
+		f := fit(t, bank, c.prep, smallSpec(c.family, c.categorical))
+		add("bank/"+string(c.family)+"/"+c.prep.Encoding, bank, f.proba, onnx.Bundle{Classes: bank.target.Classes, Members: []onnx.Member{f.member}})
+	}
+	f := fit(t, bank, ordinal, smallSpec(gbdt.Name, true))
+	add("bank/gbdt/ordinal", bank, f.proba, onnx.Bundle{Classes: bank.target.Classes, Members: []onnx.Member{f.member}})
 	answers := scoreAll(t, ort, dir, reqs)
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
