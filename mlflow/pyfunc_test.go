@@ -236,6 +236,11 @@ func TestPyFuncLoader(t *testing.T) {
 		if err := WriteModelDir(job.Model, info); err != nil {
 			t.Fatal(err)
 		}
+		if i == 0 { // as downloaded from an artifact store: no executable bit
+			if err := os.Chmod(filepath.Join(job.Model, "bin", "automl"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		job.Data = testRows(t, c.data.path, c.data.target, 80)
 		wants = append(wants, predictCSV(t, bin, bundle, job.Data))
 		jobs = append(jobs, job)

@@ -22,6 +22,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import tempfile
 import threading
 import urllib.error
 import urllib.request
@@ -40,8 +41,8 @@ def _find_binary(bundle):
     if env:
         return env
     bundled = os.path.join(os.path.dirname(os.path.abspath(bundle)), "bin", "automl")
-    if os.path.isfile(bundled) and os.access(bundled, os.X_OK):
-        return bundled
+    if os.path.isfile(bundled):
+        return _executable(bundled)
     found = shutil.which("automl")
     if found:
         return found
@@ -49,6 +50,24 @@ def _find_binary(bundle):
         "goautoml: no automl binary: set AUTOML_BINARY, put automl on PATH, "
         "or export the model with --include-binary"
     )
+
+
+def _executable(path):
+    """path itself when it can be run, else a runnable copy: artifact stores do not keep the
+    executable bit, so a downloaded bin/automl is a plain file."""
+    if os.access(path, os.X_OK):
+        return path
+    try:
+        os.chmod(path, os.stat(path).st_mode | 0o755)
+        return path
+    except OSError:
+        pass
+    fd, copy = tempfile.mkstemp(prefix="goautoml-")
+    with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+        shutil.copyfileobj(src, out)
+    os.chmod(copy, 0o755)
+    atexit.register(os.remove, copy)
+    return copy
 
 
 class GoAutoMLModel:
