@@ -34,6 +34,10 @@ type Bundle struct {
 	// Producer is written as the model's producer_version (the binary's
 	// version).
 	Producer string
+	// Calibration, when set, maps the blended probabilities.
+	Calibration *Calibration
+	// Threshold, when set, decides the label of a binary target.
+	Threshold *Threshold
 }
 
 // Write encodes b as an ONNX model into w. A member whose family or input
@@ -82,8 +86,23 @@ func Marshal(b Bundle) ([]byte, error) {
 			sum = g.node("Add", []string{sum, p})
 		}
 	}
+	if b.Calibration != nil {
+		cal, err := g.calibrate(sum, K, b.Calibration)
+		if err != nil {
+			return nil, err
+		}
+		sum = cal
+	}
 	g.rename(sum, "probabilities")
-	best := g.node("ArgMax", []string{"probabilities"}, intAttr("axis", 1), intAttr("keepdims", 0))
+	var best string
+	if t := b.Threshold; t != nil {
+		if K != 2 || t.Positive < 0 || t.Positive > 1 {
+			return nil, fmt.Errorf("onnx: a threshold needs a binary target and a positive class 0 or 1")
+		}
+		best = g.thresholdLabel("probabilities", t)
+	} else {
+		best = g.node("ArgMax", []string{"probabilities"}, intAttr("axis", 1), intAttr("keepdims", 0))
+	}
 	ids := make([]int64, K)
 	for k := range ids {
 		ids[k] = int64(k)

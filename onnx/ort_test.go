@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"testing"
 
@@ -276,7 +277,7 @@ func (w *bytesBuffer) Write(p []byte) (int, error) { w.b = append(w.b, p...); re
 func (w *bytesBuffer) String() string              { return string(w.b) }
 
 // compare checks ONNX Runtime's answer against the Go probabilities.
-func compare(t *testing.T, d *data, want *mat.Dense, got [][]float64, labels []string) {
+func compare(t *testing.T, d *data, want *mat.Dense, got [][]float64, labels []string, th *onnx.Threshold) {
 	t.Helper()
 	n, k := want.Dims()
 	if len(got) != n || len(labels) != n {
@@ -294,7 +295,16 @@ func compare(t *testing.T, d *data, want *mat.Dense, got [][]float64, labels []s
 				best = j
 			}
 		}
-		if labels[i] != d.target.Classes[best] && math.Abs(want.At(i, best)-got[i][slicesIndex(d.target.Classes, labels[i])]) > ortTolerance {
+		if th != nil {
+			best = 1 - th.Positive
+			if want.At(i, th.Positive) >= th.Value {
+				best = th.Positive
+			}
+			if math.Abs(want.At(i, th.Positive)-th.Value) < ortTolerance {
+				continue // too close to call
+			}
+		}
+		if labels[i] != d.target.Classes[best] && (th != nil || math.Abs(want.At(i, best)-got[i][slicesIndex(d.target.Classes, labels[i])]) > ortTolerance) {
 			t.Errorf("row %d: label %q, want %q", i, labels[i], d.target.Classes[best])
 		}
 	}
@@ -302,6 +312,57 @@ func compare(t *testing.T, d *data, want *mat.Dense, got [][]float64, labels []s
 		t.Errorf("largest probability difference %.3g, want <= %g", worst, ortTolerance)
 	}
 	t.Logf("%d rows, largest probability difference %.3g", n, worst)
+}
+
+// calibrate is package bundle's calibration (bundle.Calibration.Apply), written out from its
+// documentation.
+func calibrate(P *mat.Dense, c *onnx.Calibration) {
+	apply := func(m *onnx.CalibrationMap, p float64) float64 {
+		if c.Method == "platt" {
+			return 1 / (1 + math.Exp(m.A*p+m.B))
+		}
+		n := len(m.X)
+		if p <= m.X[0] {
+			return m.Y[0]
+		}
+		if p >= m.X[n-1] {
+			return m.Y[n-1]
+		}
+		j := sort.SearchFloat64s(m.X, p)
+		if p == m.X[j] {
+			return m.Y[j]
+		}
+		return (m.Y[j]-m.Y[j-1])/(m.X[j]-m.X[j-1])*(p-m.X[j-1]) + m.Y[j-1]
+	}
+	r, k := P.Dims()
+	for i := range r {
+		row := P.RawRowView(i)
+		if k == 2 {
+			m := &c.Maps[0]
+			p := apply(m, row[m.Class])
+			row[m.Class], row[1-m.Class] = p, 1-p
+		} else {
+			cal := make([]float64, k)
+			sum := 0.0
+			for j := range c.Maps {
+				m := &c.Maps[j]
+				cal[m.Class] = apply(m, row[m.Class])
+				sum += cal[m.Class]
+			}
+			for j := range k {
+				if sum != 0 {
+					row[j] = cal[j] / sum
+				} else {
+					row[j] = 1 / float64(k)
+				}
+			}
+		}
+		for j, v := range row {
+			if v > 1 && v <= 1+1e-5 {
+				row[j] = 1
+			}
+		}
+	}
 }
 
 func slicesIndex(s []string, v string) int {
@@ -361,10 +422,11 @@ func TestONNXRuntime(t *testing.T) {
 	}
 	// Fit and convert everything, score it all in one node process, then compare.
 	type check struct {
-		name  string
-		d     *data
-		want  *mat.Dense
-		index int
+		name      string
+		d         *data
+		want      *mat.Dense
+		index     int
+		threshold *onnx.Threshold
 	}
 	dir := t.TempDir()
 	var checks []check
@@ -374,7 +436,7 @@ func TestONNXRuntime(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		checks = append(checks, check{name, d, want, len(reqs)})
+		checks = append(checks, check{name, d, want, len(reqs), b.Threshold})
 		reqs = append(reqs, newRequest(t, dir, d, model))
 	}
 	for _, d := range sets {
@@ -426,6 +488,34 @@ func TestONNXRuntime(t *testing.T) {
 	}
 	f := fit(t, bank, ordinal, smallSpec(gbdt.Name, true))
 	add("bank/gbdt/ordinal", bank, f.proba, onnx.Bundle{Classes: bank.target.Classes, Members: []onnx.Member{f.member}})
+	// Calibrated bundles: Platt with a threshold on German Credit, isotonic on iris (three
+	// classes, renormalised) and on German Credit (points the probabilities hit exactly).
+	german, iris := sets[0], sets[2]
+	for _, c := range []struct {
+		d   *data
+		cal onnx.Calibration
+		th  *onnx.Threshold
+	}{
+		{german, onnx.Calibration{Method: "platt", Maps: []onnx.CalibrationMap{{Class: 1, A: -3.1, B: 1.2}}}, &onnx.Threshold{Value: 0.3, Positive: 1}},
+		{iris, onnx.Calibration{Method: "isotonic", Maps: []onnx.CalibrationMap{
+			{Class: 0, X: []float64{0.1, 0.4, 0.7, 0.95}, Y: []float64{0.05, 0.3, 0.6, 0.99}},
+			{Class: 2, X: []float64{0.2, 0.5}, Y: []float64{0, 1}},
+			{Class: 1, X: []float64{0.5}, Y: []float64{0.4}}}}, nil},
+		{german, onnx.Calibration{Method: "isotonic", Maps: []onnx.CalibrationMap{{Class: 0, X: []float64{0, 0.25, 0.5, 1}, Y: []float64{0, 0.2, 0.7, 1.000001}}}}, nil},
+	} {
+		a := fit(t, c.d, onehot, smallSpec(logistic.Name, false))
+		b := fit(t, c.d, ordinal, smallSpec(gbdt.Name, true))
+		a.member.Weight, b.member.Weight = 0.6, 0.4
+		want := mat.NewDense(c.d.test.NumRows(), len(c.d.target.Classes), nil)
+		for _, m := range []fitted{a, b} {
+			var s mat.Dense
+			s.Scale(m.member.Weight, m.proba)
+			want.Add(want, &s)
+		}
+		calibrate(want, &c.cal)
+		add(c.d.name+"/calibrated/"+c.cal.Method, c.d, want, onnx.Bundle{Classes: c.d.target.Classes,
+			Members: []onnx.Member{a.member, b.member}, Calibration: &c.cal, Threshold: c.th})
+	}
 	answers := scoreAll(t, ort, dir, reqs)
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -433,7 +523,7 @@ func TestONNXRuntime(t *testing.T) {
 			if a.Error != "" {
 				t.Fatalf("onnxruntime-node: %s", a.Error)
 			}
-			compare(t, c.d, c.want, a.Probabilities, a.Label)
+			compare(t, c.d, c.want, a.Probabilities, a.Label, c.threshold)
 		})
 	}
 }
