@@ -466,7 +466,7 @@ func (x *Exporter) uploadModel(ctx context.Context, up *ArtifactUploader, dir st
 	}
 	info.PythonFunction, info.Binary = true, x.opt.Binary
 	if x.opt.ONNX {
-		m, err := automl.LoadBundle(dir)
+		m, err := bundle.Load(dir)
 		if err != nil {
 			return err
 		}

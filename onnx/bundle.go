@@ -3,18 +3,28 @@ package onnx
 import (
 	"fmt"
 
-	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 )
 
-// FromModel encodes a loaded bundle; producer is written as the model's
+// FromModel encodes a loaded bundle: every member with its normalised weight, the
+// bundle's calibration and its decision threshold. producer is written as the model's
 // producer_version.
-func FromModel(m *automl.Model, producer string) ([]byte, error) {
-	data, err := Marshal(Bundle{
-		Name:     fmt.Sprintf("%s trial %d", m.Experiment, m.TrialID),
-		Classes:  m.Classes,
-		Members:  []Member{{Weight: 1, Prep: m.Prep, Family: m.Family, Model: m.Classifier()}},
-		Producer: producer,
-	})
+func FromModel(m *bundle.Model, producer string) ([]byte, error) {
+	b := Bundle{Name: fmt.Sprintf("%s trial %d", m.Experiment, m.TrialID), Classes: m.Classes, Producer: producer}
+	for _, l := range m.Members() {
+		b.Members = append(b.Members, Member{Weight: l.Weight, Prep: l.Prep, Family: l.Family, Model: l.Classifier})
+	}
+	if c := m.Calibration; c != nil {
+		cal := &Calibration{Method: c.Method}
+		for _, mp := range c.Maps {
+			cal.Maps = append(cal.Maps, CalibrationMap{Class: mp.Class, A: mp.A, B: mp.B, X: mp.X, Y: mp.Y})
+		}
+		b.Calibration = cal
+	}
+	if t := m.Threshold; t != nil {
+		b.Threshold = &Threshold{Value: t.Value, Positive: m.Positive}
+	}
+	data, err := Marshal(b)
 	if err != nil {
 		return nil, fmt.Errorf("onnx: trial %d: %w", m.TrialID, err)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/notebookgen"
 	"github.com/goautoml/automl/onnx"
 	"github.com/goautoml/automl/store"
@@ -41,7 +41,7 @@ func cmdExportONNX(_ context.Context, args []string, stdout, stderr io.Writer) e
 
 // onnxModel encodes the bundle in dir as ONNX.
 func onnxModel(dir string) ([]byte, error) {
-	m, err := automl.LoadBundle(dir)
+	m, err := bundle.Load(dir)
 	if err != nil {
 		return nil, err
 	}
