@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 )
 
 // pyfuncPython returns Debian's python3 when it has pandas and yaml; the test
@@ -245,6 +246,34 @@ func TestPyFuncLoader(t *testing.T) {
 		wants = append(wants, predictCSV(t, bin, bundle, job.Data))
 		jobs = append(jobs, job)
 	}
+	// A two-member bundle (German Credit logistic 0.7 + GBDT 0.3), calibrated.
+	two := filepath.Join(t.TempDir(), "two")
+	b, err := bundle.Combine(two, []bundle.Part{{Dir: filepath.Join(runs, "german_logistic", "trials", "0"), Weight: 0.7},
+		{Dir: filepath.Join(runs, "german_gbdt", "trials", "0"), Weight: 0.3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Calibration = &bundle.Calibration{Version: bundle.CalibrationVersion, Method: bundle.Platt, Maps: []bundle.Map{{Class: 1, A: -4, B: 1.5}}}
+	if err := b.Write(two); err != nil {
+		t.Fatal(err)
+	}
+	info, err := modelInfo(two, automl.Trial{}, "", time.Unix(0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info.BundleDir, info.PythonFunction = two, true
+	job := pyfuncJob{Model: filepath.Join(t.TempDir(), "model"), Env: map[string]string{"AUTOML_BINARY": bin}}
+	if err := WriteModelDir(job.Model, info); err != nil {
+		t.Fatal(err)
+	}
+	job.Data = testRows(t, german.path, german.target, 80)
+	wants = append(wants, predictCSV(t, bin, two, job.Data))
+	jobs = append(jobs, job)
+	cases = append(cases, struct {
+		data   dataSet
+		family string
+	}{german, "two_member_bundle"})
+
 	answers := harness(t, py, jobs)
 	for i, c := range cases {
 		t.Run(c.data.name+"_"+c.family, func(t *testing.T) {
