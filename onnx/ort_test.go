@@ -108,7 +108,7 @@ func loadData(t *testing.T, name, path, target string) *data {
 		for j, c := range d.columns {
 			col := f.Column(c.Name)
 			if !col.Missing[r] {
-				rec[j] = col.Str[r]
+				rec[j] = col.String(r)
 			}
 			switch {
 			case (i+j)%9 == 0:
@@ -233,7 +233,7 @@ func newRequest(t *testing.T, dir string, d *data, model []byte) request {
 			case in.Type == "string" && c.Missing[r]:
 				in.Values = append(in.Values, "")
 			case in.Type == "string":
-				in.Values = append(in.Values, c.Str[r])
+				in.Values = append(in.Values, c.String(r))
 			case c.Missing[r]:
 				in.Values = append(in.Values, nil)
 			default:
