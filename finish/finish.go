@@ -287,7 +287,7 @@ func explainTop(ctx context.Context, dir string, top []automl.Trial, end time.Ti
 }
 
 func notebooks(ctx context.Context, dir string, e *automl.Experiment, trials []automl.Trial, opt Options, rep *Report) error {
-	o := notebookgen.Options{ModuleDir: opt.ModuleDir}
+	o := notebookgen.Options{ModuleDir: opt.ModuleDir, ModuleVersion: notebookgen.BinaryVersion()}
 	o.StoreDir, _ = filepath.Abs(dir)
 	if abs, err := filepath.Abs(e.Data.Path); err == nil {
 		o.DataPath = abs

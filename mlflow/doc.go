@@ -52,4 +52,22 @@
 // what was sent (the record and the name and size of each file). An export skips runs whose tag
 // matches, finishes runs without it (an interrupted export), and re-sends runs whose folder
 // gained files since (plots made by a later automl explain).
+//
+// Exports of one experiment to one server are serialised (Exporter.All): the export creates a
+// registered model named ExportLockName(experiment id, name) first, which succeeds for exactly
+// one of two exports racing from two machines (the registry refuses a name that exists), keeps
+// it fresh while it runs and deletes it at the end; the other waits. A lock left by a killed
+// export is taken over once its last_updated_timestamp has not moved for two minutes. The
+// registered version of the best model gets ExportOptions.Alias ("champion" from the CLI).
+//
+// # Serving the model
+//
+// Each MLflow Model also has the python_function flavor: code/goautoml_pyfunc.py (PyFuncLoader)
+// is the loader module MLflow 2.x imports; its _load_pyfunc returns a model whose
+// predict(DataFrame, params=None) answers "prediction" and "probability_<class>" columns
+// ({"method": "predict"} or "predict_proba" keep one part) by driving an `automl serve` child
+// process on a loopback port. The binary is $AUTOML_BINARY, bin/automl in the model
+// (ExportOptions.Binary, `--include-binary`) or automl on PATH. With ExportOptions.ONNX the
+// model also holds model.onnx (package onnx). A trial notebook logs through LogNotebook, into
+// the trial's run, under the same names.
 package mlflow

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/bundle"
+	"github.com/goautoml/automl/onnx"
 	"github.com/goautoml/automl/store"
 )
 
@@ -26,10 +28,22 @@ type ExportOptions struct {
 	// RegisterModel, when not empty, registers the best trial's model under this name
 	// (Export only; the Exporter does it in Register).
 	RegisterModel string
+	// Alias is pointed at the registered version (e.g. "champion"; "" sets none). An alias
+	// moves: a later export of a better model takes it over.
+	Alias string
 	// Workers is how many trial runs are exported at once (0 = 4).
 	Workers int
 	// Logger receives one line per exported run; nil discards.
 	Logger *slog.Logger
+	// Binary is an automl binary (a static build) copied into every MLflow Model as
+	// bin/automl, for the python_function flavor's loader; "" copies none (the loader then
+	// looks for automl on PATH).
+	Binary string
+	// ONNX adds model.onnx, the bundle as one ONNX graph, to every MLflow Model whose family
+	// ONNX expresses exactly (the others are logged and go without).
+	ONNX bool
+	// Producer is the version written into ONNX models.
+	Producer string
 }
 
 // ExportReport tells what an export did.
@@ -95,6 +109,29 @@ func idValue(s string) string {
 	return strings.NewReplacer("%", "%25", "'", "%27").Replace(s)
 }
 
+// experimentID finds or creates the MLflow experiment.
+func (x *Exporter) experimentID(ctx context.Context) (string, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.ensureExperiment(ctx); err != nil {
+		return "", err
+	}
+	return x.expID, nil
+}
+
+// ensureExperiment sets x.expID; x.mu is held.
+func (x *Exporter) ensureExperiment(ctx context.Context) error {
+	if x.expID != "" {
+		return nil
+	}
+	id, err := x.c.GetOrCreateExperiment(ctx, x.opt.ExperimentName, []Tag{{Key: TagExperiment, Value: x.exp.Name}})
+	if err != nil {
+		return fmt.Errorf("mlflow experiment %q: %w", x.opt.ExperimentName, err)
+	}
+	x.expID = id
+	return nil
+}
+
 // ensure finds or creates the MLflow experiment and the parent run.
 func (x *Exporter) ensure(ctx context.Context) (*automl.Experiment, *Run, error) {
 	x.mu.Lock()
@@ -103,12 +140,8 @@ func (x *Exporter) ensure(ctx context.Context) (*automl.Experiment, *Run, error)
 		return x.exp, x.parent, nil
 	}
 	e := x.exp
-	if x.expID == "" {
-		id, err := x.c.GetOrCreateExperiment(ctx, x.opt.ExperimentName, []Tag{{Key: TagExperiment, Value: e.Name}})
-		if err != nil {
-			return nil, nil, fmt.Errorf("mlflow experiment %q: %w", x.opt.ExperimentName, err)
-		}
-		x.expID = id
+	if err := x.ensureExperiment(ctx); err != nil {
+		return nil, nil, err
 	}
 	req := CreateRunRequest{ExperimentID: x.expID, RunName: e.Name, StartTime: millis(e.Started),
 		Tags: []Tag{{Key: TagExperiment, Value: e.Name}}}
@@ -161,7 +194,7 @@ func (x *Exporter) Trial(ctx context.Context, t automl.Trial) (exported bool, er
 		return false, fmt.Errorf("trial %d: %w", t.ID, err)
 	}
 	b := Batch{Params: params, Metrics: trialMetrics(t, millis(end)), Tags: trialTags(e, t, parent.Info.RunID)}
-	if err := x.c.LogBatch(ctx, run.Info.RunID, b); err != nil {
+	if err := x.c.LogBatch(ctx, run.Info.RunID, unsent(run, b)); err != nil {
 		return false, fmt.Errorf("trial %d: log: %w", t.ID, err)
 	}
 	up, err := x.c.Artifacts(run.Info.ArtifactURI)
@@ -315,6 +348,11 @@ func (x *Exporter) Register(ctx context.Context, name string) (*ModelVersion, er
 	if err != nil {
 		return nil, fmt.Errorf("register model %q: %w", name, err)
 	}
+	if x.opt.Alias != "" {
+		if err := x.c.SetAlias(ctx, name, x.opt.Alias, mv.Version); err != nil {
+			return nil, fmt.Errorf("register model %q: alias %q: %w", name, x.opt.Alias, err)
+		}
+	}
 	return mv, nil
 }
 
@@ -344,16 +382,29 @@ func Export(ctx context.Context, c *Client, dir string, opt ExportOptions) (*Exp
 
 // All exports every finished trial of the folder, then the parent run, then registers the best
 // model when the options ask for it.
-func (x *Exporter) All(ctx context.Context) (*ExportReport, error) {
+func (x *Exporter) All(ctx context.Context) (rep *ExportReport, err error) {
 	trials, err := x.st.Trials()
 	if err != nil {
 		return nil, err
 	}
+	expID, err := x.experimentID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := x.acquireLock(ctx, expID)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if rerr := lock.release(); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
 	_, parent, err := x.ensure(ctx)
 	if err != nil {
 		return nil, err
 	}
-	rep := &ExportReport{ExperimentID: parent.Info.ExperimentID, ParentRunID: parent.Info.RunID}
+	rep = &ExportReport{ExperimentID: parent.Info.ExperimentID, ParentRunID: parent.Info.RunID}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var (
@@ -412,6 +463,22 @@ func (x *Exporter) uploadModel(ctx context.Context, up *ArtifactUploader, dir st
 	info, err := modelInfo(dir, t, runID, created)
 	if err != nil {
 		return err
+	}
+	info.PythonFunction, info.Binary = true, x.opt.Binary
+	if x.opt.ONNX {
+		m, err := bundle.Load(dir)
+		if err != nil {
+			return err
+		}
+		data, err := onnx.FromModel(m, x.opt.Producer)
+		switch {
+		case errors.Is(err, onnx.ErrUnsupported):
+			x.logger().Info("no ONNX form", "trial", t.ID, "reason", err.Error())
+		case err != nil:
+			return err
+		default:
+			info.Files = map[string][]byte{"model.onnx": data}
+		}
 	}
 	tmp, err := os.MkdirTemp("", "goautoml-mlmodel-")
 	if err != nil {

@@ -196,9 +196,12 @@ func TestExportGermanCredit(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	c := exportClient(s, 1)
-	rep, err := Export(ctx, c, dir, ExportOptions{ExperimentName: "German credit", RegisterModel: "gc-model"})
+	rep, err := Export(ctx, c, dir, ExportOptions{ExperimentName: "German credit", RegisterModel: "gc-model", Alias: "champion"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if mv, err := c.GetVersionByAlias(ctx, "gc-model", "champion"); err != nil || rep.ModelVersion == nil || mv.Version != rep.ModelVersion.Version {
+		t.Errorf("alias champion: %+v, %v; registered %+v", mv, err, rep.ModelVersion)
 	}
 	if rep.Exported != 30 || rep.Skipped != 0 || !rep.ParentExported || rep.ModelVersion == nil {
 		t.Fatalf("report %+v", rep)

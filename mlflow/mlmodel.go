@@ -96,6 +96,16 @@ type ModelInfo struct {
 	Seed uint64
 	// Created is written as utc_time_created; zero means now.
 	Created time.Time
+	// PythonFunction adds MLflow's python_function flavor beside Flavor: a loader module
+	// under code/ (PyFuncLoader) that scores through the automl binary, so that
+	// mlflow.pyfunc.load_model and mlflow models serve accept the model.
+	PythonFunction bool
+	// Binary, with PythonFunction, is an automl binary (a static build) copied to
+	// bin/automl, so the model runs where no automl is installed.
+	Binary string
+	// Files are extra files written into the model directory by relative path, such as
+	// the ONNX form of the model ("model.onnx").
+	Files map[string][]byte
 }
 
 var flavorName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
@@ -106,7 +116,15 @@ func (m *ModelInfo) check() error {
 		errs = append(errs, fmt.Errorf("flavor %q is not a valid flavor name", m.Flavor))
 	}
 	if m.Flavor == "python_function" {
-		errs = append(errs, errors.New("flavor python_function needs a Python loader; use this product's own flavor"))
+		errs = append(errs, errors.New("flavor python_function is written by PythonFunction beside this product's own flavor"))
+	}
+	if m.Binary != "" && !m.PythonFunction {
+		errs = append(errs, errors.New("an included binary is only used by the python_function flavor"))
+	}
+	for name := range m.Files {
+		if checkRelPath(name) != nil {
+			errs = append(errs, fmt.Errorf("extra file %q is not a relative path", name))
+		}
 	}
 	if m.BundleDir == "" {
 		errs = append(errs, errors.New("no bundle directory"))
@@ -258,6 +276,22 @@ func fillModelDir(dir string, m ModelInfo) error {
 	if err := copyTree(m.BundleDir, filepath.Join(dir, filepath.FromSlash(m.BundleName))); err != nil {
 		return fmt.Errorf("copy bundle: %w", err)
 	}
+	for name, data := range m.Files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			return err
+		}
+	}
+	var pyfunc map[string]any
+	if m.PythonFunction {
+		var err error
+		if pyfunc, err = writePyFunc(dir, m.BundleName, m.Binary); err != nil {
+			return err
+		}
+	}
 	var info *exampleInfo
 	if m.Example != nil {
 		frame := splitFrame{Data: [][]any{make([]any, len(m.Inputs))}}
@@ -303,9 +337,13 @@ func fillModelDir(dir string, m ModelInfo) error {
 	if m.FlavorVersion != "" {
 		flavor[m.Flavor+"_version"] = m.FlavorVersion
 	}
+	flavors := map[string]any{m.Flavor: flavor}
+	if pyfunc != nil {
+		flavors["python_function"] = pyfunc
+	}
 	doc := mlmodelFile{
 		ArtifactPath:          m.ArtifactPath,
-		Flavors:               map[string]any{m.Flavor: flavor},
+		Flavors:               flavors,
 		ModelSizeBytes:        size,
 		ModelUUID:             m.UUID,
 		RunID:                 m.RunID,

@@ -182,7 +182,9 @@ func TestWriteModelDirRejects(t *testing.T) {
 		change func(*ModelInfo)
 		want   string
 	}{
-		{"python_function", func(m *ModelInfo) { m.Flavor = "python_function" }, "Python loader"},
+		{"python_function", func(m *ModelInfo) { m.Flavor = "python_function" }, "written by PythonFunction"},
+		{"binary without pyfunc", func(m *ModelInfo) { m.Binary = "/bin/true" }, "only used by the python_function flavor"},
+		{"extra file outside", func(m *ModelInfo) { m.Files = map[string][]byte{"../x.onnx": nil} }, "is not a relative path"},
 		{"bad flavor", func(m *ModelInfo) { m.Flavor = "go automl" }, "not a valid flavor name"},
 		{"numpy type", func(m *ModelInfo) { m.Inputs[0].Type = "float64" }, `type "float64" is not an MLflow column type`},
 		{"no outputs", func(m *ModelInfo) { m.Outputs = nil }, "at least one input and one output"},

@@ -168,3 +168,22 @@ func (c *Client) GetVersionByAlias(ctx context.Context, name, alias string) (*Mo
 	}
 	return &out.ModelVersion, nil
 }
+
+// UpdateRegisteredModel replaces the description of the registered model name
+// (PATCH registered-models/update); the server sets its last_updated_timestamp.
+func (c *Client) UpdateRegisteredModel(ctx context.Context, name, description string) error {
+	req := struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}{name, description}
+	return c.callJSON(ctx, "PATCH", apiPrefix+"/registered-models/update", nil, req, nil)
+}
+
+// DeleteRegisteredModel deletes the registered model name and its versions
+// (DELETE registered-models/delete).
+func (c *Client) DeleteRegisteredModel(ctx context.Context, name string) error {
+	req := struct {
+		Name string `json:"name"`
+	}{name}
+	return c.callJSON(ctx, "DELETE", apiPrefix+"/registered-models/delete", nil, req, nil)
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
+	"regexp"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"text/template"
@@ -70,6 +72,11 @@ type Options struct {
 	ModuleDir string
 	// Version is the module version named in the notebook (default automl.Version).
 	Version string
+	// ModuleVersion pins the module the notebook builds against, when it runs without
+	// AUTOML_SRC: the version of the binary that writes it (see BinaryVersion). Empty, or not
+	// a released or pseudo-version (a "(devel)" or "+dirty" build), the notebook builds
+	// against ModuleDir or AUTOML_SRC instead.
+	ModuleVersion string
 	// StoreDir is the experiment folder, used to find a trial's explain/ files.
 	StoreDir string
 	// DataPath overrides the data path recorded in the experiment (it should
@@ -87,15 +94,33 @@ func (o Options) withDefaults(e *automl.Experiment) Options {
 	return o
 }
 
+// fetchable matches module versions the go command can fetch: vX.Y.Z with an optional
+// pre-release (pseudo-versions are pre-releases), and no build metadata such as "+dirty".
+var fetchable = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$`)
+
+// BinaryVersion is the module version of the running binary from its build information
+// ("(devel)" for a build inside a checkout), for Options.ModuleVersion.
+func BinaryVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.Main.Version
+	}
+	return ""
+}
+
 // common is the data every notebook's setup and title cells use.
 type common struct {
 	Module, Version, ModuleDir string
+	ModuleVersion              string
 	Experiment, DataPath       string
 	SHA256, Target, PosLabel   string
 }
 
 func newCommon(e *automl.Experiment, o Options) common {
-	return common{Module: Module, Version: o.Version, ModuleDir: o.ModuleDir, Experiment: e.Name,
+	mv := o.ModuleVersion
+	if !fetchable.MatchString(mv) {
+		mv = ""
+	}
+	return common{Module: Module, Version: o.Version, ModuleDir: o.ModuleDir, ModuleVersion: mv, Experiment: e.Name,
 		DataPath: o.DataPath, SHA256: e.Data.SHA256, Target: e.Config.Target, PosLabel: e.Config.PosLabel}
 }
 

@@ -78,6 +78,7 @@ func notebookOptions(e *automl.Experiment) notebookgen.Options {
 			o.DataPath = abs
 		}
 	}
+	o.ModuleVersion = notebookgen.BinaryVersion()
 	o.ModuleDir = os.Getenv("AUTOML_SRC")
 	if o.ModuleDir == "" {
 		o.ModuleDir = findModule()

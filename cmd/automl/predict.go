@@ -18,11 +18,15 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	model := fs.String("model", "", "trial folder or bundle (runs/<exp>/trials/<id>, or runs/<exp>/best)")
 	data := fs.String("data", "", "CSV file with the rows to score (required)")
 	out := fs.String("out", "", "file to write the predictions to (default: standard output)")
+	digits := fs.Int("digits", 10, "significant digits of the probabilities (-1: the fewest that read back as the exact value)")
 	if _, err := parse(fs, args, 0); err != nil {
 		return err
 	}
 	if *model == "" || *data == "" {
 		return usagef("--model and --data are required")
+	}
+	if *digits < -1 || *digits == 0 || *digits > 17 {
+		return usagef("--digits %d: want 1..17, or -1 for exact values", *digits)
 	}
 	path, err := bundleOrRecreate(ctx, *model, stderr)
 	if err != nil {
@@ -63,7 +67,7 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		best := m.Label(p.RawRowView(i))
 		rec[0], rec[1] = strconv.Itoa(i+1), m.Classes[best]
 		for j := range k {
-			rec[2+j] = strconv.FormatFloat(p.At(i, j), 'g', 10, 64)
+			rec[2+j] = strconv.FormatFloat(p.At(i, j), 'g', *digits, 64)
 		}
 		cw.Write(rec)
 	}

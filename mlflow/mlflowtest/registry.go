@@ -125,6 +125,54 @@ func (s *Server) getRegisteredModel(w http.ResponseWriter, r *http.Request) *api
 	return nil
 }
 
+// updateRegisteredModel is PATCH registered-models/update: a new description, and
+// last_updated_timestamp set to now, as MLflow's registry does.
+func (s *Server) updateRegisteredModel(w http.ResponseWriter, r *http.Request) *apiError {
+	o, e := readBody(r)
+	if e != nil {
+		return e
+	}
+	name, e := o.str("name", true)
+	if e != nil {
+		return e
+	}
+	desc, e := o.str("description", false)
+	if e != nil {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, e := s.model(name)
+	if e != nil {
+		return e
+	}
+	m.Description = desc
+	m.Updated = max(m.Updated+1, time.Now().UnixMilli())
+	writeJSON(w, http.StatusOK, map[string]any{"registered_model": m.wire()})
+	return nil
+}
+
+// deleteRegisteredModel is DELETE registered-models/delete: the model, its versions and
+// aliases are gone (MLflow deletes them, no soft delete).
+func (s *Server) deleteRegisteredModel(w http.ResponseWriter, r *http.Request) *apiError {
+	o, e := readBody(r)
+	if e != nil {
+		return e
+	}
+	name, e := o.str("name", true)
+	if e != nil {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, e := s.model(name); e != nil {
+		return e
+	}
+	delete(s.models, name)
+	writeJSON(w, http.StatusOK, map[string]any{})
+	return nil
+}
+
 func (s *Server) createModelVersion(w http.ResponseWriter, r *http.Request) *apiError {
 	o, e := readBody(r)
 	if e != nil {

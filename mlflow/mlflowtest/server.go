@@ -141,6 +141,8 @@ func (s *Server) routes() http.Handler {
 	handle("GET "+p+"metrics/get-history", s.metricHistory)
 	handle("POST "+p+"registered-models/create", s.createRegisteredModel)
 	handle("GET "+p+"registered-models/get", s.getRegisteredModel)
+	handle("PATCH "+p+"registered-models/update", s.updateRegisteredModel)
+	handle("DELETE "+p+"registered-models/delete", s.deleteRegisteredModel)
 	handle("POST "+p+"model-versions/create", s.createModelVersion)
 	handle("GET "+p+"model-versions/search", s.searchModelVersions)
 	handle("POST "+p+"registered-models/alias", s.setAlias)
@@ -359,4 +361,16 @@ func (s *Server) ModelVersions(name string) []VersionRecord {
 		out = append(out, rec)
 	}
 	return out
+}
+
+// RegisteredModelNames lists the registered models, sorted.
+func (s *Server) RegisteredModelNames() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var names []string
+	for n := range s.models {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
