@@ -86,6 +86,7 @@ type configFlags struct {
 	keepCol                   listFlag
 	exitScore                 optFloat
 	jsonOut, quiet            bool
+	exec                      executorFlags
 }
 
 func (c *configFlags) register(fs *flag.FlagSet, search bool) {
@@ -118,7 +119,8 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 		fs.IntVar(&c.cfg.EarlyStop, "early-stop", 0, "stop after this many trials without improvement (0 = never)")
 		fs.Var(&c.include, "include", "model families to search (comma-separated): "+familyList())
 		fs.Var(&c.exclude, "exclude", "model families to leave out")
-		fs.IntVar(&c.cfg.Workers, "workers", 0, "trials run at once (0 = number of cores)")
+		fs.IntVar(&c.cfg.Workers, "workers", 0, "trials run at once (0 = number of cores; with a nats:// executor, the live workers' total)")
+		c.exec.register(fs)
 	}
 	registerHookFlags(fs)
 }
@@ -157,7 +159,10 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
-	return runExperiment(ctx, cfg, c.jsonOut, c.quiet, stdout, stderr)
+	if _, err := c.exec.remote(); err != nil {
+		return err
+	}
+	return runExperiment(ctx, cfg, c.jsonOut, c.quiet, &c.exec, stdout, stderr)
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -182,7 +187,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintf(stderr, "German Credit (1,000 applicants, 20 features; class 1 = good, 2 = bad) written to %s\n", path)
 		}
 	}
-	return runExperiment(ctx, cfg, c.jsonOut, c.quiet, stdout, stderr)
+	return runExperiment(ctx, cfg, c.jsonOut, c.quiet, &c.exec, stdout, stderr)
 }
 
 func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -191,7 +196,9 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	registerHookFlags(fs)
 	jsonOut := fs.Bool("json", false, "print one JSON summary at the end")
 	quiet := fs.Bool("quiet", false, "no progress output")
-	dir, err := parseExperiment(fs, args, "automl resume runs/<experiment> [--json] [--quiet]")
+	var exec executorFlags
+	exec.register(fs)
+	dir, err := parseExperiment(fs, args, "automl resume runs/<experiment> [--executor nats://HOST:4222] [--json] [--quiet]")
 	if err != nil {
 		return err
 	}
@@ -212,8 +219,19 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 		}
 	}
+	opt := automl.Options{}
+	if ok, err := exec.remote(); err != nil {
+		return err
+	} else if ok {
+		done, err := exec.attach(ctx, &opt, e, false, stderr)
+		if err != nil {
+			return err
+		}
+		defer done()
+	}
 	bar := newProgress(stderr, *quiet || *jsonOut)
-	res, err := automl.Resume(ctx, dir, hookOptions(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
+	opt.OnTrial, opt.OnStart = bar.trial, bar.start
+	res, err := automl.Resume(ctx, dir, hookOptions(ctx, opt))
 	bar.done()
 	if err != nil {
 		return err
@@ -246,7 +264,7 @@ func setFlags(fs *flag.FlagSet, names []string) map[string]string {
 	return out
 }
 
-func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, stdout, stderr io.Writer) error {
+func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, exec *executorFlags, stdout, stderr io.Writer) error {
 	started := time.Now()
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -267,11 +285,18 @@ func runExperiment(ctx context.Context, cfg automl.Config, jsonOut, quiet bool, 
 	if err != nil {
 		return err
 	}
+	opt := automl.Options{Started: started}
+	done, err := exec.attach(ctx, &opt, p.Experiment, cfg.Workers > 0, stderr)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if !jsonOut && !quiet {
 		printGuardrails(stderr, p.Experiment)
 	}
 	bar := newProgress(stderr, quiet || jsonOut)
-	res, err := automl.RunPrepared(ctx, p, hookOptions(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start, Started: started}))
+	opt.OnTrial, opt.OnStart = bar.trial, bar.start
+	res, err := automl.RunPrepared(ctx, p, hookOptions(ctx, opt))
 	bar.done()
 	if err != nil {
 		return err
