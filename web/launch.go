@@ -12,12 +12,16 @@ import (
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/explain"
 	"github.com/goautoml/automl/notebookgen"
+	"github.com/goautoml/automl/remote"
 )
 
 // launch prepares an experiment and starts its search under the server's
 // context (not the request's: the search outlives the request). It returns
 // the experiment's name once the search is running.
-func (s *Server) launch(f *dataset.Frame, cfg automl.Config) (string, error) {
+//
+// With exec a nats:// URL, the trials run on the workers of that NATS
+// server (credentials from the URL or the NATS_* environment variables).
+func (s *Server) launch(f *dataset.Frame, cfg automl.Config, exec string) (string, error) {
 	cfg.Workers = s.cfg.Workers
 	cfg.RunsDir = s.cfg.Runs
 	s.mu.Lock()
@@ -30,6 +34,21 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config) (string, error) {
 	if err := s.ctx.Err(); err != nil {
 		return "", fmt.Errorf("the server is shutting down")
 	}
+	var opt automl.Options
+	closeExec := func() {}
+	if exec != "" {
+		conn, err := remote.Dial(s.ctx, remote.Config{URL: exec, Name: "automl ui " + cfg.Name, Logger: s.log})
+		if err != nil {
+			return "", err
+		}
+		x, err := remote.NewExecutor(s.ctx, conn, p.Experiment, remote.ExecutorOptions{Logger: s.log})
+		if err != nil {
+			conn.Close()
+			return "", err
+		}
+		opt.Executor = x
+		closeExec = func() { x.Close(); conn.Close() }
+	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	snap := *p.Experiment
 	snap.Status, snap.Started = "running", time.Now().UTC()
@@ -39,7 +58,9 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config) (string, error) {
 	go func() {
 		defer s.wg.Done()
 		defer cancel()
-		res, err := automl.RunPrepared(ctx, p, automl.Options{Logger: s.log, OnTrial: l.add})
+		opt.Logger, opt.OnTrial = s.log, l.add
+		res, err := automl.RunPrepared(ctx, p, opt)
+		closeExec()
 		status, stop := "failed", automl.StopReason("")
 		if res != nil {
 			status, stop = res.Experiment.Status, res.Experiment.StopReason
