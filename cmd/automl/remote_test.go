@@ -313,3 +313,51 @@ func TestRemoteBadExecutor(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
 }
+
+// TestRemoteWorkerStopped sends SIGTERM to a worker as it starts a trial:
+// within its grace it finishes the trial or hands it back, then exits; the
+// run finishes with every trial logged once.
+func TestRemoteWorkerStopped(t *testing.T) {
+	srv := natstest.Start(t, natstest.Options{})
+	ws := workerProcs(t, srv.URL, 2)
+	gc := writeFile(t, t.TempDir(), "german.csv", samples.GermanCredit)
+	runs := t.TempDir()
+	args := append([]string{"run", "--data", gc, "--target", "class", "--max-trials", "4", "--timeout", "0", "--seed", "7", "--include", "random_forest",
+		"--runs", runs, "--name", "s", "--executor", srv.URL}, quick...)
+	done := make(chan string, 1)
+	go func() {
+		code, _, stderr := cli(t, args...)
+		if code != 0 {
+			done <- stderr
+		}
+		close(done)
+	}()
+	ws[0].wait(t, "trial started", 30*time.Second)
+	stopped := time.Now()
+	ws[0].cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-ws[0].done:
+		if d := time.Since(stopped); d > 5*time.Second {
+			t.Errorf("the worker took %v to stop (grace 1 s)", d)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the worker did not stop 15 s after SIGTERM")
+	}
+	if code := ws[0].cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("worker exit status %d after SIGTERM", code)
+	}
+	if msg, bad := <-done; bad {
+		t.Fatalf("run: %s", msg)
+	}
+	_, workers := trialLog(t, filepath.Join(runs, "s"))
+	for id := range 4 {
+		if w := workers[id]; len(w) != 1 {
+			t.Errorf("trial %d logged %d times", id, len(w))
+		}
+	}
+	ws[0].mu.Lock()
+	defer ws[0].mu.Unlock()
+	if log := strings.Join(ws[0].lines, "\n"); !strings.Contains(log, "trial handed back") && !strings.Contains(log, "trial finished") {
+		t.Errorf("the stopped worker neither finished nor handed back its trial:\n%s", log)
+	}
+}
