@@ -227,9 +227,9 @@ func (x *Executor) withdraw(id int) {
 	}
 }
 
-// outcome turns a result into the trial's outcome: the record, the
-// predictions fetched from the object store, and a bundle writer that
-// unpacks the bundle's archive when the search keeps it.
+// outcome turns a result into the trial's outcome: the record, and the
+// predictions and bundle fetched from the object store (here, off the
+// search's commit path, so a slow fetch never holds up the commits).
 func (x *Executor) outcome(ctx context.Context, r ResultMsg) (automl.Outcome, error) {
 	t := r.Trial
 	t.Worker = r.Worker
@@ -237,32 +237,66 @@ func (x *Executor) outcome(ctx context.Context, r ResultMsg) (automl.Outcome, er
 	if t.Status != "ok" {
 		return o, nil
 	}
+	fetch := func(name, what string) ([]byte, error) {
+		b, err := getObject(ctx, x.arts, name)
+		if err != nil && ctx.Err() == nil {
+			o.Trial.Status, o.Trial.Error = "failed", fmt.Sprintf("fetch the %s of trial %d from the object store %s: %v", what, t.ID, artifactBucket(x.tok), err)
+		}
+		return b, err
+	}
 	if r.Predictions != "" {
-		b, err := x.arts.GetBytes(ctx, r.Predictions)
+		b, err := fetch(r.Predictions, "predictions")
 		if err == nil {
-			o.Predictions, err = decodePredictions(b)
+			if o.Predictions, err = decodePredictions(b); err != nil {
+				o.Trial.Status, o.Trial.Error = "failed", fmt.Sprintf("trial %d: %v", t.ID, err)
+				return o, nil
+			}
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return o, context.Cause(ctx)
-			}
-			o.Trial.Status, o.Trial.Error = "failed", fmt.Sprintf("fetch the predictions of trial %d from the object store: %v", t.ID, err)
-			return o, nil
+			return o, ctxErr(ctx)
 		}
 	}
 	if r.Bundle != "" {
-		name := r.Bundle
-		o.Bundle = bundleFunc(func(dir string) error {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			b, err := x.arts.GetBytes(ctx, name)
-			if err != nil {
-				return fmt.Errorf("fetch the bundle from the object store: %w", err)
-			}
-			return unpackDir(b, dir)
-		})
+		tarball, err := fetch(r.Bundle, "bundle")
+		if err != nil {
+			o.Predictions = nil
+			return o, ctxErr(ctx)
+		}
+		o.Bundle = bundleFunc(func(dir string) error { return unpackDir(tarball, dir) })
 	}
 	return o, nil
+}
+
+// ctxErr is ctx's cause once it has ended, else nil.
+func ctxErr(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return nil
+}
+
+// getObject reads an object, each attempt bounded (a request made as the
+// server restarts may get no reply), retrying while ctx lasts.
+func getObject(ctx context.Context, obs jetstream.ObjectStore, name string) ([]byte, error) {
+	var b []byte
+	err := retry(ctx, func() error {
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		var err error
+		b, err = obs.GetBytes(actx, name)
+		return err
+	})
+	return b, err
+}
+
+// putObject writes an object as getObject reads one.
+func putObject(ctx context.Context, obs jetstream.ObjectStore, name string, data []byte) error {
+	return retry(ctx, func() error {
+		actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		_, err := obs.PutBytes(actx, name, data)
+		return err
+	})
 }
 
 func (x *Executor) onResult(msg jetstream.Msg) {
@@ -281,6 +315,7 @@ func (x *Executor) onResult(msg jetstream.Msg) {
 		return
 	}
 	id := r.Trial.ID
+	x.log.Debug("result", "trial", id, "worker", r.Worker)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	switch c, ok := x.waiting[id]; {

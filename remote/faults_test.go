@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -98,7 +100,7 @@ func TestNewerProtocol(t *testing.T) {
 	x.base.V = Version + 1
 	rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer rcancel()
-	spec, _ := automl.NewRandomSearch(7, automl.Families, p.Base).Ask(0)
+	spec := automl.DefaultTrial(p, "naive_bayes")
 	o, err := x.Run(rctx, spec)
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +154,7 @@ func TestServerRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := NewExecutor(context.Background(), dial(t, srv.URL), p.Experiment, ExecutorOptions{})
+	x, err := NewExecutor(context.Background(), dial(t, srv.URL), p.Experiment, ExecutorOptions{Logger: testLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,11 +164,22 @@ func TestServerRestart(t *testing.T) {
 		for n.Load() < 3 {
 			time.Sleep(20 * time.Millisecond)
 		}
+		t.Log("restarting the server")
 		srv.Restart(time.Second)
+		t.Log("restarted")
 		close(restarted)
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 	defer cancel()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-time.After(45 * time.Second):
+			pprof.Lookup("goroutine").WriteTo(os.Stderr, 1)
+		case <-finished:
+		}
+	}()
 	res, err := automl.RunPrepared(ctx, p, automl.Options{Executor: x, OnTrial: func(automl.Trial, automl.Progress) { n.Add(1) }})
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,9 +32,17 @@ func german(t *testing.T, name string, trials int) automl.Config {
 		RunsDir: filepath.Join(dir, "runs"), Name: name, Workers: 2}
 }
 
+// testLog logs to stderr with -v.
+func testLog() *slog.Logger {
+	if !testing.Verbose() {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
 func dial(t *testing.T, url string) *Conn {
 	t.Helper()
-	c, err := Dial(context.Background(), Config{URL: url, Name: t.Name()})
+	c, err := Dial(context.Background(), Config{URL: url, Name: t.Name(), Logger: testLog()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +59,7 @@ func startWorkers(t *testing.T, url string, n, concurrency int) []*Worker {
 	var ws []*Worker
 	for i := range n {
 		w, err := NewWorker(dial(t, url), WorkerOptions{Name: "w" + string(rune('a'+i)), Concurrency: concurrency,
-			CacheDir: t.TempDir(), AckWait: 2 * time.Second, Grace: time.Second})
+			CacheDir: t.TempDir(), AckWait: 2 * time.Second, Grace: time.Second, Logger: testLog()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,7 +81,7 @@ func runRemote(t *testing.T, ctx context.Context, url string, cfg automl.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := NewExecutor(ctx, dial(t, url), p.Experiment, ExecutorOptions{})
+	x, err := NewExecutor(ctx, dial(t, url), p.Experiment, ExecutorOptions{Logger: testLog()})
 	if err != nil {
 		t.Fatal(err)
 	}

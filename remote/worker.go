@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/store"
 )
 
@@ -371,14 +372,14 @@ func (w *Worker) run(ctx context.Context, m TrialMsg) (res ResultMsg, err error)
 			return fail("trial %d: pack bundle: %v", m.Spec.ID, err)
 		}
 		res.Bundle = strconv.Itoa(m.Spec.ID) + "/bundle.tar"
-		if err := retry(ctx, func() error { _, err := arts.PutBytes(ctx, res.Bundle, tarball); return err }); err != nil {
+		if err := putObject(ctx, arts, res.Bundle, tarball); err != nil {
 			return fail("trial %d: upload the bundle to the object store: %v", m.Spec.ID, err)
 		}
 	}
 	if o.Predictions != nil {
 		res.Predictions = strconv.Itoa(m.Spec.ID) + "/predictions.bin"
 		b := encodePredictions(o.Predictions)
-		if err := retry(ctx, func() error { _, err := arts.PutBytes(ctx, res.Predictions, b); return err }); err != nil {
+		if err := putObject(ctx, arts, res.Predictions, b); err != nil {
 			return fail("trial %d: upload the predictions to the object store: %v", m.Spec.ID, err)
 		}
 	}
@@ -417,9 +418,14 @@ func (w *Worker) prepare(ctx context.Context, m TrialMsg) (*automl.Data, error) 
 	if err != nil {
 		return nil, err
 	}
+	f, err := dataset.Read(path, dataset.Options{})
+	if err != nil {
+		return nil, refusal{fmt.Sprintf("worker %s cannot read experiment %s's data: %v", w.opt.Name, m.Experiment, err)}
+	}
 	cfg := m.Config
 	cfg.Data = path
-	p, err := automl.Prepare(cfg)
+	e := &automl.Experiment{Name: m.Experiment, Config: cfg, Data: automl.DataInfo{SHA256: m.Data.SHA256}}
+	p, err := automl.PrepareExperiment(e, f)
 	if err != nil {
 		return nil, refusal{fmt.Sprintf("worker %s cannot prepare experiment %s's data: %v", w.opt.Name, m.Experiment, err)}
 	}
@@ -444,12 +450,7 @@ func (w *Worker) fetchData(ctx context.Context, ref DataRef) (string, error) {
 		}
 		w.log.Warn("cached data file is corrupt: fetching it again", "path", path)
 	}
-	var b []byte
-	err := retry(ctx, func() error {
-		var err error
-		b, err = w.conn.data.GetBytes(ctx, ref.SHA256)
-		return err
-	})
+	b, err := getObject(ctx, w.conn.data, ref.SHA256)
 	if err != nil {
 		return "", fmt.Errorf("fetch the experiment's data (sha256 %s) from the object store %s on %s: %w", ref.SHA256, DataBucket, w.conn.URL, err)
 	}
