@@ -172,6 +172,19 @@ func TestRemoteSameAsLocal(t *testing.T) {
 	local, _ := trialLog(t, filepath.Join(runs, "local"))
 	remote, workers := trialLog(t, filepath.Join(runs, "remote"))
 	sameLog(t, local, remote)
+	// The validation predictions travel too: the same bytes in each trial folder.
+	preds, _ := filepath.Glob(filepath.Join(runs, "local", "trials", "*", "predictions.bin"))
+	if len(preds) < 50 {
+		t.Errorf("%d predictions files in the local run", len(preds))
+	}
+	for _, lp := range preds {
+		rel, _ := filepath.Rel(filepath.Join(runs, "local"), lp)
+		a, _ := os.ReadFile(lp)
+		b, err := os.ReadFile(filepath.Join(runs, "remote", rel))
+		if err != nil || string(a) != string(b) {
+			t.Errorf("%s: the remote run's copy differs or is missing (%v)", rel, err)
+		}
+	}
 	used := map[string]bool{}
 	for id, ws := range workers {
 		if len(ws) != 1 || !strings.HasPrefix(ws[0], "w") {
