@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/automl
 PKGS    := ./...
 
-.PHONY: demo build test bench bench-serve bench-data lint fuzz tools clean
+.PHONY: demo build test bench bench-serve bench-data bench-remote lint fuzz tools clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/automl
@@ -30,6 +30,11 @@ bench-serve:
 # time, peak RSS, Parquet speedup (needs python3-pandas and GNU time; installed if missing).
 bench-data:
 	bench/data.sh
+
+# The cost of running trials through NATS JetStream: trials/min of 2 local workers against 2
+# `automl worker` processes on an embedded JetStream server (same cores), and the dispatch latency.
+bench-remote: build
+	$(GO) run ./bench/remote --automl $(BIN)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

@@ -31,8 +31,11 @@ type Trial struct {
 	// Features is the width of the numeric matrix the model saw.
 	Features int `json:"features,omitempty"`
 	// BestIteration is the boosting round kept by early stopping (0 = none).
-	BestIteration int    `json:"best_iteration,omitempty"`
-	Timing        Timing `json:"timing"`
+	BestIteration int `json:"best_iteration,omitempty"`
+	// Worker names the remote worker that ran the trial ("" when it ran in
+	// this process).
+	Worker string `json:"worker,omitempty"`
+	Timing Timing `json:"timing"`
 }
 
 // Timing holds the fields that differ between runs of the same trial.

@@ -30,6 +30,7 @@ type row struct {
 	Family, Desc string
 	OK           bool
 	Error        string
+	Worker       string // the remote worker that ran the trial
 	Cells        []cell
 	URL          string
 }
@@ -252,7 +253,7 @@ func cellNum(c cell) float64 {
 // the fit time is added.
 func trialRow(t automl.Trial, rank int, keys []string, base string) row {
 	rw := row{ID: t.ID, Rank: rank, Family: familyLabel(t.Model.Family), Desc: automl.Describe(t), OK: t.Status == "ok",
-		URL: base + "/trials/" + strconv.Itoa(t.ID)}
+		Worker: t.Worker, URL: base + "/trials/" + strconv.Itoa(t.ID)}
 	if !rw.OK {
 		rw.Error = firstLine(t.Error)
 	}

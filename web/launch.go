@@ -11,6 +11,7 @@ import (
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/finish"
+	"github.com/goautoml/automl/remote"
 	"github.com/goautoml/automl/store"
 )
 
@@ -20,7 +21,10 @@ import (
 // counts from started (when the request came, before the data was read)
 // and bounds the finishing step too. It returns the experiment's name once
 // the search is running.
-func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, started time.Time) (string, error) {
+//
+// With exec a nats:// URL, the trials run on the workers of that NATS
+// server (credentials from the URL or the NATS_* environment variables).
+func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, started time.Time, exec string) (string, error) {
 	cfg.Workers = s.cfg.Workers
 	cfg.RunsDir = s.cfg.Runs
 	s.mu.Lock()
@@ -33,6 +37,21 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, 
 	}
 	if err := s.ctx.Err(); err != nil {
 		return "", fmt.Errorf("the server is shutting down")
+	}
+	var opt automl.Options
+	closeExec := func() {}
+	if exec != "" {
+		conn, err := remote.Dial(s.ctx, remote.Config{URL: exec, Name: "automl ui " + cfg.Name, Logger: s.log})
+		if err != nil {
+			return "", err
+		}
+		x, err := remote.NewExecutor(s.ctx, conn, p.Experiment, remote.ExecutorOptions{Logger: s.log})
+		if err != nil {
+			conn.Close()
+			return "", err
+		}
+		opt.Executor = x
+		closeExec = func() { x.Close(); conn.Close() }
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	// The finishing step has a context of its own: a stopped search is
@@ -50,7 +69,9 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, 
 		defer s.wg.Done()
 		defer cancel()
 		defer fcancel()
-		res, err := automl.RunPrepared(ctx, p, step.Search(ctx, automl.Options{Logger: s.log, OnTrial: l.add}))
+		opt.Logger, opt.OnTrial = s.log, l.add
+		res, err := automl.RunPrepared(ctx, p, step.Search(ctx, opt))
+		closeExec()
 		status, stop := "failed", automl.StopReason("")
 		if res != nil {
 			status, stop = res.Experiment.Status, res.Experiment.StopReason

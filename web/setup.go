@@ -172,12 +172,17 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
+	exec := strings.TrimSpace(r.PostForm.Get("executor"))
+	if exec != "" && !strings.HasPrefix(exec, "nats://") && !strings.HasPrefix(exec, "tls://") {
+		h.fail(w, r, http.StatusBadRequest, fmt.Sprintf("Run trials on %q: leave it empty for this machine, or give a nats:// URL.", exec))
+		return
+	}
 	f, err := h.s.frames.read(path)
 	if err != nil {
 		h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+plainError(err, path))
 		return
 	}
-	name, err := h.s.launch(f, cfg, fo, started)
+	name, err := h.s.launch(f, cfg, fo, started, exec)
 	if err != nil {
 		h.fail(w, r, http.StatusUnprocessableEntity, "The experiment cannot start: "+plainError(err, path))
 		return

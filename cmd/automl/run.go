@@ -88,6 +88,7 @@ type configFlags struct {
 	jsonOut, quiet            bool
 	finish                    finishFlags
 	keep                      int // bundles kept after the run (0: KeepBundles, else defaultKeep)
+	exec                      executorFlags
 }
 
 func (c *configFlags) register(fs *flag.FlagSet, search bool) {
@@ -121,7 +122,8 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 		fs.IntVar(&c.cfg.EarlyStop, "early-stop", 0, "stop after this many trials without improvement (0 = never)")
 		fs.Var(&c.include, "include", "model families to search (comma-separated): "+familyList())
 		fs.Var(&c.exclude, "exclude", "model families to leave out")
-		fs.IntVar(&c.cfg.Workers, "workers", 0, "trials run at once (0 = number of cores)")
+		fs.IntVar(&c.cfg.Workers, "workers", 0, "trials run at once (0 = number of cores; with a nats:// executor, the live workers' total)")
+		c.exec.register(fs)
 	}
 	c.finish.register(fs)
 }
@@ -159,6 +161,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
+	if _, err := c.exec.remote(); err != nil {
+		return err
+	}
 	return runExperiment(ctx, started, &c, cfg, stdout, stderr)
 }
 
@@ -194,7 +199,9 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	ff.register(fs)
 	jsonOut := fs.Bool("json", false, "print one JSON summary at the end")
 	quiet := fs.Bool("quiet", false, "no progress output")
-	dir, err := parseExperiment(fs, args, "automl resume runs/<experiment> [--json] [--quiet]")
+	var exec executorFlags
+	exec.register(fs)
+	dir, err := parseExperiment(fs, args, "automl resume runs/<experiment> [--executor nats://HOST:4222] [--json] [--quiet]")
 	if err != nil {
 		return err
 	}
@@ -216,10 +223,21 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	opt := automl.Options{}
+	if ok, err := exec.remote(); err != nil {
+		return err
+	} else if ok {
+		done, err := exec.attach(ctx, &opt, e, false, stderr)
+		if err != nil {
+			return err
+		}
+		defer done()
+	}
 	// The experiment's time budget starts afresh and bounds the step too.
 	step := finish.Start(fo, started, e.Config.Timeout)
 	bar := newProgress(stderr, *quiet || *jsonOut)
-	res, err := automl.Resume(ctx, dir, step.Search(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
+	opt.OnTrial, opt.OnStart = bar.trial, bar.start
+	res, err := automl.Resume(ctx, dir, step.Search(ctx, opt))
 	bar.done()
 	if err != nil {
 		step.Run(ctx, nil)
@@ -257,13 +275,20 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	if err != nil {
 		return err
 	}
+	opt := automl.Options{}
+	done, err := c.exec.attach(ctx, &opt, p.Experiment, cfg.Workers > 0, stderr)
+	if err != nil {
+		return err
+	}
+	defer done()
 	if !c.jsonOut && !c.quiet {
 		printGuardrails(stderr, p.Experiment)
 	}
 	fo.Data = p.Data
 	step := finish.Start(fo, started, cfg.Timeout)
 	bar := newProgress(stderr, c.quiet || c.jsonOut)
-	res, err := automl.RunPrepared(ctx, p, step.Search(ctx, automl.Options{OnTrial: bar.trial, OnStart: bar.start}))
+	opt.OnTrial, opt.OnStart = bar.trial, bar.start
+	res, err := automl.RunPrepared(ctx, p, step.Search(ctx, opt))
 	bar.done()
 	if err != nil {
 		step.Run(ctx, nil)
