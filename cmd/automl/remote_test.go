@@ -24,6 +24,10 @@ import (
 // (workers and coordinators in their own processes, to kill -9 them):
 // with AUTOML_TEST_CLI=1 it runs the command line and exits.
 func TestMain(m *testing.M) {
+	if os.Getenv("AUTOML_TEST_MAIN") == "1" { // serve_load_test.go's child processes
+		main()
+		return
+	}
 	if os.Getenv("AUTOML_TEST_CLI") == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)

@@ -26,13 +26,8 @@ import (
 
 // TestMain lets tests start this test binary as the real `automl` process
 // (AUTOML_TEST_MAIN=1), so that signals and memory are those of a server.
-func TestMain(m *testing.M) {
-	if os.Getenv("AUTOML_TEST_MAIN") == "1" {
-		main()
-		return
-	}
-	os.Exit(m.Run())
-}
+// The test binary runs as automl itself when AUTOML_TEST_MAIN=1: see
+// TestMain in remote_test.go.
 
 // served is an `automl serve` process on loopback.
 type served struct {
