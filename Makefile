@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/automl
 PKGS    := ./...
 
-.PHONY: demo build test bench bench-serve bench-data lint fuzz tools clean
+.PHONY: demo build test bench bench-serve bench-data benchmark lint fuzz tools clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/automl
@@ -30,6 +30,11 @@ bench-serve:
 # time, peak RSS, Parquet speedup (needs python3-pandas and GNU time; installed if missing).
 bench-data:
 	bench/data.sh
+
+# Quality against FLAML 2.6.0 and four library defaults on the shared data sets, 3 seeds, 60 s
+# and 30 s, same splits and metric code (../shared/peers). Needs FLAML_SRC; writes bench/RESULTS.md.
+benchmark:
+	bench/benchmark.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
