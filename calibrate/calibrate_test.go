@@ -173,3 +173,35 @@ func TestThresholdIsBestOverAllCuts(t *testing.T) {
 		}
 	}
 }
+
+func TestCrossFitNeverSeesItsRow(t *testing.T) {
+	y, seen := imbalanced(400, 9)
+	q, err := CrossFit(Isotonic, seen, y, 2, 1, []float64{1, 19}, 5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Move one row's score: the rows of its own fold are mapped by a
+	// calibrator fitted without it, so they must not move; rows of the
+	// other folds are mapped by calibrators that saw it.
+	const r = 17
+	moved := slices.Clone(seen)
+	moved[2*r], moved[2*r+1] = 0.001, 0.999
+	q2, err := CrossFit(Isotonic, moved, y, 2, 1, []float64{1, 19}, 5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fold := stratifiedFolds(y, 2, 5, 3)
+	others := 0
+	for i := range y {
+		switch {
+		case i == r:
+		case fold[i] == fold[r] && q[2*i+1] != q2[2*i+1]:
+			t.Fatalf("row %d, in row %d's fold, moved with row %d's score: %v -> %v", i, r, r, q[2*i+1], q2[2*i+1])
+		case fold[i] != fold[r] && q[2*i+1] != q2[2*i+1]:
+			others++
+		}
+	}
+	if others == 0 {
+		t.Fatal("moving a row's score moved no row of the other folds: the calibrators ignore their data")
+	}
+}

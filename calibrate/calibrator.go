@@ -231,3 +231,46 @@ func logLossSum(p []float64, y []int, classes int) float64 {
 	}
 	return s
 }
+
+// CrossFit returns held-out rows' probabilities calibrated by method without
+// any row calibrating itself: the rows are dealt to folds as Choose deals
+// them, and each fold is mapped by a calibrator fitted on the others. These
+// are the probabilities to score a trial by, since the calibrator fitted on
+// every row has seen them.
+func CrossFit(method string, p []float64, y []int, classes, pos int, classWeights []float64, folds int, seed uint64) ([]float64, error) {
+	if folds < 2 {
+		folds = 5
+	}
+	if method == None {
+		return append([]float64(nil), p...), nil
+	}
+	fold := stratifiedFolds(y, classes, folds, seed)
+	out := make([]float64, len(p))
+	for k := range folds {
+		var trP []float64
+		var trY, te []int
+		for i, yi := range y {
+			if fold[i] == k {
+				te = append(te, i)
+			} else {
+				trP, trY = append(trP, p[i*classes:(i+1)*classes]...), append(trY, yi)
+			}
+		}
+		if len(te) == 0 {
+			continue
+		}
+		c, err := Fit(method, trP, trY, classes, pos, classWeights)
+		if err != nil {
+			return nil, err
+		}
+		teP := make([]float64, 0, len(te)*classes)
+		for _, i := range te {
+			teP = append(teP, p[i*classes:(i+1)*classes]...)
+		}
+		q := c.Apply(teP)
+		for j, i := range te {
+			copy(out[i*classes:(i+1)*classes], q[j*classes:(j+1)*classes])
+		}
+	}
+	return out, nil
+}
