@@ -80,6 +80,10 @@ type Config struct {
 	// when a trial ranks among the best KeepBundles finished so far); 0 means
 	// 10, a negative value every trial.
 	KeepBundles int `json:"keep_bundles,omitempty"`
+	// Calibration is how trials calibrate their probabilities on held-out
+	// rows: CalibrationAuto (also "") chooses per trial, CalibrationNone
+	// keeps the models' own.
+	Calibration string `json:"calibration,omitempty"`
 	// FinishFlags are the command-line flags of the steps after the search
 	// (explanations, notebooks, MLflow logging) as given to `automl run`, by
 	// flag name, so that `automl resume` finishes the experiment the same way.
@@ -128,6 +132,9 @@ func (c Config) Validate() error {
 	}
 	if c.Target == "" {
 		return errors.New("no target column given (--target)")
+	}
+	if c.Calibration != "" && c.Calibration != CalibrationAuto && c.Calibration != CalibrationNone {
+		return fmt.Errorf("calibration %q: expected auto or none", c.Calibration)
 	}
 	if c.Metric != "" && !slices.Contains(metrics.Names, c.Metric) {
 		return fmt.Errorf("unknown metric %q: expected one of %v", c.Metric, metrics.Names)
