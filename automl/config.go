@@ -80,6 +80,9 @@ type Config struct {
 	// when a trial ranks among the best KeepBundles finished so far); 0 means
 	// 10, a negative value every trial.
 	KeepBundles int `json:"keep_bundles,omitempty"`
+	// Search names the searcher: SearchAdaptive (also "", the default) or
+	// SearchRandom (every family's starting points, then uniform samples).
+	Search string `json:"search,omitempty"`
 	// Calibration is how trials calibrate their probabilities on held-out
 	// rows: CalibrationAuto (also "") chooses per trial, CalibrationNone
 	// keeps the models' own.
@@ -132,6 +135,9 @@ func (c Config) Validate() error {
 	}
 	if c.Target == "" {
 		return errors.New("no target column given (--target)")
+	}
+	if c.Search != "" && c.Search != SearchAdaptive && c.Search != SearchRandom {
+		return fmt.Errorf("search %q: expected adaptive or random", c.Search)
 	}
 	if c.Calibration != "" && c.Calibration != CalibrationAuto && c.Calibration != CalibrationNone {
 		return fmt.Errorf("calibration %q: expected auto or none", c.Calibration)
