@@ -67,7 +67,6 @@ func (d *Data) calibrateTrial(t *Trial, f *Fitted, cvFolds [][]int) error {
 	if c.Method != calibrate.None {
 		t.Calibration = c.Method
 		f.Calibration = &c
-		p.Prob = q
 		if len(cvFolds) == 0 {
 			t.Val = finite(metrics.Evaluate(y, mat.NewDense(len(y), k, q), pos))
 		} else {

@@ -83,6 +83,10 @@ type Config struct {
 	// Search names the searcher: SearchAdaptive (also "", the default) or
 	// SearchRandom (every family's starting points, then uniform samples).
 	Search string `json:"search,omitempty"`
+	// Ensemble: EnsembleAuto (also "") chooses a weighted ensemble of the
+	// finished trials after the search and records it as one more trial;
+	// EnsembleNone does not.
+	Ensemble string `json:"ensemble,omitempty"`
 	// Calibration is how trials calibrate their probabilities on held-out
 	// rows: CalibrationAuto (also "") chooses per trial, CalibrationNone
 	// keeps the models' own.
@@ -138,6 +142,9 @@ func (c Config) Validate() error {
 	}
 	if c.Search != "" && c.Search != SearchAdaptive && c.Search != SearchRandom {
 		return fmt.Errorf("search %q: expected adaptive or random", c.Search)
+	}
+	if c.Ensemble != "" && c.Ensemble != EnsembleAuto && c.Ensemble != EnsembleNone {
+		return fmt.Errorf("ensemble %q: expected auto or none", c.Ensemble)
 	}
 	if c.Calibration != "" && c.Calibration != CalibrationAuto && c.Calibration != CalibrationNone {
 		return fmt.Errorf("calibration %q: expected auto or none", c.Calibration)

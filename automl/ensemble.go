@@ -2,13 +2,14 @@ package automl
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/ensemble"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
@@ -39,7 +40,33 @@ const (
 	ensembleTop       = 20
 	ensemblePerFamily = 2
 	ensembleMaxRows   = 5000
+	// An ensemble keeps at most ensembleMaxMembers members, each weighing
+	// at least ensembleMinWeight.
+	ensembleMaxMembers = 8
+	ensembleMinWeight  = 0.03
 )
+
+// pruneWeights zeroes all but the n largest weights and those under min
+// (ties keep the earlier candidate), and renormalises the rest to sum to 1.
+func pruneWeights(w []float64, n int, min float64) []float64 {
+	idx := make([]int, len(w))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(w[b], w[a]) })
+	out := make([]float64, len(w))
+	total := 0.0
+	for rank, i := range idx {
+		if rank < n && w[i] >= min {
+			out[i] = w[i]
+			total += w[i]
+		}
+	}
+	for i := range out {
+		out[i] /= total
+	}
+	return out
+}
 
 // ensembleCandidates are the finished trials an ensemble may use: trials
 // (not ensembles) that succeeded and kept both a bundle and their held-out
@@ -129,10 +156,15 @@ func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64) (*EnsembleSp
 			}
 		}
 	}
-	res, err := ensemble.Select(sub, metricScore(d.Metric, ySub, k, d.Target.Positive), ensemble.Options{Seed: seed})
+	res, err := ensemble.Select(sub, metricScore(d.Metric, ySub, k, d.Target.Positive), ensemble.Options{Bags: 10, Seed: seed})
 	if err != nil {
 		return nil, nil, err
 	}
+	// Keep the weightiest members only (an ensemble is scored and saved
+	// member by member): at most ensembleMaxMembers, none under
+	// ensembleMinWeight, renormalised.
+	w := pruneWeights(res.Weights, ensembleMaxMembers, ensembleMinWeight)
+	res.Weights = w
 	members := res.Members()
 	if len(members) < 2 {
 		return nil, nil, nil
@@ -170,4 +202,111 @@ func metricScore(metric string, y []int, k, pos int) ensemble.Score {
 
 var nan = func() float64 { z := 0.0; return z / z }()
 
-var errNoEnsemble = errors.New("no ensemble beats its members")
+// The settings of Config.Ensemble.
+const (
+	EnsembleAuto = "auto" // choose an ensemble after the search (also "")
+	EnsembleNone = "none"
+)
+
+// ensembleReserve is the share of a time budget the search leaves for the
+// ensemble step: a tenth, within [0.5 s, 10 s].
+func ensembleReserve(timeout time.Duration) time.Duration {
+	return min(10*time.Second, max(500*time.Millisecond, timeout/10))
+}
+
+// ensembleStep chooses an ensemble of the finished trials, and records it
+// as one more trial (family "ensemble", the next unused ID) with a bundle
+// of the members' models: validation metrics from the blend of the
+// members' held-out probabilities (fold by fold with cross-validation,
+// as every trial's), calibrated and thresholded on those rows as a trial
+// is, and test metrics from the saved bundle itself. The leaderboard ranks
+// it with the rest, so it is the experiment's best only when its held-out
+// score is. Nothing is recorded when no blend of two or more trials is
+// chosen; a failure is logged, never fatal.
+func (s *search) ensembleStep() {
+	if s.cfg.Ensemble == EnsembleNone || s.data == nil {
+		return
+	}
+	start := time.Now()
+	d := s.data
+	cands := ensembleCandidates(s.st, s.res.Trials, s.cfg.Metric)
+	spec, blend, err := selectEnsemble(s.st, d, cands, s.cfg.Seed)
+	if err != nil || spec == nil {
+		if err != nil {
+			s.log.Warn("ensemble selection failed", "err", err)
+		}
+		return
+	}
+	id := s.next
+	t := Trial{TrialSpec: TrialSpec{ID: id, Seed: TrialSeed(s.cfg.Seed, id), Model: models.Spec{Family: EnsembleFamily}, Ensemble: spec},
+		Timing: Timing{Started: start.UTC()}}
+	if err := s.buildEnsemble(&t, blend); err != nil {
+		s.log.Warn("ensemble not recorded", "err", err)
+		os.RemoveAll(s.st.Layout.Trial(id))
+		return
+	}
+	t.Status = "ok"
+	t.Timing.WallSeconds = time.Since(start).Seconds()
+	t.Timing.OffsetSeconds = time.Since(s.start).Seconds()
+	s.next++
+	s.commit(finished{id: id, out: Outcome{Trial: t, Predictions: blend}})
+}
+
+// buildEnsemble writes the ensemble's bundle and fills in its metrics.
+func (s *search) buildEnsemble(t *Trial, blend *Predictions) error {
+	d, k, pos := s.data, blend.Classes, s.data.Target.Positive
+	dir := s.st.Layout.Trial(t.ID)
+	var parts []bundle.Part
+	for _, m := range t.Ensemble.Members {
+		parts = append(parts, bundle.Part{Dir: s.st.Layout.Trial(m.Trial), Weight: m.Weight})
+	}
+	b, err := bundle.Combine(dir, parts)
+	if err != nil {
+		return err
+	}
+	// Validation metrics of the blend, as a trial's: the mean over the
+	// cross-validation folds, or on the validation rows.
+	at := make(map[int]int, len(blend.Rows))
+	for i, r := range blend.Rows {
+		at[r] = i
+	}
+	evalRows := func(rows []int) map[string]float64 {
+		sub := make([]float64, 0, len(rows)*k)
+		for _, r := range rows {
+			i := at[r]
+			sub = append(sub, blend.Prob[i*k:(i+1)*k]...)
+		}
+		return finite(metrics.Evaluate(d.labels(rows), mat.NewDense(len(rows), k, sub), pos))
+	}
+	folds := d.Split.Folds
+	if len(folds) > 0 {
+		for _, fold := range folds {
+			t.Folds = append(t.Folds, evalRows(fold))
+		}
+		t.Val = meanMetrics(t.Folds)
+	} else {
+		t.Val = evalRows(blend.Rows)
+	}
+	// Test metrics from the bundle as saved (uncalibrated blend here).
+	m, err := bundle.Load(dir)
+	if err != nil {
+		return err
+	}
+	test := d.Split.Test
+	f := &Fitted{Predictions: blend, testRows: test}
+	if len(test) > 0 {
+		if f.testProb, err = m.PredictRows(d.Frame, test); err != nil {
+			return err
+		}
+		t.Test = finite(metrics.Evaluate(d.labels(test), f.testProb, pos))
+	}
+	if err := d.calibrateTrial(t, f, folds); err != nil {
+		return err
+	}
+	b.TrialID, b.Val, b.Test = t.ID, t.Val, t.Test
+	b.Calibration = bundle.FromCalibrator(f.Calibration)
+	if f.Threshold != nil {
+		b.Threshold = &bundle.Threshold{Version: bundle.ThresholdVersion, Value: *f.Threshold, Metric: thresholdMetric(d.Metric)}
+	}
+	return b.Write(dir)
+}

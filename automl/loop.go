@@ -24,6 +24,7 @@ import (
 // Everything but the executor's Run calls happens on the goroutine of run.
 type search struct {
 	st       *Store
+	data     *Data
 	e        *Experiment
 	cfg      Config
 	exec     Executor
@@ -77,12 +78,15 @@ func runSearch(parent context.Context, st *Store, p *Prepared, done []Trial, opt
 		return nil, err
 	}
 	cause := s.run(parent)
+	if s.err == nil && parent.Err() == nil {
+		s.ensembleStep()
+	}
 	return s.finish(parent, cause)
 }
 
 func newSearch(st *Store, p *Prepared, opt Options) *search {
 	e, cfg := p.Experiment, p.Experiment.Config
-	s := &search{st: st, e: e, cfg: cfg, exec: opt.Executor, searcher: opt.Searcher, opt: opt, log: logger(opt),
+	s := &search{st: st, data: p.Data, e: e, cfg: cfg, exec: opt.Executor, searcher: opt.Searcher, opt: opt, log: logger(opt),
 		start: opt.Started, left: math.MaxInt, done: map[int]bool{}, pending: map[int]finished{},
 		keep: &topK{metric: cfg.Metric, k: cfg.KeepBundles}, res: &Result{Dir: st.Dir, Experiment: e}}
 	if s.start.IsZero() {
@@ -138,7 +142,11 @@ func (s *search) run(parent context.Context) error {
 	s.stop = stop
 	if s.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadlineCause(ctx, s.start.Add(s.cfg.Timeout), ErrBudget)
+		end := s.start.Add(s.cfg.Timeout)
+		if s.cfg.Ensemble != EnsembleNone {
+			end = end.Add(-ensembleReserve(s.cfg.Timeout))
+		}
+		ctx, cancel = context.WithDeadlineCause(ctx, end, ErrBudget)
 		defer cancel()
 	}
 	ended := ctx.Done()

@@ -124,6 +124,9 @@ func (d *Data) matrices(p preprocess.Spec, fold int, train, val, test []int) (*p
 	return e, e.err
 }
 
+// Labels are the class indices of the given frame rows.
+func (d *Data) Labels(rows []int) []int { return d.labels(rows) }
+
 func (d *Data) labels(rows []int) []int {
 	y := make([]int, len(rows))
 	for i, r := range rows {
