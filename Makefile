@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/automl
 PKGS    := ./...
 
-.PHONY: demo build test bench bench-serve bench-data bench-remote lint fuzz tools clean
+.PHONY: demo build test bench bench-serve bench-data bench-remote benchmark lint fuzz tools clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/automl
@@ -35,6 +35,11 @@ bench-data:
 # `automl worker` processes on an embedded JetStream server (same cores), and the dispatch latency.
 bench-remote: build
 	$(GO) run ./bench/remote --automl $(BIN)
+
+# Quality against FLAML 2.6.0 and four library defaults on the shared data sets, 3 seeds, 60 s
+# and 30 s, same splits and metric code (../shared/peers). Needs FLAML_SRC; writes bench/RESULTS.md.
+benchmark:
+	bench/benchmark.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi

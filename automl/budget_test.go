@@ -30,6 +30,9 @@ func scripted(t *testing.T, cfg automl.Config) *automl.Prepared {
 		t.Fatal(err)
 	}
 	cfg.Data, cfg.Target, cfg.RunsDir, cfg.Name = data, "class", t.TempDir(), "scripted"
+	if cfg.Ensemble == "" {
+		cfg.Ensemble = automl.EnsembleNone // scripted trials leave stand-in bundles
+	}
 	p, err := automl.Prepare(cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -52,6 +52,10 @@ func TrialBundle(d *Data, exp string, t Trial, f *Fitted) *bundle.Bundle {
 		Target: d.Target.Column, Classes: d.Target.Classes, Positive: d.Target.Positive,
 		Members:    []bundle.Member{{Weight: 1, TrialID: t.ID, Family: f.Spec.Family, Prep: f.Pipeline, Model: f.Spec, Setup: setup}},
 		DataSHA256: d.Frame.SHA256, Metric: d.Metric, Val: t.Val, Test: t.Test,
+		Calibration: bundle.FromCalibrator(f.Calibration),
+	}
+	if f.Threshold != nil {
+		b.Threshold = &bundle.Threshold{Version: bundle.ThresholdVersion, Value: *f.Threshold, Metric: thresholdMetric(d.Metric)}
 	}
 	train := d.Split.Train
 	if len(d.Split.Folds) > 0 {

@@ -80,6 +80,17 @@ type Config struct {
 	// when a trial ranks among the best KeepBundles finished so far); 0 means
 	// 10, a negative value every trial.
 	KeepBundles int `json:"keep_bundles,omitempty"`
+	// Search names the searcher: SearchAdaptive (also "", the default) or
+	// SearchRandom (every family's starting points, then uniform samples).
+	Search string `json:"search,omitempty"`
+	// Ensemble: EnsembleAuto (also "") chooses a weighted ensemble of the
+	// finished trials after the search and records it as one more trial;
+	// EnsembleNone does not.
+	Ensemble string `json:"ensemble,omitempty"`
+	// Calibration is how trials calibrate their probabilities on held-out
+	// rows: CalibrationAuto (also "") chooses per trial, CalibrationNone
+	// keeps the models' own.
+	Calibration string `json:"calibration,omitempty"`
 	// FinishFlags are the command-line flags of the steps after the search
 	// (explanations, notebooks, MLflow logging) as given to `automl run`, by
 	// flag name, so that `automl resume` finishes the experiment the same way.
@@ -128,6 +139,15 @@ func (c Config) Validate() error {
 	}
 	if c.Target == "" {
 		return errors.New("no target column given (--target)")
+	}
+	if c.Search != "" && c.Search != SearchAdaptive && c.Search != SearchRandom {
+		return fmt.Errorf("search %q: expected adaptive or random", c.Search)
+	}
+	if c.Ensemble != "" && c.Ensemble != EnsembleAuto && c.Ensemble != EnsembleNone {
+		return fmt.Errorf("ensemble %q: expected auto or none", c.Ensemble)
+	}
+	if c.Calibration != "" && c.Calibration != CalibrationAuto && c.Calibration != CalibrationNone {
+		return fmt.Errorf("calibration %q: expected auto or none", c.Calibration)
 	}
 	if c.Metric != "" && !slices.Contains(metrics.Names, c.Metric) {
 		return fmt.Errorf("unknown metric %q: expected one of %v", c.Metric, metrics.Names)

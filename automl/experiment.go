@@ -129,7 +129,7 @@ func PrepareFrame(f *dataset.Frame, cfg Config) (*Prepared, error) {
 		e.Split.Folds = append(e.Split.Folds, len(fold))
 	}
 	base := preprocess.Spec{Columns: plan.Columns, MaxCategories: plan.MaxCategories, FillValue: "missing"}
-	d := &Data{Frame: f, Target: t, Split: sp, Plan: plan, Metric: cfg.Metric, classOf: rowClasses(t)}
+	d := &Data{Frame: f, Target: t, Split: sp, Plan: plan, Metric: cfg.Metric, Calibration: cfg.Calibration, classOf: rowClasses(t)}
 	return &Prepared{Data: d, Experiment: e, Base: base}, nil
 }
 

@@ -24,6 +24,7 @@ import (
 // Everything but the executor's Run calls happens on the goroutine of run.
 type search struct {
 	st       *Store
+	data     *Data
 	e        *Experiment
 	cfg      Config
 	exec     Executor
@@ -77,12 +78,15 @@ func runSearch(parent context.Context, st *Store, p *Prepared, done []Trial, opt
 		return nil, err
 	}
 	cause := s.run(parent)
+	if s.err == nil && parent.Err() == nil {
+		s.ensembleStep()
+	}
 	return s.finish(parent, cause)
 }
 
 func newSearch(st *Store, p *Prepared, opt Options) *search {
 	e, cfg := p.Experiment, p.Experiment.Config
-	s := &search{st: st, e: e, cfg: cfg, exec: opt.Executor, searcher: opt.Searcher, opt: opt, log: logger(opt),
+	s := &search{st: st, data: p.Data, e: e, cfg: cfg, exec: opt.Executor, searcher: opt.Searcher, opt: opt, log: logger(opt),
 		start: opt.Started, left: math.MaxInt, done: map[int]bool{}, pending: map[int]finished{},
 		keep: &topK{metric: cfg.Metric, k: cfg.KeepBundles}, res: &Result{Dir: st.Dir, Experiment: e}}
 	if s.start.IsZero() {
@@ -95,7 +99,11 @@ func newSearch(st *Store, p *Prepared, opt Options) *search {
 				fams = append(fams, f)
 			}
 		}
-		s.searcher = NewRandomSearch(cfg.Seed, fams, p.Base, p.Shape())
+		if cfg.Search == SearchRandom {
+			s.searcher = NewRandomSearch(cfg.Seed, fams, p.Base, p.Shape())
+		} else {
+			s.searcher = NewAdaptiveSearch(cfg.Seed, fams, p.Base, p.Shape(), cfg.Metric)
+		}
 	}
 	if s.exec == nil {
 		s.exec = NewLocalExecutor(p.Data, e.Name, cfg.Workers)
@@ -134,7 +142,11 @@ func (s *search) run(parent context.Context) error {
 	s.stop = stop
 	if s.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadlineCause(ctx, s.start.Add(s.cfg.Timeout-max(0, s.opt.Reserve)), ErrBudget)
+		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve))
+		if s.cfg.Ensemble != EnsembleNone {
+			end = end.Add(-ensembleReserve(s.cfg.Timeout))
+		}
+		ctx, cancel = context.WithDeadlineCause(ctx, end, ErrBudget)
 		defer cancel()
 	}
 	ended := ctx.Done()
@@ -144,16 +156,13 @@ loop:
 		// Free slots are filled before the finished trials are written, so
 		// the executor does not wait on the disk. (A trial dispatched just
 		// before a commit reaches the exit score is then cut: not logged.)
-		for s.inFlight < s.exec.Slots() {
-			spec, ok := s.ask(ctx)
-			if !ok {
-				break
-			}
-			s.dispatch(ctx, spec)
-		}
+		s.fill(ctx)
 		s.commitReady()
 		if s.inFlight == 0 {
-			break
+			// The commits may let a Lagged searcher propose again.
+			if s.fill(ctx); s.inFlight == 0 {
+				break
+			}
 		}
 		select {
 		case f := <-s.results:
@@ -182,15 +191,31 @@ loop:
 	return context.Cause(ctx)
 }
 
+// fill dispatches trials while the executor has free slots and the
+// searcher has proposals.
+func (s *search) fill(ctx context.Context) {
+	for s.inFlight < s.exec.Slots() {
+		spec, ok := s.ask(ctx)
+		if !ok {
+			return
+		}
+		s.dispatch(ctx, spec)
+	}
+}
+
 // ask proposes the next trial: IDs in increasing order, skipping finished
 // ones, within the trial budget, while the search's context lives.
 func (s *search) ask(ctx context.Context) (TrialSpec, bool) {
 	for s.left > 0 && !s.exhausted && s.reason == "" && s.err == nil && ctx.Err() == nil {
 		id := s.next
-		s.next++
 		if s.done[id] {
+			s.next++
 			continue
 		}
+		if l, ok := s.searcher.(Lagged); ok && id-l.Lag() > s.nextCommit {
+			return TrialSpec{}, false // it learns from trials still in flight
+		}
+		s.next++
 		spec, ok := s.searcher.Ask(id)
 		if !ok {
 			s.exhausted = true

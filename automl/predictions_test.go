@@ -37,11 +37,13 @@ func TestPredictionsRoundTrip(t *testing.T) {
 
 // TestTrialPredictions: every kept trial's predictions file holds its
 // validation probabilities (out-of-fold on every non-test row with
-// cross-validation), and they give back the recorded validation metrics.
+// cross-validation), and they give back the recorded validation metrics
+// (with calibration off: calibrated metrics come from cross-fitted
+// calibrated rows, while the file keeps the models' own probabilities).
 func TestTrialPredictions(t *testing.T) {
 	data := germanCredit(t)
 	for _, cv := range []int{0, 3} {
-		cfg := Config{Data: data, Target: "class", MaxTrials: 4, Seed: 5, Include: fastFamilies, RunsDir: t.TempDir(), Name: "p"}
+		cfg := Config{Data: data, Target: "class", MaxTrials: 4, Seed: 5, Include: fastFamilies, RunsDir: t.TempDir(), Name: "p", Calibration: CalibrationNone, Ensemble: EnsembleNone}
 		cfg.Split.CV = cv
 		res := runFor(t, cfg)
 		p, err := Prepare(res.Experiment.Config)

@@ -12,8 +12,11 @@ import (
 type TrialSpec struct {
 	ID    int             `json:"id"`
 	Seed  uint64          `json:"seed"`
-	Prep  preprocess.Spec `json:"prep"`
+	Prep  preprocess.Spec `json:"prep,omitzero"`
 	Model models.Spec     `json:"model"`
+	// Ensemble, set on an ensemble trial (Model.Family EnsembleFamily),
+	// names its members; such a trial has no preprocessing of its own.
+	Ensemble *EnsembleSpec `json:"ensemble,omitempty"`
 }
 
 // Searcher proposes trials and learns from their results (ask / tell).

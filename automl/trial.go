@@ -11,6 +11,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/goautoml/automl/calibrate"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
@@ -32,6 +33,9 @@ type Trial struct {
 	Features int `json:"features,omitempty"`
 	// BestIteration is the boosting round kept by early stopping (0 = none).
 	BestIteration int `json:"best_iteration,omitempty"`
+	// Calibration is the calibration chosen on held-out rows, applied to
+	// the reported metrics and kept in the bundle ("" = none).
+	Calibration string `json:"calibration,omitempty"`
 	// Worker names the remote worker that ran the trial ("" when it ran in
 	// this process).
 	Worker string `json:"worker,omitempty"`
@@ -58,12 +62,15 @@ func (t Trial) Score(metric string) float64 {
 // Data is an experiment's prepared data: what every trial reads and none
 // changes.
 type Data struct {
-	Frame   *dataset.Frame
-	Target  *dataset.Target
-	Split   *dataset.Split
-	Plan    Plan
-	Metric  string
-	classOf map[int]int
+	Frame  *dataset.Frame
+	Target *dataset.Target
+	Split  *dataset.Split
+	Plan   Plan
+	Metric string
+	// Calibration is Config.Calibration: CalibrationNone leaves the models'
+	// probabilities as they are.
+	Calibration string
+	classOf     map[int]int
 
 	mu    sync.Mutex
 	cache map[string]*prepared
@@ -120,6 +127,9 @@ func (d *Data) matrices(p preprocess.Spec, fold int, train, val, test []int) (*p
 	return e, e.err
 }
 
+// Labels are the class indices of the given frame rows.
+func (d *Data) Labels(rows []int) []int { return d.labels(rows) }
+
 func (d *Data) labels(rows []int) []int {
 	y := make([]int, len(rows))
 	for i, r := range rows {
@@ -149,9 +159,15 @@ type Fitted struct {
 	// out-of-fold on every non-test row).
 	Predictions *Predictions
 
-	// The probabilities of this fit on its validation rows.
-	valRows []int
-	valProb *mat.Dense
+	// Calibration maps the model's probabilities (nil: none); Threshold is
+	// a binary target's decision threshold on the calibrated positive
+	// probability (nil: multiclass, or calibration off).
+	Calibration *calibrate.Calibrator
+	Threshold   *float64
+
+	// The probabilities of this fit on its validation and test rows.
+	valRows, testRows []int
+	valProb, testProb *mat.Dense
 }
 
 // bestRound is the number of boosting rounds the model kept (after early
@@ -202,7 +218,7 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 			oof.add(f.valRows, f.valProb)
 		}
 		f.Predictions = oof.predictions(len(d.Target.Classes))
-		return f, nil
+		return f, d.calibrateTrial(t, f, nil)
 	}
 	// Cross-validation: the folds rank the trial; the kept model is refit on
 	// every non-test row and measured on test.
@@ -231,7 +247,7 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 	}
 	t.Test = test
 	f.Predictions = oof.predictions(len(d.Target.Classes))
-	return f, nil
+	return f, d.calibrateTrial(t, f, sp.Folds)
 }
 
 func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int, train, val, test []int, workers int) (*Fitted, map[string]float64, map[string]float64, error) {
@@ -268,7 +284,7 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 	if fold == 0 {
 		t.BestIteration = bestRound(clf)
 	}
-	var valProb *mat.Dense
+	var valProb, testProb *mat.Dense
 	eval := func(x *mat.Dense, rows []int) (map[string]float64, error) {
 		if x == nil {
 			return nil, nil
@@ -280,8 +296,11 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 		if r, c := p.Dims(); r != len(rows) || c != setup.Classes {
 			return nil, fmt.Errorf("predict %s: got a %d×%d probability matrix, want %d×%d", spec.Family, r, c, len(rows), setup.Classes)
 		}
-		if x == pr.xVal {
+		switch x {
+		case pr.xVal:
 			valProb = p
+		case pr.xTest:
+			testProb = p
 		}
 		return finite(metrics.Evaluate(d.labels(rows), p, d.Target.Positive)), nil
 	}
@@ -298,7 +317,7 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 			return nil, nil, nil, fmt.Errorf("validation %s is undefined (is one class absent from the validation rows?)", d.Metric)
 		}
 	}
-	return &Fitted{Pipeline: pr.pipe, Model: clf, Spec: spec, Setup: setup, valRows: val, valProb: valProb}, vm, tm, nil
+	return &Fitted{Pipeline: pr.pipe, Model: clf, Spec: spec, Setup: setup, valRows: val, valProb: valProb, testRows: test, testProb: testProb}, vm, tm, nil
 }
 
 // finite drops NaN and infinite values (JSON cannot hold them).

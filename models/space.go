@@ -94,6 +94,11 @@ type Prep struct {
 type Space struct {
 	// Start holds the starting points, cheapest first.
 	Start []Values
-	Dims  []Dim
-	Build func(v Values) (Params, Prep)
+	// Portfolio holds strong configurations (the defaults of the libraries
+	// users compare with), tried by the adaptive search right after every
+	// family's starting points. They may lie outside Dims (an unlimited
+	// tree size, say).
+	Portfolio []Values
+	Dims      []Dim
+	Build     func(v Values) (Params, Prep)
 }

@@ -47,6 +47,17 @@ func space(models.Shape) models.Space {
 	return models.Space{
 		Start: []models.Values{models.Vals(map[string]float64{"rounds": 50, "learning_rate": 0.1, "num_leaves": 4,
 			"min_data_in_leaf": 20, "l2": 1, "feature_fraction": 1, "bagging_fraction": 1}, map[string]string{"encoding": "onehot"})},
+		// LightGBM's and scikit-learn's histogram boosting defaults (31
+		// leaves, learning rate 0.1, 20 rows a leaf), on native categories
+		// and on one-hot columns, and a slower, sampled variant.
+		Portfolio: []models.Values{
+			models.Vals(map[string]float64{"rounds": 200, "learning_rate": 0.1, "num_leaves": 31, "min_data_in_leaf": 20,
+				"l2": 1e-3, "feature_fraction": 1, "bagging_fraction": 1}, map[string]string{"encoding": "ordinal"}),
+			models.Vals(map[string]float64{"rounds": 200, "learning_rate": 0.1, "num_leaves": 31, "min_data_in_leaf": 20,
+				"l2": 1e-3, "feature_fraction": 1, "bagging_fraction": 1}, map[string]string{"encoding": "onehot"}),
+			models.Vals(map[string]float64{"rounds": 600, "learning_rate": 0.03, "num_leaves": 15, "min_data_in_leaf": 10,
+				"l2": 1, "feature_fraction": 0.8, "bagging_fraction": 0.8}, map[string]string{"encoding": "ordinal"}),
+		},
 		Dims: []models.Dim{
 			{Name: "rounds", Lo: 20, Hi: 1000, Log: true, Int: true},
 			{Name: "learning_rate", Lo: 0.01, Hi: 0.3, Log: true},

@@ -35,6 +35,10 @@ func init() {
 func space(models.Shape) models.Space {
 	return models.Space{
 		Start: []models.Values{models.Vals(map[string]float64{"c": 1}, map[string]string{"penalty": "l2"})},
+		Portfolio: []models.Values{
+			models.Vals(map[string]float64{"c": 0.1}, map[string]string{"penalty": "l2"}),
+			models.Vals(map[string]float64{"c": 0.05}, map[string]string{"penalty": "l1"}),
+		},
 		Dims: []models.Dim{
 			{Name: "c", Lo: 1e-3, Hi: 100, Log: true},
 			{Name: "penalty", Choices: []string{"l2", "l2", "l1"}},

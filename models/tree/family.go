@@ -63,6 +63,14 @@ func ForestSpace(bootstrap bool) models.Space {
 	return models.Space{
 		Start: []models.Values{models.Vals(map[string]float64{"trees": 20, "max_features": 0, "min_samples_leaf": 1, "max_leaves": 64},
 			map[string]string{"criterion": "gini", "encoding": "onehot"})},
+		// scikit-learn's forest defaults: 100 fully grown trees, √p
+		// features per split; and a larger forest on native categories.
+		Portfolio: []models.Values{
+			models.Vals(map[string]float64{"trees": 100, "max_features": 0, "min_samples_leaf": 1, "max_leaves": 0},
+				map[string]string{"criterion": "gini", "encoding": "onehot"}),
+			models.Vals(map[string]float64{"trees": 300, "max_features": 0, "min_samples_leaf": 2, "max_leaves": 0},
+				map[string]string{"criterion": "entropy", "encoding": "ordinal"}),
+		},
 		Dims: []models.Dim{
 			{Name: "trees", Lo: 20, Hi: 300, Log: true, Int: true},
 			{Name: "criterion", Choices: []string{"gini", "entropy"}},

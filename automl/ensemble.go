@@ -1,0 +1,312 @@
+package automl
+
+import (
+	"cmp"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/bundle"
+	"github.com/goautoml/automl/ensemble"
+	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/models"
+)
+
+// EnsembleFamily is the family name of an ensemble trial: a weighted mean
+// of earlier trials' (calibrated) probabilities, chosen after the search.
+const EnsembleFamily models.Family = "ensemble"
+
+// EnsembleSpec is what an ensemble trial is made of: earlier trials, by ID,
+// with their weights (summing to 1).
+type EnsembleSpec struct {
+	Members []EnsembleMember `json:"members"`
+	// Candidates is how many trials the selection chose from.
+	Candidates int `json:"candidates"`
+}
+
+// EnsembleMember is one trial of an ensemble and its weight.
+type EnsembleMember struct {
+	Trial  int     `json:"trial"`
+	Weight float64 `json:"weight"`
+}
+
+// Ensemble selection settings: how many trials it chooses from (the best
+// by validation score, and the best few of each family for diversity), and
+// at most how many held-out rows it scores on while choosing.
+const (
+	ensembleTop       = 20
+	ensemblePerFamily = 2
+	ensembleMaxRows   = 5000
+	// An ensemble keeps at most ensembleMaxMembers members, each weighing
+	// at least ensembleMinWeight.
+	ensembleMaxMembers = 8
+	ensembleMinWeight  = 0.03
+)
+
+// pruneWeights zeroes all but the n largest weights and those under min
+// (ties keep the earlier candidate), and renormalises the rest to sum to 1.
+func pruneWeights(w []float64, n int, min float64) []float64 {
+	idx := make([]int, len(w))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(w[b], w[a]) })
+	out := make([]float64, len(w))
+	total := 0.0
+	for rank, i := range idx {
+		if rank < n && w[i] >= min {
+			out[i] = w[i]
+			total += w[i]
+		}
+	}
+	for i := range out {
+		out[i] /= total
+	}
+	return out
+}
+
+// ensembleCandidates are the finished trials an ensemble may use: trials
+// (not ensembles) that succeeded and kept both a bundle and their held-out
+// predictions, the ensembleTop best by score and the ensemblePerFamily best
+// of each family, ordered by trial ID.
+func ensembleCandidates(st *Store, trials []Trial, metric string) []Trial {
+	var ok []Trial
+	for _, t := range trials {
+		if t.Status != "ok" || t.Ensemble != nil || !finiteScore(t.Score(metric)) {
+			continue
+		}
+		if _, err := os.Stat(st.Layout.Bundle(t.ID)); err != nil {
+			continue
+		}
+		if _, err := os.Stat(st.Layout.Predictions(t.ID)); err != nil {
+			continue
+		}
+		ok = append(ok, t)
+	}
+	slices.SortStableFunc(ok, func(a, b Trial) int {
+		switch {
+		case better(metric, a.Score(metric), b.Score(metric)):
+			return -1
+		case better(metric, b.Score(metric), a.Score(metric)):
+			return 1
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	chosen := map[int]bool{}
+	perFamily := map[models.Family]int{}
+	for i, t := range ok {
+		if i < ensembleTop || perFamily[t.Model.Family] < ensemblePerFamily {
+			chosen[t.ID] = true
+		}
+		perFamily[t.Model.Family]++
+	}
+	var out []Trial
+	for _, t := range ok {
+		if chosen[t.ID] {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b Trial) int { return cmp.Compare(a.ID, b.ID) })
+	return out
+}
+
+func finiteScore(v float64) bool { return v == v && v-v == 0 }
+
+// selectEnsemble runs ensemble selection (Caruana et al. 2004) over the
+// candidates' held-out predictions, scored by the experiment's metric on
+// the same rows. It returns the members and weights, or nil when fewer than
+// two candidates or the selection picked a single trial.
+func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64) (*EnsembleSpec, *Predictions, error) {
+	if len(cands) < 2 {
+		return nil, nil, nil
+	}
+	var rows []int
+	var lib []ensemble.Candidate
+	k := len(d.Target.Classes)
+	for _, t := range cands {
+		p, err := ReadPredictions(st.Layout.Predictions(t.ID))
+		if err != nil {
+			return nil, nil, fmt.Errorf("trial %d: %w", t.ID, err)
+		}
+		if rows == nil {
+			rows = p.Rows
+		} else if !slices.Equal(rows, p.Rows) || p.Classes != k {
+			return nil, nil, fmt.Errorf("trial %d: its predictions are on other rows than trial %d's", t.ID, cands[0].ID)
+		}
+		lib = append(lib, ensemble.Candidate{ID: t.ID, Prob: p.Prob})
+	}
+	y := d.labels(rows)
+	// Choose on at most ensembleMaxRows rows (every step-th), so that the
+	// selection's cost does not grow with the data.
+	sub := lib
+	ySub := y
+	if step := (len(rows) + ensembleMaxRows - 1) / ensembleMaxRows; step > 1 {
+		ySub = nil
+		sub = make([]ensemble.Candidate, len(lib))
+		for i, c := range lib {
+			sub[i].ID = c.ID
+			for r := 0; r < len(rows); r += step {
+				sub[i].Prob = append(sub[i].Prob, c.Prob[r*k:(r+1)*k]...)
+				if i == 0 {
+					ySub = append(ySub, y[r])
+				}
+			}
+		}
+	}
+	res, err := ensemble.Select(sub, metricScore(d.Metric, ySub, k, d.Target.Positive), ensemble.Options{Bags: 10, Seed: seed})
+	if err != nil {
+		return nil, nil, err
+	}
+	// Keep the weightiest members only (an ensemble is scored and saved
+	// member by member): at most ensembleMaxMembers, none under
+	// ensembleMinWeight, renormalised.
+	w := pruneWeights(res.Weights, ensembleMaxMembers, ensembleMinWeight)
+	res.Weights = w
+	members := res.Members()
+	if len(members) < 2 {
+		return nil, nil, nil
+	}
+	spec := &EnsembleSpec{Candidates: len(cands)}
+	for _, i := range members {
+		spec.Members = append(spec.Members, EnsembleMember{Trial: cands[i].ID, Weight: res.Weights[i]})
+	}
+	blend := &Predictions{Rows: rows, Classes: k, Prob: ensemble.Blend(lib, res.Weights)}
+	return spec, blend, nil
+}
+
+// metricScore rates a probability matrix by metric, higher is better (log
+// loss negated); an undefined value is NaN, which never wins.
+func metricScore(metric string, y []int, k, pos int) ensemble.Score {
+	return func(p []float64) float64 {
+		if metric == "roc_auc" && k == 2 {
+			s := make([]float64, len(y))
+			for i := range y {
+				s[i] = p[i*k+pos]
+			}
+			return metrics.ROCAUC(y, s, pos)
+		}
+		P := mat.NewDense(len(y), k, p)
+		if metric == "log_loss" {
+			return -metrics.LogLoss(y, P)
+		}
+		v, ok := metrics.Evaluate(y, P, pos)[metric]
+		if !ok {
+			return nan
+		}
+		return v
+	}
+}
+
+var nan = func() float64 { z := 0.0; return z / z }()
+
+// The settings of Config.Ensemble.
+const (
+	EnsembleAuto = "auto" // choose an ensemble after the search (also "")
+	EnsembleNone = "none"
+)
+
+// ensembleReserve is the share of a time budget the search leaves for the
+// ensemble step: a tenth, within [0.5 s, 10 s].
+func ensembleReserve(timeout time.Duration) time.Duration {
+	return min(10*time.Second, max(500*time.Millisecond, timeout/10))
+}
+
+// ensembleStep chooses an ensemble of the finished trials, and records it
+// as one more trial (family "ensemble", the next unused ID) with a bundle
+// of the members' models: validation metrics from the blend of the
+// members' held-out probabilities (fold by fold with cross-validation,
+// as every trial's), calibrated and thresholded on those rows as a trial
+// is, and test metrics from the saved bundle itself. The leaderboard ranks
+// it with the rest, so it is the experiment's best only when its held-out
+// score is. Nothing is recorded when no blend of two or more trials is
+// chosen; a failure is logged, never fatal.
+func (s *search) ensembleStep() {
+	if s.cfg.Ensemble == EnsembleNone || s.data == nil {
+		return
+	}
+	start := time.Now()
+	d := s.data
+	cands := ensembleCandidates(s.st, s.res.Trials, s.cfg.Metric)
+	spec, blend, err := selectEnsemble(s.st, d, cands, s.cfg.Seed)
+	if err != nil || spec == nil {
+		if err != nil {
+			s.log.Warn("ensemble selection failed", "err", err)
+		}
+		return
+	}
+	id := s.next
+	t := Trial{TrialSpec: TrialSpec{ID: id, Seed: TrialSeed(s.cfg.Seed, id), Model: models.Spec{Family: EnsembleFamily}, Ensemble: spec},
+		Timing: Timing{Started: start.UTC()}}
+	if err := s.buildEnsemble(&t, blend); err != nil {
+		s.log.Warn("ensemble not recorded", "err", err)
+		os.RemoveAll(s.st.Layout.Trial(id))
+		return
+	}
+	t.Status = "ok"
+	t.Timing.WallSeconds = time.Since(start).Seconds()
+	t.Timing.OffsetSeconds = time.Since(s.start).Seconds()
+	s.next++
+	s.commit(finished{id: id, out: Outcome{Trial: t, Predictions: blend}})
+}
+
+// buildEnsemble writes the ensemble's bundle and fills in its metrics.
+func (s *search) buildEnsemble(t *Trial, blend *Predictions) error {
+	d, k, pos := s.data, blend.Classes, s.data.Target.Positive
+	dir := s.st.Layout.Trial(t.ID)
+	var parts []bundle.Part
+	for _, m := range t.Ensemble.Members {
+		parts = append(parts, bundle.Part{Dir: s.st.Layout.Trial(m.Trial), Weight: m.Weight})
+	}
+	b, err := bundle.Combine(dir, parts)
+	if err != nil {
+		return err
+	}
+	// Validation metrics of the blend, as a trial's: the mean over the
+	// cross-validation folds, or on the validation rows.
+	at := make(map[int]int, len(blend.Rows))
+	for i, r := range blend.Rows {
+		at[r] = i
+	}
+	evalRows := func(rows []int) map[string]float64 {
+		sub := make([]float64, 0, len(rows)*k)
+		for _, r := range rows {
+			i := at[r]
+			sub = append(sub, blend.Prob[i*k:(i+1)*k]...)
+		}
+		return finite(metrics.Evaluate(d.labels(rows), mat.NewDense(len(rows), k, sub), pos))
+	}
+	folds := d.Split.Folds
+	if len(folds) > 0 {
+		for _, fold := range folds {
+			t.Folds = append(t.Folds, evalRows(fold))
+		}
+		t.Val = meanMetrics(t.Folds)
+	} else {
+		t.Val = evalRows(blend.Rows)
+	}
+	// Test metrics from the bundle as saved (uncalibrated blend here).
+	m, err := bundle.Load(dir)
+	if err != nil {
+		return err
+	}
+	test := d.Split.Test
+	f := &Fitted{Predictions: blend, testRows: test}
+	if len(test) > 0 {
+		if f.testProb, err = m.PredictRows(d.Frame, test); err != nil {
+			return err
+		}
+		t.Test = finite(metrics.Evaluate(d.labels(test), f.testProb, pos))
+	}
+	if err := d.calibrateTrial(t, f, folds); err != nil {
+		return err
+	}
+	b.TrialID, b.Val, b.Test = t.ID, t.Val, t.Test
+	b.Calibration = bundle.FromCalibrator(f.Calibration)
+	if f.Threshold != nil {
+		b.Threshold = &bundle.Threshold{Version: bundle.ThresholdVersion, Value: *f.Threshold, Metric: thresholdMetric(d.Metric)}
+	}
+	return b.Write(dir)
+}

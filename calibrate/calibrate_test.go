@@ -1,0 +1,207 @@
+package calibrate
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/metrics"
+)
+
+// weightedView is what a model trained with class weights w reports when
+// the truth is p: the posterior under the prior shifted by w.
+func weightedView(p, w []float64) []float64 {
+	q := make([]float64, len(p))
+	s := 0.0
+	for j := range p {
+		q[j] = p[j] * w[j]
+		s += q[j]
+	}
+	for j := range q {
+		q[j] /= s
+	}
+	return q
+}
+
+func TestPriorUndoesClassWeights(t *testing.T) {
+	w := []float64{1, 6, 2.5}
+	r := rand.New(rand.NewPCG(1, 2))
+	var truth, seen []float64
+	for range 50 {
+		p := []float64{r.Float64(), r.Float64(), r.Float64()}
+		normalise(p)
+		truth = append(truth, p...)
+		seen = append(seen, weightedView(p, w)...)
+	}
+	c, err := Fit(Prior, seen, make([]int, 50), 3, -1, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.Apply(seen)
+	for i := range truth {
+		if math.Abs(got[i]-truth[i]) > 1e-12 {
+			t.Fatalf("value %d: %v after the correction, truth %v", i, got[i], truth[i])
+		}
+	}
+}
+
+// imbalanced draws a 5 %-positive target whose true probability is known,
+// and what a class-weighted model (weight 19 on positives) would report.
+func imbalanced(n int, seed uint64) (y []int, seen []float64) {
+	r := rand.New(rand.NewPCG(seed, 7))
+	w := []float64{1, 19}
+	for range n {
+		z := -3.6 + 1.5*r.NormFloat64()
+		p1 := 1 / (1 + math.Exp(-z))
+		c := 0
+		if r.Float64() < p1 {
+			c = 1
+		}
+		y = append(y, c)
+		seen = append(seen, weightedView([]float64{1 - p1, p1}, w)...)
+	}
+	return y, seen
+}
+
+func logLoss(p []float64, y []int) float64 {
+	return metrics.LogLoss(y, mat.NewDense(len(y), len(p)/len(y), p))
+}
+
+func TestChooseLowersLogLossOnWeightedModels(t *testing.T) {
+	y, seen := imbalanced(3000, 4)
+	ch, err := Choose(seen, y, 2, 1, []float64{1, 19}, 5, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Calibrator.Method == None {
+		t.Fatalf("chose no calibration; cross-validated log losses %v", ch.LogLoss)
+	}
+	// Held-out check on fresh rows from the same source.
+	y2, seen2 := imbalanced(3000, 5)
+	before, after := logLoss(seen2, y2), logLoss(ch.Calibrator.Apply(seen2), y2)
+	if !(after < before*0.6) {
+		t.Fatalf("log loss on new rows %.4f after %s calibration, %.4f before: want a large drop", after, ch.Calibrator.Method, before)
+	}
+	// Ranking is kept: the calibration is monotone in the positive score.
+	a := ch.Calibrator.Apply(seen2)
+	s0, s1 := make([]float64, len(y2)), make([]float64, len(y2))
+	for i := range y2 {
+		s0[i], s1[i] = seen2[2*i+1], a[2*i+1]
+	}
+	if d := math.Abs(metrics.ROCAUC(y2, s0, 1) - metrics.ROCAUC(y2, s1, 1)); d > 0.002 {
+		t.Fatalf("calibration moved the AUC by %.4f", d)
+	}
+	again, _ := Choose(seen, y, 2, 1, []float64{1, 19}, 5, 11)
+	if again.Calibrator.Method != ch.Calibrator.Method || !slices.Equal(a, again.Calibrator.Apply(seen2)) {
+		t.Fatal("the same inputs and seed chose another calibrator")
+	}
+}
+
+func TestMulticlassRowsSumToOne(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	var p []float64
+	var y []int
+	for range 300 {
+		row := []float64{r.Float64(), r.Float64(), r.Float64(), r.Float64()}
+		normalise(row)
+		p = append(p, row...)
+		y = append(y, r.IntN(4))
+	}
+	for _, m := range []string{Platt, Isotonic} {
+		c, err := Fit(m, p, y, 4, -1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := c.Apply(p)
+		for i := 0; i < len(q); i += 4 {
+			if s := q[i] + q[i+1] + q[i+2] + q[i+3]; math.Abs(s-1) > 1e-12 {
+				t.Fatalf("%s: row %d sums to %v", m, i/4, s)
+			}
+		}
+	}
+}
+
+// TestThresholdIsBestOverAllCuts checks Threshold against every cut between
+// distinct scores, each scored by package metrics (itself checked against
+// scikit-learn).
+func TestThresholdIsBestOverAllCuts(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	n := 400
+	score := make([]float64, n)
+	pos := make([]bool, n)
+	y := make([]int, n)
+	for i := range n {
+		pos[i] = r.Float64() < 0.15
+		z := -1.0
+		if pos[i] {
+			z = 0.2
+			y[i] = 1
+		}
+		score[i] = math.Round(1000/(1+math.Exp(-(z+r.NormFloat64())))) / 1000 // ties on purpose
+	}
+	for _, metric := range []string{"f1", "accuracy", "balanced_accuracy", "roc_auc"} {
+		thr, val := Threshold(score, pos, metric)
+		eval := func(t float64) float64 {
+			pred := make([]int, n)
+			for i, s := range score {
+				if s >= t {
+					pred[i] = 1
+				}
+			}
+			switch metric {
+			case "accuracy":
+				return metrics.Accuracy(y, pred)
+			case "balanced_accuracy":
+				return metrics.BalancedAccuracy(y, pred, 2)
+			}
+			_, _, f1 := metrics.PRF(y, pred, 1)
+			return f1
+		}
+		if got := eval(thr); math.Abs(got-val) > 1e-12 {
+			t.Fatalf("%s: threshold %v scores %v by package metrics, Threshold said %v", metric, thr, got, val)
+		}
+		u := slices.Clone(score)
+		slices.Sort(u)
+		u = slices.Compact(u)
+		for k := 0; k+1 < len(u); k++ {
+			if v := eval((u[k] + u[k+1]) / 2); v > val+1e-12 {
+				t.Fatalf("%s: cut %v scores %v, better than the chosen %v (%v)", metric, (u[k]+u[k+1])/2, v, thr, val)
+			}
+		}
+	}
+}
+
+func TestCrossFitNeverSeesItsRow(t *testing.T) {
+	y, seen := imbalanced(400, 9)
+	q, err := CrossFit(Isotonic, seen, y, 2, 1, []float64{1, 19}, 5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Move one row's score: the rows of its own fold are mapped by a
+	// calibrator fitted without it, so they must not move; rows of the
+	// other folds are mapped by calibrators that saw it.
+	const r = 17
+	moved := slices.Clone(seen)
+	moved[2*r], moved[2*r+1] = 0.001, 0.999
+	q2, err := CrossFit(Isotonic, moved, y, 2, 1, []float64{1, 19}, 5, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fold := stratifiedFolds(y, 2, 5, 3)
+	others := 0
+	for i := range y {
+		switch {
+		case i == r:
+		case fold[i] == fold[r] && q[2*i+1] != q2[2*i+1]:
+			t.Fatalf("row %d, in row %d's fold, moved with row %d's score: %v -> %v", i, r, r, q[2*i+1], q2[2*i+1])
+		case fold[i] != fold[r] && q[2*i+1] != q2[2*i+1]:
+			others++
+		}
+	}
+	if others == 0 {
+		t.Fatal("moving a row's score moved no row of the other folds: the calibrators ignore their data")
+	}
+}
