@@ -3,9 +3,10 @@ package bundle
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/calibrate"
 )
 
 // CalibrationVersion and ThresholdVersion are the versions of the optional
@@ -19,6 +20,9 @@ const (
 const (
 	Platt    = "platt"
 	Isotonic = "isotonic"
+	// Prior only undoes the prior shift of class-weighted training (Prior
+	// weights, no maps).
+	Prior = "prior"
 )
 
 // Calibration maps a bundle's combined probabilities to calibrated ones, as
@@ -33,8 +37,12 @@ const (
 // Values in (1, 1+1e-5] are then set to 1, as scikit-learn does.
 type Calibration struct {
 	Version int    `json:"version"`
-	Method  string `json:"method"` // Platt or Isotonic
-	Maps    []Map  `json:"maps"`
+	Method  string `json:"method"` // Platt, Isotonic or Prior
+	// Prior, when set, are the class weights training used: each row is
+	// first divided by them and renormalised (calibrate.Reweight), undoing
+	// the prior shift they cause; the maps then apply to the result.
+	Prior []float64 `json:"prior_weights,omitempty"`
+	Maps  []Map     `json:"maps,omitempty"`
 }
 
 // Map is the calibrator of one class. Platt: p' = 1 / (1 + exp(A·p + B))
@@ -64,9 +72,25 @@ func (c *Calibration) check(classes int) error {
 	if c.Version != CalibrationVersion {
 		return fmt.Errorf("calibration version %d, this program reads version %d", c.Version, CalibrationVersion)
 	}
+	if c.Prior != nil {
+		if len(c.Prior) != classes {
+			return fmt.Errorf("calibration: %d prior weights for %d classes", len(c.Prior), classes)
+		}
+		for _, w := range c.Prior {
+			if !(w > 0) || math.IsInf(w, 0) {
+				return fmt.Errorf("calibration: prior weight %v, want a positive number", w)
+			}
+		}
+	}
 	want := classes
 	if classes == 2 {
 		want = 1
+	}
+	if c.Method == Prior {
+		if c.Prior == nil || len(c.Maps) != 0 {
+			return fmt.Errorf("calibration: method prior needs prior weights and no maps")
+		}
+		return nil
 	}
 	if len(c.Maps) != want {
 		return fmt.Errorf("calibration: %d maps for %d classes, want %d", len(c.Maps), classes, want)
@@ -111,24 +135,13 @@ func (t *Threshold) check(classes, positive int) error {
 	return nil
 }
 
-// apply maps one uncalibrated probability.
+// apply maps one uncalibrated probability, with package calibrate's
+// arithmetic (the trials' recorded metrics are computed with it).
 func (m *Map) apply(method string, p float64) float64 {
 	if method == Platt {
-		return 1 / (1 + math.Exp(m.A*p+m.B))
+		return calibrate.Sigmoid{A: m.A, B: m.B}.At(p)
 	}
-	n := len(m.X)
-	if p <= m.X[0] {
-		return m.Y[0]
-	}
-	if p >= m.X[n-1] {
-		return m.Y[n-1]
-	}
-	j := sort.SearchFloat64s(m.X, p) // m.X[j-1] < p <= m.X[j]
-	if p == m.X[j] {
-		return m.Y[j]
-	}
-	slope := (m.Y[j] - m.Y[j-1]) / (m.X[j] - m.X[j-1]) // as numpy.interp
-	return slope*(p-m.X[j-1]) + m.Y[j-1]
+	return calibrate.Monotone{X: m.X, Y: m.Y}.At(p)
 }
 
 // Apply calibrates P (rows × classes) in place.
@@ -136,6 +149,12 @@ func (c *Calibration) Apply(P *mat.Dense) {
 	r, k := P.Dims()
 	for i := range r {
 		row := P.RawRowView(i)
+		if c.Prior != nil {
+			calibrate.Reweight(row, c.Prior)
+		}
+		if c.Method == Prior {
+			continue
+		}
 		if k == 2 {
 			m := &c.Maps[0]
 			p := m.apply(c.Method, row[m.Class])
@@ -162,4 +181,33 @@ func (c *Calibration) Apply(P *mat.Dense) {
 			}
 		}
 	}
+}
+
+// FromCalibrator is the bundle form of a calibrator package calibrate
+// fitted (nil for no calibration).
+func FromCalibrator(c *calibrate.Calibrator) *Calibration {
+	if c == nil || c.Method == calibrate.None || c.Method == "" {
+		return nil
+	}
+	out := &Calibration{Version: CalibrationVersion, Method: c.Method, Prior: c.ClassWeights}
+	switch c.Method {
+	case calibrate.Platt:
+		for j, s := range c.Sigmoids {
+			out.Maps = append(out.Maps, Map{Class: mapClass(c, j), A: s.A, B: s.B})
+		}
+	case calibrate.Isotonic:
+		for j, s := range c.Steps {
+			out.Maps = append(out.Maps, Map{Class: mapClass(c, j), X: s.X, Y: s.Y})
+		}
+	}
+	return out
+}
+
+// mapClass is the class of a calibrator's j-th map: the positive class of
+// a binary target, class j otherwise.
+func mapClass(c *calibrate.Calibrator, j int) int {
+	if c.Classes == 2 {
+		return c.Positive
+	}
+	return j
 }

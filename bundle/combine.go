@@ -25,6 +25,10 @@ type Part struct {
 // members' classifier files are copied; dst gets TrialID -1, Family
 // EnsembleFamily (or the member's family when there is one member), no
 // metrics, no calibration and no threshold: set them and call Write again.
+// A part's own calibration and threshold are not carried over: they were
+// fitted to that part's output, not to the combination's, so the caller
+// calibrates the combination on held-out rows (as the search's ensemble
+// step does).
 func Combine(dst string, parts []Part) (*Bundle, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("bundle: combine: no parts")
@@ -39,9 +43,6 @@ func Combine(dst string, parts []Part) (*Bundle, error) {
 		b, err := Read(p.Dir)
 		if err != nil {
 			return nil, err
-		}
-		if b.Calibration != nil || b.Threshold != nil {
-			return nil, fmt.Errorf("bundle: combine: %s is calibrated or thresholded; combine the uncalibrated bundles", p.Dir)
 		}
 		if out == nil {
 			out = &Bundle{Format: Format, Experiment: b.Experiment, TrialID: -1, Target: b.Target, Classes: b.Classes,

@@ -67,14 +67,20 @@ func (c Calibrator) at(j int, f float64) float64 {
 	return c.Steps[j].At(f)
 }
 
-// reweight divides each class's probability by its training weight and
-// renormalises: the correction for a prior that weighted training shifted.
+// Reweight divides each class's probability in row by its training weight
+// and renormalises: the correction for a prior that weighted training
+// shifted.
+func Reweight(row, w []float64) { reweight(row, w) }
+
 func reweight(row, w []float64) {
 	for j := range row {
 		row[j] /= w[j]
 	}
 	normalise(row)
 }
+
+// Normalise scales row to sum to 1 (a row of zeros becomes uniform).
+func Normalise(row []float64) { normalise(row) }
 
 // normalise scales row to sum to 1 (a row of zeros becomes uniform, as
 // scikit-learn's calibrated classifiers do).

@@ -113,6 +113,7 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 	fs.StringVar(&c.cfg.RunsDir, "runs", "runs", "folder holding experiments")
 	fs.StringVar(&c.cfg.Name, "name", "", "experiment folder name (default: data file name and start time)")
 	fs.StringVar(&c.cfg.Search, "search", "adaptive", "searcher: adaptive (starting points, a portfolio of strong defaults, then local steps around the leading families) or random")
+	fs.StringVar(&c.cfg.Ensemble, "ensemble", "auto", "after the search, choose a weighted ensemble of the best trials (Caruana's ensemble selection) and rank it with them: auto or none")
 	fs.StringVar(&c.cfg.Calibration, "calibration", "auto", "calibrate probabilities on held-out rows: auto (chosen per trial: none, prior correction, Platt or isotonic) or none")
 	fs.BoolVar(&c.jsonOut, "json", false, "print one JSON summary at the end instead of the leaderboard")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
