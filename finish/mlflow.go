@@ -53,6 +53,12 @@ func newLive(ctx context.Context, m MLflow, dir string) *live {
 	return s
 }
 
+// liveWorkers is how many trial runs the live logging sends at once.
+const liveWorkers = 4
+
+// loop sends the queued trials: everything queued since the last round,
+// liveWorkers trials at a time, so the logging keeps up with a search that
+// finishes trials faster than one run's requests take.
 func (s *live) loop() {
 	defer close(s.done)
 	for {
@@ -62,17 +68,40 @@ func (s *live) loop() {
 			<-s.wake
 			s.mu.Lock()
 		}
-		if len(s.queue) == 0 {
-			s.mu.Unlock()
+		batch := s.queue
+		s.queue = nil
+		s.mu.Unlock()
+		if len(batch) == 0 {
 			return
 		}
-		t := s.queue[0]
-		s.queue = s.queue[1:]
+		next := make(chan automl.Trial)
+		var wg sync.WaitGroup
+		for range min(liveWorkers, len(batch)) {
+			wg.Go(func() {
+				for t := range next {
+					if _, err := s.x.Trial(s.ctx, t); err != nil {
+						s.mu.Lock()
+						if s.failed == nil {
+							s.failed = err
+							s.cancel()
+						}
+						s.mu.Unlock()
+					}
+				}
+			})
+		}
+		for _, t := range batch {
+			next <- t
+		}
+		close(next)
+		wg.Wait()
+		s.mu.Lock()
+		failed := s.failed != nil
+		if failed {
+			s.queue = nil
+		}
 		s.mu.Unlock()
-		if _, err := s.x.Trial(s.ctx, t); err != nil {
-			s.mu.Lock()
-			s.failed, s.queue = err, nil
-			s.mu.Unlock()
+		if failed {
 			return
 		}
 	}
