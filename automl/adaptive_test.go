@@ -19,7 +19,7 @@ import (
 func TestAdaptiveSearchIgnoresTiming(t *testing.T) {
 	var logs [][]automl.TrialSpec
 	for _, slots := range []int{1, 4} {
-		p := scripted(t, automl.Config{MaxTrials: 60, Seed: 5})
+		p := scripted(t, automl.Config{MaxTrials: 60, Seed: 5, Search: automl.SearchAdaptive})
 		steps := map[int]automltest.Step{}
 		for id := range 60 {
 			d := time.Duration((id*7)%5) * time.Millisecond

@@ -11,8 +11,8 @@ import (
 
 // Calibration settings of Config.Calibration.
 const (
-	CalibrationAuto = "auto" // choose on held-out rows (the default)
-	CalibrationNone = "none" // report the models' own probabilities
+	CalibrationAuto = "auto" // choose on held-out rows
+	CalibrationNone = "none" // report the models' own probabilities (also "", for now the default)
 )
 
 // calibrationFolds is how many folds choose and cross-fit a calibrator over
@@ -49,7 +49,7 @@ func thresholdMetric(metric string) string {
 // When no calibration is chosen, the metrics are left as they were.
 func (d *Data) calibrateTrial(t *Trial, f *Fitted, cvFolds [][]int) error {
 	p := f.Predictions
-	if p == nil || d.Calibration == CalibrationNone {
+	if p == nil || d.Calibration != CalibrationAuto {
 		return nil
 	}
 	k := len(d.Target.Classes)

@@ -23,7 +23,7 @@ func TestCalibratedBundlesScoreAsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, cv := range []int{0, 3} {
-		cfg := automl.Config{Data: data, Target: "class", MaxTrials: 16, Seed: 3, Workers: 2, RunsDir: t.TempDir(), Name: "cal", KeepBundles: -1}
+		cfg := automl.Config{Data: data, Target: "class", MaxTrials: 16, Seed: 3, Workers: 2, RunsDir: t.TempDir(), Name: "cal", KeepBundles: -1, Calibration: automl.CalibrationAuto}
 		cfg.Split.Seed, cfg.Split.TrainFrac, cfg.Split.ValFrac, cfg.Split.CV = 3, 0.6, 0.2, cv
 		p, err := automl.Prepare(cfg)
 		if err != nil {

@@ -80,16 +80,17 @@ type Config struct {
 	// when a trial ranks among the best KeepBundles finished so far); 0 means
 	// 10, a negative value every trial.
 	KeepBundles int `json:"keep_bundles,omitempty"`
-	// Search names the searcher: SearchAdaptive (also "", the default) or
-	// SearchRandom (every family's starting points, then uniform samples).
+	// Search names the searcher: SearchRandom (also "", for now the
+	// default: every family's starting points, then uniform samples) or
+	// SearchAdaptive.
 	Search string `json:"search,omitempty"`
-	// Ensemble: EnsembleAuto (also "") chooses a weighted ensemble of the
+	// Ensemble: EnsembleAuto chooses a weighted ensemble of the
 	// finished trials after the search and records it as one more trial;
-	// EnsembleNone does not.
+	// EnsembleNone (also "", for now the default) does not.
 	Ensemble string `json:"ensemble,omitempty"`
 	// Calibration is how trials calibrate their probabilities on held-out
-	// rows: CalibrationAuto (also "") chooses per trial, CalibrationNone
-	// keeps the models' own.
+	// rows: CalibrationAuto chooses per trial, CalibrationNone (also "", for
+	// now the default) keeps the models' own.
 	Calibration string `json:"calibration,omitempty"`
 	// FinishFlags are the command-line flags of the steps after the search
 	// (explanations, notebooks, MLflow logging) as given to `automl run`, by

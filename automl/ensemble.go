@@ -204,8 +204,8 @@ var nan = func() float64 { z := 0.0; return z / z }()
 
 // The settings of Config.Ensemble.
 const (
-	EnsembleAuto = "auto" // choose an ensemble after the search (also "")
-	EnsembleNone = "none"
+	EnsembleAuto = "auto" // choose an ensemble after the search
+	EnsembleNone = "none" // also "", for now the default
 )
 
 // ensembleReserve is the share of a time budget the search leaves for the
@@ -224,7 +224,7 @@ func ensembleReserve(timeout time.Duration) time.Duration {
 // score is. Nothing is recorded when no blend of two or more trials is
 // chosen; a failure is logged, never fatal.
 func (s *search) ensembleStep() {
-	if s.cfg.Ensemble == EnsembleNone || s.data == nil {
+	if s.cfg.Ensemble != EnsembleAuto || s.data == nil {
 		return
 	}
 	start := time.Now()

@@ -99,10 +99,10 @@ func newSearch(st *Store, p *Prepared, opt Options) *search {
 				fams = append(fams, f)
 			}
 		}
-		if cfg.Search == SearchRandom {
-			s.searcher = NewRandomSearch(cfg.Seed, fams, p.Base, p.Shape())
-		} else {
+		if cfg.Search == SearchAdaptive {
 			s.searcher = NewAdaptiveSearch(cfg.Seed, fams, p.Base, p.Shape(), cfg.Metric)
+		} else {
+			s.searcher = NewRandomSearch(cfg.Seed, fams, p.Base, p.Shape())
 		}
 	}
 	if s.exec == nil {
@@ -143,7 +143,7 @@ func (s *search) run(parent context.Context) error {
 	if s.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve))
-		if s.cfg.Ensemble != EnsembleNone {
+		if s.cfg.Ensemble == EnsembleAuto {
 			end = end.Add(-ensembleReserve(s.cfg.Timeout))
 		}
 		ctx, cancel = context.WithDeadlineCause(ctx, end, ErrBudget)

@@ -43,6 +43,10 @@ type Retention struct {
 	Size    int64 // bytes of the experiment's folder afterwards
 }
 
+// DefaultRetain is how many of the best trials keep their bundle after a
+// search, from the command line or the web UI.
+const DefaultRetain = 5
+
 // GC keeps the model bundles of the keep best trials of the experiment in
 // dir and of every pinned trial, and removes the others' (model.json and
 // model/). A removed bundle is re-created on demand by Recreate: a trial

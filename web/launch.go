@@ -93,6 +93,11 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, 
 				s.log.Info("finished", "experiment", snap.Name, "explained", rep.Explained, "not_explained", rep.NotExplained,
 					"notebooks", rep.Notebooks, "notebooks_left", rep.NotebooksLeft, "mlflow", rep.MLflow, "seconds", rep.Seconds)
 			}
+			// Retention, as `automl run` applies it: the best few trials
+			// and any a person opened keep their bundle.
+			if _, gerr := automl.GC(res.Dir, automl.DefaultRetain, false); gerr != nil {
+				s.log.Warn("retention", "experiment", snap.Name, "err", gerr)
+			}
 		}
 		l.end(status, stop)
 	}()

@@ -51,7 +51,7 @@ func TestExportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, _ := runJSON(t, "run", "--data", gc, "--target", "class", "--max-trials", "6", "--runs", t.TempDir(),
+	dir, _ := runJSON(t, "run", "--data", gc, "--target", "class", "--max-trials", "6", "--runs", t.TempDir(), "--ensemble", "none",
 		"--include", "logistic,naive_bayes", "--json", "--workers", "2")
 	s := mlflowtest.NewServer(mlflowtest.Options{Seed: 4})
 	defer s.Close()
@@ -110,7 +110,7 @@ func TestRunWithMLflow(t *testing.T) {
 	retry.MaxAttempts, retry.BaseDelay = 12, time.Millisecond
 	mlflowRetry = &retry
 	defer func() { mlflowRetry = nil }()
-	dir, errOut := runJSON(t, "run", "--data", gc, "--target", "class", "--max-trials", "8", "--runs", t.TempDir(),
+	dir, errOut := runJSON(t, "run", "--data", gc, "--target", "class", "--max-trials", "8", "--runs", t.TempDir(), "--ensemble", "none",
 		"--include", "logistic,naive_bayes,knn", "--json", "--workers", "2", "--mlflow", s.URL, "--mlflow-register-model", "best")
 	if !strings.Contains(errOut, "mlflow: logged 8 trial run(s)") || strings.Contains(errOut, "warning") {
 		t.Errorf("stderr: %s", errOut)

@@ -20,7 +20,7 @@ func init() {
 // defaultKeep is how many of the best trials keep their bundle after a
 // search run from the command line (the demo keeps demoKeep).
 const (
-	defaultKeep = 5
+	defaultKeep = automl.DefaultRetain
 	demoKeep    = 3
 )
 

@@ -76,7 +76,7 @@ func TestKillAndResume(t *testing.T) {
 	runs := t.TempDir()
 	const trials = 40
 	args := func(name string) []string {
-		return []string{"run", "--data", data, "--target", "class", "--include", "logistic,naive_bayes,knn", "--max-trials", strconv.Itoa(trials),
+		return []string{"run", "--data", data, "--target", "class", "--include", "logistic,naive_bayes,knn", "--max-trials", strconv.Itoa(trials), "--ensemble", "none",
 			"--workers", "2", "--timeout", "0", "--cv", "0", "--seed", "3", "--explain-top", "0", "--notebooks", "none", "--quiet",
 			"--runs", runs, "--name", name}
 	}

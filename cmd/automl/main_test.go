@@ -119,7 +119,7 @@ func TestRunJSONAndPredict(t *testing.T) {
 	dir := t.TempDir()
 	gc := writeFile(t, dir, "gc.csv", samples.GermanCredit)
 	runs := filepath.Join(dir, "runs")
-	code, out, errOut := cli(t, "run", "--data", gc, "--target", "class", "--max-trials", "8", "--runs", runs,
+	code, out, errOut := cli(t, "run", "--data", gc, "--target", "class", "--max-trials", "8", "--runs", runs, "--ensemble", "none",
 		"--include", "logistic,naive_bayes,knn", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

@@ -135,7 +135,9 @@ func trialLog(t *testing.T, dir string) (recs []string, worker map[int][]string)
 			t.Fatalf("%s: %v", line, err)
 		}
 		w, _ := m["worker"].(string)
-		worker[int(m["id"].(float64))] = append(worker[int(m["id"].(float64))], w)
+		if _, ensemble := m["ensemble"]; !ensemble { // chosen by the coordinator, not run by a worker
+			worker[int(m["id"].(float64))] = append(worker[int(m["id"].(float64))], w)
+		}
 		delete(m, "timing")
 		delete(m, "worker")
 		r, _ := json.Marshal(m)
