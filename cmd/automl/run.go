@@ -112,9 +112,9 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 	fs.Var(&c.keepCol, "keep-col", "column kept even when a guardrail would exclude it (repeatable)")
 	fs.StringVar(&c.cfg.RunsDir, "runs", "runs", "folder holding experiments")
 	fs.StringVar(&c.cfg.Name, "name", "", "experiment folder name (default: data file name and start time)")
-	fs.StringVar(&c.cfg.Search, "search", "random", "searcher: random (starting points, then uniform samples) or adaptive (starting points, a portfolio of strong defaults, then local steps around the leading families)")
-	fs.StringVar(&c.cfg.Ensemble, "ensemble", "none", "after the search, choose a weighted ensemble of the best trials (Caruana's ensemble selection) and rank it with them: none or auto")
-	fs.StringVar(&c.cfg.Calibration, "calibration", "none", "calibrate probabilities on held-out rows: none or auto (chosen per trial: none, prior correction, Platt or isotonic)")
+	fs.StringVar(&c.cfg.Search, "search", "", "searcher: random (the default: starting points, then uniform samples) or adaptive (starting points, a portfolio of strong defaults, then local steps around the leading families)")
+	fs.StringVar(&c.cfg.Ensemble, "ensemble", "", "auto: after the search, choose a weighted ensemble of the best trials (Caruana's ensemble selection) and rank it with them; none (the default)")
+	fs.StringVar(&c.cfg.Calibration, "calibration", "", "auto: calibrate probabilities on held-out rows (chosen per trial: none, prior correction, Platt or isotonic) and pick binary decision thresholds; none (the default)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print one JSON summary at the end instead of the leaderboard")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
 	if search {
