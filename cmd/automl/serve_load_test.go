@@ -196,7 +196,9 @@ func TestServeMemoryUnderLoad(t *testing.T) {
 	if peak >= bound {
 		t.Errorf("peak RSS %d MB, bound %d MB", peak>>10, bound>>10)
 	}
-	if idle >= peak/2 && idle >= before+64<<10 {
+	// (Under the race detector, its shadow memory stays mapped: the idle
+	// figure says nothing about the server's own release.)
+	if !raceEnabled && idle >= peak/2 && idle >= before+64<<10 {
 		t.Errorf("RSS still %d MB (peak %d MB) 5 s after the load", idle>>10, peak>>10)
 	}
 }
