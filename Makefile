@@ -15,7 +15,7 @@ demo: build
 # Every test, with the race detector.
 test:
 	$(GO) vet $(PKGS)
-	$(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -race -count=1 -timeout 40m $(PKGS)
 
 # Go benchmarks of every hot path, then the comparison with XGBoost (needs python3-xgboost).
 bench:
