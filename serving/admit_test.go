@@ -94,8 +94,9 @@ func TestRowsInFlightConcurrent(t *testing.T) {
 	body := `{"data":[` + strings.Repeat(rec+",", 19) + rec + `]}`
 	var peak int
 	var mu sync.Mutex
-	stop := make(chan struct{})
+	stop, watched := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(watched)
 		for {
 			select {
 			case <-stop:
@@ -115,6 +116,7 @@ func TestRowsInFlightConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
+	<-watched // the watcher has stopped writing peak
 	close(codes)
 	for c := range codes {
 		if c != 200 {
