@@ -101,3 +101,16 @@ func CheckClasses(classes int, setup Setup) error {
 	}
 	return nil
 }
+
+// LoadCheckedState is LoadState followed by check, a family's test that the
+// state's shapes agree with setup (a damaged file); its error names the file.
+func LoadCheckedState(dir string, f Family, state any, check func(Setup) error, setup Setup) error {
+	path, err := LoadState(dir, f, state)
+	if err != nil {
+		return err
+	}
+	if err := check(setup); err != nil {
+		return fmt.Errorf("models: load %s: %w", path, err)
+	}
+	return nil
+}

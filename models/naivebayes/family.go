@@ -58,13 +58,7 @@ func save(dir string, p models.Params, c models.Classifier) error {
 
 func load(dir string, p models.Params, setup models.Setup) (models.Classifier, error) {
 	st := &State{}
-	path, err := models.LoadState(dir, Name, st)
-	if err == nil {
-		if err = st.check(setup); err != nil {
-			err = fmt.Errorf("models: load %s: %w", path, err)
-		}
-	}
-	if err != nil {
+	if err := models.LoadCheckedState(dir, Name, st, st.check, setup); err != nil {
 		return nil, err
 	}
 	return &Classifier{Params: *p.(*Params), Setup: setup, State: st}, nil
