@@ -402,7 +402,13 @@ func (s *session) shap(ctx context.Context, clf models.Classifier, pipe *preproc
 	}
 	perms, nb := opt.Permutations, opt.Background
 	if opt.SHAPTimeout > 0 {
-		perms, nb, err = fitBudget(clf, Xt, len(rows), len(groups), opt, s.exp.Config.Seed)
+		o := opt
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < o.SHAPTimeout {
+			// The caller's bound comes first: scale to it, so that the
+			// estimate finishes rather than being cut to a few rows.
+			o.SHAPTimeout = max(time.Until(dl), time.Millisecond)
+		}
+		perms, nb, err = fitBudget(clf, Xt, len(rows), len(groups), o, s.exp.Config.Seed)
 		if err != nil {
 			return nil, nil, err
 		}
