@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -254,6 +255,9 @@ func TestPyFuncLoader(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.Calibration = &bundle.Calibration{Version: bundle.CalibrationVersion, Method: bundle.Platt, Maps: []bundle.Map{{Class: 1, A: -4, B: 1.5}}}
+	// A threshold far from 0.5, so that labels by it differ from the most
+	// probable class on some rows: the loader must decide as predict does.
+	b.Threshold = &bundle.Threshold{Version: bundle.ThresholdVersion, Value: 0.8}
 	if err := b.Write(two); err != nil {
 		t.Fatal(err)
 	}
@@ -295,6 +299,17 @@ func TestPyFuncLoader(t *testing.T) {
 			}
 			if worst > 1e-12 {
 				t.Errorf("largest probability difference %.3g, want <= 1e-12", worst)
+			}
+			if c.family == "two_member_bundle" {
+				byThreshold := 0 // rows whose label is not the most probable class
+				for r, p := range got.probs {
+					if got.labels[r] != strings.TrimPrefix(got.columns[1+slices.Index(p, slices.Max(p))], "probability_") {
+						byThreshold++
+					}
+				}
+				if byThreshold == 0 {
+					t.Errorf("the 0.8 threshold changed no label: the test does not test it")
+				}
 			}
 			if i == 0 {
 				only, labels := answers[i][1], answers[i][2]

@@ -8,8 +8,11 @@ first call. The binary is $AUTOML_BINARY, else bin/automl inside the model
 directory (written by `automl export mlflow --include-binary`), else `automl`
 on PATH.
 
-predict returns a pandas DataFrame with the column "prediction" (the most
-probable class) and one column "probability_<class>" per class. params
+predict returns a pandas DataFrame with the column "prediction" (the class
+the bundle decides: for a binary target with a decision threshold in
+model.json, the positive class when its probability reaches the threshold;
+otherwise the most probable class) and one column "probability_<class>" per
+class. params
 {"method": "predict"} keeps only the prediction, {"method": "predict_proba"}
 only the probabilities.
 """
@@ -77,6 +80,11 @@ class GoAutoMLModel:
             meta = json.load(f)
         self.classes = list(meta["classes"])
         self.inputs = [c["name"] for c in meta["inputs"]]
+        # The decision threshold of a binary target (bundle.Model.Label).
+        self.threshold = None
+        t, pos = meta.get("threshold"), meta.get("positive", -1)
+        if t is not None and len(self.classes) == 2 and pos in (0, 1):
+            self.threshold = (float(t["value"]), pos)
         self.binary = _find_binary(self.bundle)
         self._proc = None
         self._url = None
@@ -147,6 +155,10 @@ class GoAutoMLModel:
         )
         labels = []
         for row in probs:
+            if self.threshold is not None:
+                value, pos = self.threshold
+                labels.append(self.classes[pos if row[pos] >= value else 1 - pos])
+                continue
             best = 0
             for j in range(1, len(row)):
                 if row[j] > row[best]:
