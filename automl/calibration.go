@@ -39,7 +39,8 @@ func thresholdMetric(metric string) string {
 //   - the validation metrics are recomputed from the held-out rows
 //     calibrated without seeing themselves (calibrate.CrossFit), fold by
 //     fold with cross-validation, so the ranking metric and the log loss
-//     are those of calibrated outputs; the kept predictions are those too;
+//     are those of calibrated outputs (the kept predictions stay the raw
+//     ones: an ensemble blends raw probabilities and calibrates the blend);
 //   - the test metrics are those of the test rows through the calibrator
 //     fitted on every held-out row, the one the bundle keeps;
 //   - for a binary target, the threshold that maximises thresholdMetric on
@@ -118,6 +119,12 @@ func (d *Data) calibrateTrial(t *Trial, f *Fitted, cvFolds [][]int) error {
 	return nil
 }
 
+// AtThresholdNames are the metrics a binary trial with a decision
+// threshold records beside the 0.5 ones: the threshold and the label
+// metrics at it.
+var AtThresholdNames = []string{"threshold", "accuracy_at_threshold", "balanced_accuracy_at_threshold",
+	"precision_at_threshold", "recall_at_threshold", "f1_at_threshold"}
+
 // addAtThreshold adds the label metrics of predicting the positive class
 // when its probability is at least thr, as "<metric>_at_threshold".
 func addAtThreshold(m map[string]float64, y []int, score []float64, pos int, thr float64) {
@@ -136,4 +143,33 @@ func addAtThreshold(m map[string]float64, y []int, score []float64, pos int, thr
 	m["recall_at_threshold"] = recall
 	m["f1_at_threshold"] = f1
 	finite(m)
+}
+
+// Calibrate calibrates a trial its caller fitted itself on the train rows
+// of a single validation split (the trial notebooks do), exactly as
+// RunTrial does: on entry t.Seed is the trial's seed (the calibration
+// folds depend on it) and t.Val and t.Test hold the metrics of the model's
+// own probabilities val (of d.Split.Val, in that order) and test (of
+// d.Split.Test); on return they hold what RunTrial records, and
+// f.Calibration and f.Threshold what the bundle keeps. Without
+// Config.Calibration "auto" it changes nothing. With cross-validation
+// RunTrial itself calibrates: call it instead.
+func (d *Data) Calibrate(t *Trial, f *Fitted, val, test *mat.Dense) error {
+	if len(d.Split.Folds) > 0 {
+		return fmt.Errorf("calibrate: the experiment uses cross-validation: automl.RunTrial calibrates its trials")
+	}
+	if val == nil {
+		return fmt.Errorf("calibrate: no validation probabilities")
+	}
+	if r, _ := val.Dims(); r != len(d.Split.Val) {
+		return fmt.Errorf("calibrate: %d validation probabilities for %d validation rows", r, len(d.Split.Val))
+	}
+	var oof collectPredictions
+	oof.add(d.Split.Val, val)
+	f.Predictions = oof.predictions(len(d.Target.Classes))
+	f.valRows, f.valProb = d.Split.Val, val
+	if test != nil {
+		f.testRows, f.testProb = d.Split.Test, test
+	}
+	return d.calibrateTrial(t, f, nil)
 }

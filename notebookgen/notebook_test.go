@@ -2,8 +2,10 @@ package notebookgen
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/goautoml/automl/automl"
@@ -78,5 +80,51 @@ func TestProgramReproducesCVTrials(t *testing.T) {
 			}
 			checkPrinted(t, runProgram(t, goProgram(nb)), tr)
 		})
+	}
+}
+
+// TestProgramReproducesCalibratedTrials: with --calibration auto a trial
+// records calibrated metrics, a decision threshold and the metrics at it;
+// its notebook calibrates the same way (one validation split and
+// cross-validation) and prints every one of them to the last digit.
+func TestProgramReproducesCalibratedTrials(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs one program per trial")
+	}
+	data, _ := filepath.Abs("testdata/german_credit.csv")
+	for _, cv := range []bool{false, true} {
+		cfg := automl.Config{Data: data, Target: "class", Seed: 5, RunsDir: t.TempDir(), Name: "german-cal", Workers: 1,
+			Calibration: automl.CalibrationAuto, KeepBundles: -1}
+		if cv {
+			cfg.Split.CV = 3
+		}
+		p, err := automl.Prepare(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		specs := []automl.TrialSpec{automl.DefaultTrial(p, gbdt.Name), automl.DefaultTrial(p, logistic.Name)}
+		res, err := automl.RunPrepared(context.Background(), p, automl.Options{Searcher: automl.Fixed(specs...)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range res.Trials {
+			if tr.Status != "ok" {
+				t.Fatalf("trial %d: %s %s", tr.ID, tr.Status, tr.Error)
+			}
+			if _, ok := tr.Val["f1_at_threshold"]; !ok {
+				t.Fatalf("trial %d records no threshold metrics: %v", tr.ID, tr.Val)
+			}
+			t.Run(fmt.Sprintf("cv=%v/%s", cv, tr.Model.Family), func(t *testing.T) {
+				nb, err := Trial(res.Experiment, tr, Options{ModuleDir: repoRoot(t), StoreDir: res.Dir})
+				if err != nil {
+					t.Fatal(err)
+				}
+				out := runProgram(t, goProgram(nb))
+				checkPrinted(t, out, tr)
+				if !strings.Contains(out, "decision threshold: ") {
+					t.Errorf("the notebook does not print the decision threshold")
+				}
+			})
+		}
 	}
 }

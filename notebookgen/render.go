@@ -135,7 +135,7 @@ type trialData struct {
 	PrepGo, ModelGo, SplitGo, ExcludeGo, KeepGo string
 	ValGo, TestGo                               string
 	ModelImports                                []string
-	CV                                          bool
+	CV, Calibrated                              bool
 	ExplainDir                                  string
 }
 
@@ -147,7 +147,7 @@ func Trial(e *automl.Experiment, t automl.Trial, o Options) (*Notebook, error) {
 	o = o.withDefaults(e)
 	d := trialData{common: newCommon(e, o), ID: t.ID, Seed: t.Seed, Family: string(t.Model.Family),
 		Metric: e.Config.Metric, Config: e.Config, Columns: t.Prep.Columns, Dropped: e.Plan.Dropped,
-		CV: e.Config.Split.CV > 1}
+		CV: e.Config.Split.CV > 1, Calibrated: e.Config.Calibration == automl.CalibrationAuto}
 	d.ModelImports = modelImports(t.Model)
 	if o.StoreDir != "" {
 		d.ExplainDir = store.At(o.StoreDir).Explain(t.ID)

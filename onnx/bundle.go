@@ -15,10 +15,7 @@ func FromModel(m *bundle.Model, producer string) ([]byte, error) {
 		b.Members = append(b.Members, Member{Weight: l.Weight, Prep: l.Prep, Family: l.Family, Model: l.Classifier})
 	}
 	if c := m.Calibration; c != nil {
-		if c.Prior != nil || c.Method == bundle.Prior {
-			return nil, fmt.Errorf("onnx: trial %d: its calibration first undoes class weights (prior correction), which the export does not write yet: %w", m.TrialID, ErrUnsupported)
-		}
-		cal := &Calibration{Method: c.Method}
+		cal := &Calibration{Method: c.Method, Prior: c.Prior}
 		for _, mp := range c.Maps {
 			cal.Maps = append(cal.Maps, CalibrationMap{Class: mp.Class, A: mp.A, B: mp.B, X: mp.X, Y: mp.Y})
 		}

@@ -6,8 +6,13 @@ import "fmt"
 // does: binary targets have one map (for Class; the other class gets 1 - p), multiclass
 // targets one map per class followed by a division by the row's sum (1/k each when the sum
 // is 0); values in (1, 1+1e-5] then become 1.
+//
+// Prior, when set, are the class weights of class-weighted training: each row is first
+// divided by them and rescaled to sum to 1 (1/k each when the sum is not positive), which
+// undoes the prior shift the weights cause. Method "prior" applies only that, with no maps.
 type Calibration struct {
-	Method string // "platt" or "isotonic"
+	Method string // "platt", "isotonic" or "prior"
+	Prior  []float64
 	Maps   []CalibrationMap
 }
 
@@ -43,6 +48,19 @@ func (g *graph) calibrate(p string, k int, c *Calibration) (string, error) {
 			return g.isotonic(col, m.X, m.Y)
 		}
 		return "", fmt.Errorf("onnx: calibration method %q, want platt or isotonic", c.Method)
+	}
+	if c.Prior != nil {
+		if len(c.Prior) != k {
+			return "", fmt.Errorf("onnx: %d prior weights for %d classes", len(c.Prior), k)
+		}
+		w := g.doubles("prior", []int64{1, int64(k)}, c.Prior)
+		p = g.normalise(g.node("Div", []string{p, w}), k)
+	}
+	if c.Method == "prior" {
+		if c.Prior == nil || len(c.Maps) != 0 {
+			return "", fmt.Errorf("onnx: calibration method prior needs prior weights and no maps")
+		}
+		return p, nil
 	}
 	var out string
 	if k == 2 {
@@ -85,6 +103,14 @@ func (g *graph) calibrate(p string, k int, c *Calibration) (string, error) {
 	over := g.node("And", []string{g.node("Greater", []string{out, g.scalar(1)}),
 		g.node("LessOrEqual", []string{out, g.scalar(1 + 1e-5)})})
 	return g.node("Where", []string{over, g.scalar(1), out}), nil
+}
+
+// normalise divides each row of the [N, K] matrix p by its sum; rows whose sum is not
+// positive become 1/k each (calibrate.Normalise).
+func (g *graph) normalise(p string, k int) string {
+	sum := g.node("ReduceSum", []string{p, g.ints("axes", 1)}, intAttr("keepdims", 1))
+	pos := g.node("Greater", []string{sum, g.scalar(0)})
+	return g.node("Where", []string{pos, g.node("Div", []string{p, sum}), g.scalar(1 / float64(k))})
 }
 
 // isotonic interpolates the [N, 1] values p between the points (x, y) as numpy.interp,

@@ -337,6 +337,23 @@ func calibrate(P *mat.Dense, c *onnx.Calibration) {
 	r, k := P.Dims()
 	for i := range r {
 		row := P.RawRowView(i)
+		if c.Prior != nil {
+			s := 0.0
+			for j := range row {
+				row[j] /= c.Prior[j]
+				s += row[j]
+			}
+			for j := range row {
+				if s > 0 {
+					row[j] /= s
+				} else {
+					row[j] = 1 / float64(k)
+				}
+			}
+		}
+		if c.Method == "prior" {
+			continue
+		}
 		if k == 2 {
 			m := &c.Maps[0]
 			p := apply(m, row[m.Class])
@@ -502,6 +519,10 @@ func TestONNXRuntime(t *testing.T) {
 			{Class: 2, X: []float64{0.2, 0.5}, Y: []float64{0, 1}},
 			{Class: 1, X: []float64{0.5}, Y: []float64{0.4}}}}, nil},
 		{german, onnx.Calibration{Method: "isotonic", Maps: []onnx.CalibrationMap{{Class: 0, X: []float64{0, 0.25, 0.5, 1}, Y: []float64{0, 0.2, 0.7, 1.000001}}}}, nil},
+		// Class-weighted training undone: prior correction alone (iris), then with Platt
+		// and a threshold (German Credit).
+		{iris, onnx.Calibration{Method: "prior", Prior: []float64{0.5, 1.5, 2}}, nil},
+		{german, onnx.Calibration{Method: "platt", Prior: []float64{2.3, 1}, Maps: []onnx.CalibrationMap{{Class: 1, A: -2.5, B: 1}}}, &onnx.Threshold{Value: 0.6, Positive: 1}},
 	} {
 		a := fit(t, c.d, onehot, smallSpec(logistic.Name, false))
 		b := fit(t, c.d, ordinal, smallSpec(gbdt.Name, true))
@@ -513,7 +534,11 @@ func TestONNXRuntime(t *testing.T) {
 			want.Add(want, &s)
 		}
 		calibrate(want, &c.cal)
-		add(c.d.name+"/calibrated/"+c.cal.Method, c.d, want, onnx.Bundle{Classes: c.d.target.Classes,
+		name := c.d.name + "/calibrated/" + c.cal.Method
+		if c.cal.Prior != nil {
+			name += "+prior"
+		}
+		add(name, c.d, want, onnx.Bundle{Classes: c.d.target.Classes,
 			Members: []onnx.Member{a.member, b.member}, Calibration: &c.cal, Threshold: c.th})
 	}
 	answers := scoreAll(t, ort, dir, reqs)
