@@ -19,6 +19,8 @@ import (
 // of earlier trials' (calibrated) probabilities, chosen after the search.
 const EnsembleFamily models.Family = "ensemble"
 
+func init() { models.RegisterLabel(EnsembleFamily, "Ensemble") }
+
 // EnsembleSpec is what an ensemble trial is made of: earlier trials, by ID,
 // with their weights (summing to 1).
 type EnsembleSpec struct {

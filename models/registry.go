@@ -119,8 +119,19 @@ func Label(f Family) string {
 	if d, ok := Lookup(f); ok && d.Label != "" {
 		return d.Label
 	}
+	if l, ok := labels.Load(f); ok {
+		return l.(string)
+	}
 	return string(f)
 }
+
+// labels are the display names of families that are not model families
+// (the ensembles package automl records), set by RegisterLabel.
+var labels sync.Map
+
+// RegisterLabel gives Label a display name for a family that has no
+// descriptor, such as automl's ensemble trials.
+func RegisterLabel(f Family, label string) { labels.Store(f, label) }
 
 // lookup is Lookup with an error naming the known families.
 func lookup(f Family) (*Descriptor, error) {

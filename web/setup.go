@@ -194,7 +194,7 @@ func (h *handler) start(w http.ResponseWriter, r *http.Request) {
 // configFrom reads the settings form. Empty fields keep the defaults.
 func configFrom(q url.Values, data, runs string) (automl.Config, error) {
 	cfg := automl.Config{Data: data, Target: q.Get("target"), Metric: q.Get("metric"), RunsDir: runs, Timeout: 60 * time.Second, Seed: 1,
-		AutoCV: true}
+		AutoCV: true, Search: automl.SearchAdaptive, Calibration: automl.CalibrationAuto, Ensemble: automl.EnsembleAuto}
 	cfg.Split.TrainFrac, cfg.Split.ValFrac = 0.6, 0.2
 	num := func(field string, set func(string) error) error {
 		if s := strings.TrimSpace(q.Get(field)); s != "" {
@@ -239,6 +239,9 @@ func configFrom(q url.Values, data, runs string) (automl.Config, error) {
 			cfg.MaxTrials = n
 			return nil
 		}),
+		num("search", choice(&cfg.Search, automl.SearchAdaptive, automl.SearchRandom)),
+		num("calibration", choice(&cfg.Calibration, automl.CalibrationAuto, automl.CalibrationNone)),
+		num("ensemble", choice(&cfg.Ensemble, automl.EnsembleAuto, automl.EnsembleNone)),
 	}
 	for _, f := range q["family"] {
 		cfg.Include = append(cfg.Include, models.Family(f))
@@ -256,6 +259,17 @@ func configFrom(q url.Values, data, runs string) (automl.Config, error) {
 		return cfg, cfg.Validate()
 	}
 	return cfg, nil
+}
+
+// choice sets *dst to a form value that is one of the allowed ones.
+func choice(dst *string, allowed ...string) func(string) error {
+	return func(s string) error {
+		if !slices.Contains(allowed, s) {
+			return fmt.Errorf("expected %s", strings.Join(allowed, " or "))
+		}
+		*dst = s
+		return nil
+	}
 }
 
 // finishFrom reads the form's fields of the finishing step over the

@@ -140,7 +140,10 @@ func TestSameFilesCLIAndUI(t *testing.T) {
 	up := strings.TrimPrefix(post("/samples/german_credit", url.Values{"csrf": {m[1]}}), "/new/")
 	loc := post("/experiments", url.Values{"csrf": {m[1]}, "upload": {up}, "target": {"class"}, "families": {"set"},
 		"family": {"decision_tree", "gbdt"}, "budget": {"600"}, "cv": {"0"}, "seed": {"7"}, "max_trials": {"12"},
-		"finishing": {"set"}, "explain_top": {"2"}, "notebooks": {"all"}})
+		"finishing": {"set"}, "explain_top": {"2"}, "notebooks": {"all"},
+		// No ensemble: its model-agnostic SHAP (members blended in
+		// probability space) is scaled to the clock, so two runs' files differ.
+		"ensemble": {"none"}})
 	name, _ := url.PathUnescape(strings.TrimPrefix(loc, "/experiments/"))
 	// Wait for the end event: it comes after the finishing step.
 	resp, err := hc.Get(ts.URL + "/experiments/" + url.PathEscape(name) + "/events?after=0")
@@ -169,7 +172,7 @@ func TestSameFilesCLIAndUI(t *testing.T) {
 	}
 	cliDir, errOut := runJSON(t, "run", "--data", webData[0], "--target", "class", "--max-trials", "12", "--cv", "0", "--seed", "7",
 		"--timeout", "10m", "--include", "decision_tree,gbdt", "--workers", "2", "--runs", webRuns, "--name", name,
-		"--explain-top", "2", "--notebooks", "all", "--json")
+		"--explain-top", "2", "--notebooks", "all", "--ensemble", "none", "--json")
 	t.Logf("command line: %s", errOut)
 
 	cliFiles, webFiles := files(t, cliDir), files(t, webDir)

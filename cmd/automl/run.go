@@ -112,9 +112,11 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 	fs.Var(&c.keepCol, "keep-col", "column kept even when a guardrail would exclude it (repeatable)")
 	fs.StringVar(&c.cfg.RunsDir, "runs", "runs", "folder holding experiments")
 	fs.StringVar(&c.cfg.Name, "name", "", "experiment folder name (default: data file name and start time)")
-	fs.StringVar(&c.cfg.Search, "search", "", "searcher: random (the default: starting points, then uniform samples) or adaptive (starting points, a portfolio of strong defaults, then local steps around the leading families)")
-	fs.StringVar(&c.cfg.Ensemble, "ensemble", "", "auto: after the search, choose a weighted ensemble of the best trials (Caruana's ensemble selection) and rank it with them; none (the default)")
-	fs.StringVar(&c.cfg.Calibration, "calibration", "", "auto: calibrate probabilities on held-out rows (chosen per trial: none, prior correction, Platt or isotonic) and pick binary decision thresholds; none (the default)")
+	if search {
+		fs.StringVar(&c.cfg.Search, "search", automl.SearchAdaptive, "searcher: adaptive (starting points, a portfolio of strong defaults, then local steps around the leading families) or random (starting points, then uniform samples)")
+		fs.StringVar(&c.cfg.Ensemble, "ensemble", automl.EnsembleAuto, "auto: after the search, choose a weighted ensemble of the best trials (Caruana's ensemble selection) and rank it with them; none: no ensemble")
+	}
+	fs.StringVar(&c.cfg.Calibration, "calibration", automl.CalibrationAuto, "auto: calibrate probabilities on held-out rows (chosen per trial: none, prior correction, Platt or isotonic) and pick binary decision thresholds; none: the models' own probabilities and 0.5")
 	fs.BoolVar(&c.jsonOut, "json", false, "print one JSON summary at the end instead of the leaderboard")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
 	if search {
