@@ -13,6 +13,7 @@ import (
 	"github.com/goautoml/automl/ensemble"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/store"
 )
 
 // EnsembleFamily is the family name of an ensemble trial: a weighted mean
@@ -256,7 +257,7 @@ func (s *search) ensembleStep() {
 
 // buildEnsemble writes the ensemble's bundle and fills in its metrics.
 func (s *search) buildEnsemble(t *Trial, blend *Predictions) error {
-	d, k, pos := s.data, blend.Classes, s.data.Target.Positive
+	d := s.data
 	dir := s.st.Layout.Trial(t.ID)
 	var parts []bundle.Part
 	for _, m := range t.Ensemble.Members {
@@ -266,6 +267,27 @@ func (s *search) buildEnsemble(t *Trial, blend *Predictions) error {
 	if err != nil {
 		return err
 	}
+	m, err := bundle.Load(dir)
+	if err != nil {
+		return err
+	}
+	f, err := d.ensembleMetrics(t, blend, m)
+	if err != nil {
+		return err
+	}
+	b.TrialID, b.Val, b.Test = t.ID, t.Val, t.Test
+	b.Calibration = bundle.FromCalibrator(f.Calibration)
+	if f.Threshold != nil {
+		b.Threshold = &bundle.Threshold{Version: bundle.ThresholdVersion, Value: *f.Threshold, Metric: thresholdMetric(d.Metric)}
+	}
+	return b.Write(dir)
+}
+
+// ensembleMetrics fills in an ensemble trial's metrics from its blend of
+// held-out predictions and its bundle m (scored without calibration), and
+// calibrates it like any trial.
+func (d *Data) ensembleMetrics(t *Trial, blend *Predictions, m *bundle.Model) (*Fitted, error) {
+	k, pos := blend.Classes, d.Target.Positive
 	// Validation metrics of the blend, as a trial's: the mean over the
 	// cross-validation folds, or on the validation rows.
 	at := make(map[int]int, len(blend.Rows))
@@ -289,26 +311,59 @@ func (s *search) buildEnsemble(t *Trial, blend *Predictions) error {
 	} else {
 		t.Val = evalRows(blend.Rows)
 	}
-	// Test metrics from the bundle as saved (uncalibrated blend here).
-	m, err := bundle.Load(dir)
-	if err != nil {
-		return err
-	}
+	// Test metrics from the bundle as saved, without its calibration.
 	test := d.Split.Test
 	f := &Fitted{Predictions: blend, testRows: test}
 	if len(test) > 0 {
-		if f.testProb, err = m.PredictRows(d.Frame, test); err != nil {
-			return err
+		raw := *m
+		raw.Calibration, raw.Threshold = nil, nil
+		var err error
+		if f.testProb, err = raw.PredictRows(d.Frame, test); err != nil {
+			return nil, err
 		}
 		t.Test = finite(metrics.Evaluate(d.labels(test), f.testProb, pos))
 	}
 	if err := d.calibrateTrial(t, f, folds); err != nil {
-		return err
+		return nil, err
 	}
-	b.TrialID, b.Val, b.Test = t.ID, t.Val, t.Test
-	b.Calibration = bundle.FromCalibrator(f.Calibration)
-	if f.Threshold != nil {
-		b.Threshold = &bundle.Threshold{Version: bundle.ThresholdVersion, Value: *f.Threshold, Metric: thresholdMetric(d.Metric)}
+	return f, nil
+}
+
+// ReplayEnsemble recomputes ensemble trial t of the experiment in dir from
+// what the folder keeps, as the search computed it: the members' held-out
+// predictions (their predictions.bin) blended with the recorded weights,
+// the blend's validation metrics, calibration and threshold, and the test
+// rows scored through the trial's saved bundle. It returns t with the
+// metrics so recomputed; the trial notebooks compare them with
+// trials.jsonl (each member's own notebook reproduces it from the data).
+func ReplayEnsemble(dir string, d *Data, t Trial) (Trial, error) {
+	if t.Ensemble == nil || len(t.Ensemble.Members) == 0 {
+		return t, fmt.Errorf("automl: trial %d is not an ensemble", t.ID)
 	}
-	return b.Write(dir)
+	lay := store.At(dir)
+	var lib []ensemble.Candidate
+	var weights []float64
+	var rows []int
+	for _, mb := range t.Ensemble.Members {
+		p, err := ReadPredictions(lay.Predictions(mb.Trial))
+		if err != nil {
+			return t, fmt.Errorf("automl: ensemble trial %d: member %d: %w", t.ID, mb.Trial, err)
+		}
+		if rows != nil && !slices.Equal(rows, p.Rows) {
+			return t, fmt.Errorf("automl: ensemble trial %d: member %d's predictions are on other rows", t.ID, mb.Trial)
+		}
+		rows = p.Rows
+		lib = append(lib, ensemble.Candidate{ID: mb.Trial, Prob: p.Prob})
+		weights = append(weights, mb.Weight)
+	}
+	m, err := bundle.Load(lay.Trial(t.ID))
+	if err != nil {
+		return t, err
+	}
+	blend := &Predictions{Rows: rows, Classes: len(d.Target.Classes), Prob: ensemble.Blend(lib, weights)}
+	out := Trial{TrialSpec: t.TrialSpec, Status: t.Status, Timing: t.Timing}
+	if _, err := d.ensembleMetrics(&out, blend, m); err != nil {
+		return t, fmt.Errorf("automl: ensemble trial %d: %w", t.ID, err)
+	}
+	return out, nil
 }

@@ -70,6 +70,7 @@ func TestEnsembleTrial(t *testing.T) {
 			t.Fatal(err)
 		}
 		logs[i] = stripTimingText(t, b)
+		checkReplay(t, res.Dir, p.Data)
 	}
 	if logs[0] != logs[1] {
 		t.Fatal("two runs with the same seed logged different trials")
@@ -92,4 +93,52 @@ func stripTimingText(t *testing.T, b []byte) string {
 		out = append(out, string(e))
 	}
 	return strings.Join(out, "\n")
+}
+
+// checkReplay: automl.ReplayEnsemble recomputes the experiment's ensemble
+// trial, as logged, from the members' kept predictions and its bundle:
+// every metric bit for bit (the trial notebooks rely on it).
+func checkReplay(t *testing.T, dir string, d *automl.Data) {
+	t.Helper()
+	st, err := automl.OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trials, err := st.Trials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := trials[len(trials)-1]
+	got, err := automl.ReplayEnsemble(dir, d, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal([]any{got.Val, got.Test, got.Folds})
+	b, _ := json.Marshal([]any{last.Val, last.Test, last.Folds})
+	if string(a) != string(b) {
+		t.Errorf("replayed ensemble metrics differ from the log:\n%s\n%s", a, b)
+	}
+}
+
+// TestReplayEnsembleSplit: the same with one validation split.
+func TestReplayEnsembleSplit(t *testing.T) {
+	data, err := samples.WriteGermanCredit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := automl.Config{Data: data, Target: "class", MaxTrials: 16, Seed: 9, Workers: 2, RunsDir: t.TempDir(), Name: "ens",
+		Ensemble: automl.EnsembleAuto, Calibration: automl.CalibrationAuto, Search: automl.SearchAdaptive}
+	cfg.Split.Seed, cfg.Split.TrainFrac, cfg.Split.ValFrac = 9, 0.6, 0.2
+	p, err := automl.Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := res.Trials[len(res.Trials)-1]; last.Ensemble == nil {
+		t.Fatalf("no ensemble trial (last trial %d is %s)", last.ID, last.Model.Family)
+	}
+	checkReplay(t, res.Dir, p.Data)
 }

@@ -128,3 +128,41 @@ func TestProgramReproducesCalibratedTrials(t *testing.T) {
 		}
 	}
 }
+
+// TestProgramReplaysEnsembleTrial: an ensemble trial's notebook replays
+// the blend from the experiment folder and prints every recorded metric to
+// the last digit (one split, and cross-validation).
+func TestProgramReplaysEnsembleTrial(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs one program per experiment")
+	}
+	data, _ := filepath.Abs("testdata/german_credit.csv")
+	for _, cv := range []int{0, 3} {
+		t.Run(fmt.Sprintf("cv=%d", cv), func(t *testing.T) {
+			cfg := automl.Config{Data: data, Target: "class", Seed: 6, RunsDir: t.TempDir(), Name: "german-ens", Workers: 2, MaxTrials: 14,
+				Calibration: automl.CalibrationAuto, Ensemble: automl.EnsembleAuto, Search: automl.SearchAdaptive}
+			cfg.Split.CV = cv
+			p, err := automl.Prepare(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := automl.RunPrepared(context.Background(), p, automl.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ens := res.Trials[len(res.Trials)-1]
+			if ens.Ensemble == nil {
+				t.Fatalf("no ensemble trial: the last is %s", ens.Model.Family)
+			}
+			nb, err := Trial(res.Experiment, ens, Options{ModuleDir: repoRoot(t), StoreDir: res.Dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := runProgram(t, goProgram(nb))
+			checkPrinted(t, out, ens)
+			if !strings.Contains(out, "confusion (rows = true") {
+				t.Errorf("the notebook did not draw the test plots:\n%s", out)
+			}
+		})
+	}
+}

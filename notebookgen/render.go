@@ -13,6 +13,7 @@ import (
 	"github.com/Masterminds/sprig/v3"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/preprocess"
 	"github.com/goautoml/automl/store"
 )
@@ -26,6 +27,9 @@ var templateFS embed.FS
 var (
 	trialTmpl   = parse("templates/common.tmpl", "templates/trial.tmpl")
 	exploreTmpl = parse("templates/common.tmpl", "templates/explore.tmpl")
+	// An ensemble's notebook reuses the trial notebook's data and split
+	// cells; ensemble.tmpl redefines "imports".
+	ensembleTmpl = parse("templates/common.tmpl", "templates/trial.tmpl", "templates/ensemble.tmpl")
 )
 
 func parse(files ...string) *template.Template {
@@ -52,6 +56,15 @@ var trialCells = []cellDef{
 	{Markdown, "shap.md"}, {Code, "shap"},
 	{Markdown, "score.md"}, {Code, "score"},
 	{Markdown, "mlflow.md"}, {Code, "mlflow"},
+}
+
+var ensembleCells = []cellDef{
+	{Markdown, "ens.title"}, {Code, "setup"},
+	{Markdown, "data.md"}, {Code, "data"},
+	{Markdown, "split.md"}, {Code, "split"},
+	{Markdown, "ens.members.md"}, {Code, "ens.members"},
+	{Markdown, "ens.eval.md"}, {Code, "ens.eval"},
+	{Markdown, "ens.plots.md"}, {Code, "ens.plots"},
 }
 
 var exploreCells = []cellDef{
@@ -136,6 +149,12 @@ type trialData struct {
 	ValGo, TestGo                               string
 	ModelImports                                []string
 	CV, Calibrated                              bool
+	// An ensemble's members (with their families), the number of
+	// candidates it was chosen from, and its spec as Go.
+	Members    []ensembleMember
+	Candidates int
+	EnsembleGo string
+	StoreDir   string
 	ExplainDir                                  string
 }
 
@@ -152,6 +171,24 @@ func Trial(e *automl.Experiment, t automl.Trial, o Options) (*Notebook, error) {
 	if o.StoreDir != "" {
 		d.ExplainDir = store.At(o.StoreDir).Explain(t.ID)
 	}
+	ensemble := t.Model.Family == automl.EnsembleFamily
+	if ensemble {
+		if t.Ensemble == nil || o.StoreDir == "" {
+			return nil, fmt.Errorf("notebookgen: ensemble trial %d: its notebook replays the experiment folder's predictions: give Options.StoreDir", t.ID)
+		}
+		d.StoreDir, d.Candidates = o.StoreDir, t.Ensemble.Candidates
+		family := map[int]string{}
+		if st, err := automl.OpenStore(o.StoreDir); err == nil {
+			if all, err := st.Trials(); err == nil {
+				for _, m := range all {
+					family[m.ID] = models.Label(m.Model.Family)
+				}
+			}
+		}
+		for _, m := range t.Ensemble.Members {
+			d.Members = append(d.Members, ensembleMember{Trial: m.Trial, Weight: m.Weight, Family: family[m.Trial]})
+		}
+	}
 	split := e.Config.Split
 	split.Seed = e.Config.Seed
 	var err error
@@ -161,7 +198,7 @@ func Trial(e *automl.Experiment, t automl.Trial, o Options) (*Notebook, error) {
 	}{
 		{&d.PrepGo, t.Prep}, {&d.ModelGo, t.Model}, {&d.SplitGo, split},
 		{&d.ExcludeGo, e.Config.ExcludeCols}, {&d.KeepGo, e.Config.KeepCols},
-		{&d.ValGo, orEmpty(t.Val)}, {&d.TestGo, orEmpty(t.Test)},
+		{&d.ValGo, orEmpty(t.Val)}, {&d.TestGo, orEmpty(t.Test)}, {&d.EnsembleGo, t.Ensemble},
 	} {
 		indent := ""
 		if l.dst == &d.SplitGo || l.dst == &d.ExcludeGo || l.dst == &d.KeepGo {
@@ -171,7 +208,16 @@ func Trial(e *automl.Experiment, t automl.Trial, o Options) (*Notebook, error) {
 			return nil, fmt.Errorf("notebookgen: trial %d: %w", t.ID, err)
 		}
 	}
+	if ensemble {
+		return render(ensembleTmpl, ensembleCells, fmt.Sprintf("trial-%d", t.ID), d)
+	}
 	return render(trialTmpl, trialCells, fmt.Sprintf("trial-%d", t.ID), d)
+}
+
+type ensembleMember struct {
+	Trial  int
+	Weight float64
+	Family string
 }
 
 func orEmpty(m map[string]float64) map[string]float64 {
