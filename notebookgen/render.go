@@ -155,7 +155,7 @@ type trialData struct {
 	Candidates int
 	EnsembleGo string
 	StoreDir   string
-	ExplainDir                                  string
+	ExplainDir string
 }
 
 // Trial returns the notebook that reproduces trial t of experiment e.
