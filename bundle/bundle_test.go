@@ -3,6 +3,7 @@ package bundle
 import (
 	"encoding/csv"
 	"encoding/json"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -273,5 +274,45 @@ func TestIsFile(t *testing.T) {
 		if IsFile(p) != want {
 			t.Errorf("IsFile(%q) = %v", p, !want)
 		}
+	}
+}
+
+// TestCombineLinks: on one file system the combined bundle shares its
+// members' files (hard links) instead of copying them, and stays whole
+// when the member's own bundle is deleted.
+func TestCombineLinks(t *testing.T) {
+	root := t.TempDir()
+	src := filepath.Join(root, "iris-0")
+	if err := copyTree(filepath.Join("testdata", "format1", "iris-0"), src); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "ens")
+	if _, err := Combine(dir, []Part{{src, 1}, {src, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	shared := 0
+	filepath.WalkDir(store.BundleModel(src, 0), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(store.BundleModel(src, 0), p)
+		a, errA := os.Stat(p)
+		b, errB := os.Stat(filepath.Join(store.BundleModel(dir, 1), rel))
+		if errA != nil || errB != nil {
+			t.Fatalf("%s: %v %v", rel, errA, errB)
+		}
+		if os.SameFile(a, b) {
+			shared++
+		}
+		return nil
+	})
+	if shared == 0 {
+		t.Fatal("the combined bundle copied its member's files instead of linking them")
+	}
+	if err := os.RemoveAll(src); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(dir); err != nil {
+		t.Fatalf("the combined bundle after its member was deleted: %v", err)
 	}
 }

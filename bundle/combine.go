@@ -103,6 +103,20 @@ func copyTree(src, dst string) error {
 		if !d.Type().IsRegular() {
 			return fmt.Errorf("%s is not a regular file", p)
 		}
+		// A hard link where the file system allows one: bundle files are
+		// never changed in place (every write replaces the file), so the
+		// member's bytes are shared, not copied (an ensemble of big forests
+		// would double the experiment's size). The link is made under a
+		// temporary name and renamed, so a kill leaves no half state.
+		tmp := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".tmp0")
+		os.Remove(tmp)
+		if os.Link(p, tmp) == nil {
+			if err := os.Rename(tmp, target); err != nil {
+				os.Remove(tmp)
+				return err
+			}
+			return nil
+		}
 		in, err := os.Open(p)
 		if err != nil {
 			return err
