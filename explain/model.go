@@ -173,9 +173,18 @@ func (s *session) shapMembers(ctx context.Context, sc *scorer, rows []int, info 
 		sum.Raw[o] = make([]float64, n)
 	}
 	info.Output, info.Method, info.Members = "probability", "members", nil
-	for _, p := range sc.parts {
+	dl, bounded := ctx.Deadline()
+	for i, p := range sc.parts {
 		var mi SHAPInfo
-		c, got, err := s.shap(ctx, p.clf, p.pipe, rows, p.groups, &mi, mopt, true)
+		// Each member gets its share of the time left, and only the rows
+		// every member before it finished.
+		mctx, cancel := ctx, context.CancelFunc(func() {})
+		if bounded {
+			share := time.Until(dl) / time.Duration(len(sc.parts)-i)
+			mctx, cancel = context.WithDeadlineCause(ctx, time.Now().Add(share), ErrTimeout)
+		}
+		c, got, err := s.shap(mctx, p.clf, p.pipe, rows[:n], p.groups, &mi, mopt, true)
+		cancel()
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,10 +1,12 @@
 package explain
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -353,6 +355,13 @@ func (x *TreeExplainer) Row(row []float64, phi [][]float64, scratch []step) []st
 // Explain computes the SHAP values of every row of X on up to workers
 // goroutines (<= 0: all CPUs).
 func (x *TreeExplainer) Explain(X *mat.Dense, workers int) (*Contributions, error) {
+	return x.ExplainContext(context.Background(), X, workers)
+}
+
+// ExplainContext is Explain stopped by ctx: rows are taken in order, and
+// when ctx ends the rows finished so far (a prefix of X's) are returned
+// with ctx's cause as the error.
+func (x *TreeExplainer) ExplainContext(ctx context.Context, X *mat.Dense, workers int) (*Contributions, error) {
 	n, f := X.Dims()
 	if f != x.e.Features {
 		return nil, fmt.Errorf("explain: matrix has %d columns, the trees were grown on %d", f, x.e.Features)
@@ -367,14 +376,19 @@ func (x *TreeExplainer) Explain(X *mat.Dense, workers int) (*Contributions, erro
 	}
 	workers = max(1, min(workers, n))
 	var wg sync.WaitGroup
-	for g := range workers {
+	var next atomic.Int64 // the next row to take
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var scratch []step
 			phi := make([][]float64, x.e.Outputs)
 			raw := make([]float64, x.e.Outputs)
-			for i := g; i < n; i += workers {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
 				for k := range phi {
 					phi[k] = c.Phi[k].RawRowView(i)
 				}
@@ -388,10 +402,23 @@ func (x *TreeExplainer) Explain(X *mat.Dense, workers int) (*Contributions, erro
 		}()
 	}
 	wg.Wait()
+	var err error
+	if done := min(n, int(next.Load())); done < n {
+		// Stopped: rows below done were all taken, and a taken row is
+		// always finished.
+		err = context.Cause(ctx)
+		for k := range c.Phi {
+			c.Raw[k] = c.Raw[k][:done]
+			if done > 0 {
+				c.Phi[k] = c.Phi[k].Slice(0, done, 0, f).(*mat.Dense)
+			}
+		}
+		n = done
+	}
 	if n == 0 {
 		for k := range c.Phi {
 			c.Phi[k] = &mat.Dense{}
 		}
 	}
-	return c, nil
+	return c, err
 }

@@ -2,9 +2,12 @@ package explain
 
 import (
 	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -229,6 +232,45 @@ func TestTreeSHAPAdditivity(t *testing.T) {
 			}
 			if nonzero == 0 {
 				t.Fatalf("%s: every contribution is zero", name)
+			}
+		}
+	}
+}
+
+// TestTreeSHAPContext: a context that ends stops the explainer, which
+// returns the rows it finished, a prefix of the matrix's, with values
+// equal to an unbounded run's, and the context's cause.
+func TestTreeSHAPContext(t *testing.T) {
+	X, y := synth(400, 2, 7)
+	for name, m := range treeFamilies(2) {
+		if err := m.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		ex, err := NewTreeExplainer(m.Ensemble())
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := ex.Explain(X, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone, cancel := context.WithCancelCause(context.Background())
+		cancel(ErrTimeout)
+		c, err := ex.ExplainContext(gone, X, 2)
+		if !errors.Is(err, ErrTimeout) || len(c.Raw[0]) != 0 {
+			t.Fatalf("%s: an ended context gave %d rows and error %v", name, len(c.Raw[0]), err)
+		}
+		// Stopped part way: by a deadline that passes while rows are explained.
+		ctx, stop := context.WithTimeoutCause(context.Background(), time.Millisecond, ErrTimeout)
+		c, err = ex.ExplainContext(ctx, X, 1)
+		stop()
+		n := len(c.Raw[0])
+		if (err == nil) != (n == 400) {
+			t.Fatalf("%s: %d rows with error %v", name, n, err)
+		}
+		for i := range n {
+			if c.Raw[0][i] != full.Raw[0][i] || !slices.Equal(c.Phi[0].RawRowView(i), full.Phi[0].RawRowView(i)) {
+				t.Fatalf("%s: row %d of a stopped run differs from the full run's", name, i)
 			}
 		}
 	}

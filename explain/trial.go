@@ -236,6 +236,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 		split["validation"] = d.Split.Val
 	}
 	mats := map[string]*mat.Dense{}
+	plotStart := time.Now()
 	for _, name := range splitOrder {
 		rows := split[name]
 		if len(rows) == 0 {
@@ -264,6 +265,15 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 		rep.Files = append(rep.Files, files...)
 	}
 	names, groups := sc.names, sc.groups
+	// The SHAP estimate stops early enough for its own plots and files
+	// to be made within the caller's bound: about what the splits' plots
+	// took, twice over.
+	shapCtx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		shapCtx, cancel = context.WithDeadlineCause(ctx, dl.Add(-2*time.Since(plotStart)), ErrTimeout)
+		defer cancel()
+	}
 
 	if ctx.Err() != nil {
 		// The bound came while the split's plots were drawn: the
@@ -288,9 +298,9 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	var contrib *Contributions
 	var outs []int
 	if len(sc.parts) == 1 {
-		contrib, outs, err = s.shap(ctx, sc.parts[0].clf, sc.parts[0].pipe, rows, groups, &m.SHAP, opt, false)
+		contrib, outs, err = s.shap(shapCtx, sc.parts[0].clf, sc.parts[0].pipe, rows, groups, &m.SHAP, opt, false)
 	} else {
-		contrib, outs, err = s.shapMembers(ctx, sc, rows, &m.SHAP, opt)
+		contrib, outs, err = s.shapMembers(shapCtx, sc, rows, &m.SHAP, opt)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("trial %d: SHAP: %w", t.ID, err)
@@ -372,14 +382,14 @@ func (s *session) shap(ctx context.Context, clf models.Classifier, pipe *preproc
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := ex.Explain(X, opt.Workers)
-		if err != nil {
+		c, err := ex.ExplainContext(ctx, X, opt.Workers)
+		if err != nil && ctx.Err() == nil {
 			return nil, nil, err
 		}
 		for o := range c.Phi {
 			c.Phi[o] = Sum(c.Phi[o], groups)
 		}
-		info.Method, info.Output, info.Rows = "tree_path_dependent", "raw_margin", len(rows)
+		info.Method, info.Output, info.Rows, info.Partial = "tree_path_dependent", "raw_margin", len(c.Raw[0]), err != nil
 		if e.Ensemble().Link == tree.Identity {
 			info.Output = "probability"
 		}

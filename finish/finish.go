@@ -103,12 +103,20 @@ func (s *Step) Search(ctx context.Context, o automl.Options) automl.Options {
 	return o
 }
 
-// Deadline is when the run's time budget ends (zero without one).
+// Deadline is when the step must be done (zero without a budget): the
+// budget's end less a closing margin, ClosingMargin(timeout), for what the
+// front end does after it (retention, the leaderboard, exiting).
 func (s *Step) Deadline() time.Time {
 	if s.timeout <= 0 {
 		return time.Time{}
 	}
-	return s.started.Add(s.timeout)
+	return s.started.Add(s.timeout - ClosingMargin(s.timeout))
+}
+
+// ClosingMargin is the part at the end of a budget the finishing step
+// leaves to its caller: 2 % of it, between 0.3 s and 2 s (at most half).
+func ClosingMargin(timeout time.Duration) time.Duration {
+	return min(timeout/2, max(300*time.Millisecond, min(2*time.Second, timeout/50)))
 }
 
 // Run finishes the searched experiment res (nil when the search failed
