@@ -80,18 +80,24 @@ type Config struct {
 	// when a trial ranks among the best KeepBundles finished so far); 0 means
 	// 10, a negative value every trial.
 	KeepBundles int `json:"keep_bundles,omitempty"`
-	// Search names the searcher: SearchRandom (also "", for now the
-	// default: every family's starting points, then uniform samples) or
-	// SearchAdaptive.
+	// Search names the searcher: SearchRandom (also "": every family's
+	// starting points, then uniform samples) or SearchAdaptive (the
+	// default of `automl run` and the web UI).
 	Search string `json:"search,omitempty"`
 	// Ensemble: EnsembleAuto chooses a weighted ensemble of the
 	// finished trials after the search and records it as one more trial;
-	// EnsembleNone (also "", for now the default) does not.
+	// EnsembleNone (also "") does not. The command line and the web UI
+	// default to auto.
 	Ensemble string `json:"ensemble,omitempty"`
 	// Calibration is how trials calibrate their probabilities on held-out
-	// rows: CalibrationAuto chooses per trial, CalibrationNone (also "", for
-	// now the default) keeps the models' own.
+	// rows: CalibrationAuto chooses per trial (the default of the command
+	// line and the web UI), CalibrationNone (also "") keeps the models' own.
 	Calibration string `json:"calibration,omitempty"`
+	// Refit: RefitAll refits the best trial (each member of an ensemble) on
+	// every row, test rows included, after the search, into the
+	// experiment's "best" folder; RefitNone (also "") keeps the searched
+	// trial's bundle as the best.
+	Refit string `json:"refit,omitempty"`
 	// FinishFlags are the command-line flags of the steps after the search
 	// (explanations, notebooks, MLflow logging) as given to `automl run`, by
 	// flag name, so that `automl resume` finishes the experiment the same way.
@@ -149,6 +155,9 @@ func (c Config) Validate() error {
 	}
 	if c.Calibration != "" && c.Calibration != CalibrationAuto && c.Calibration != CalibrationNone {
 		return fmt.Errorf("calibration %q: expected auto or none", c.Calibration)
+	}
+	if c.Refit != "" && c.Refit != RefitAll && c.Refit != RefitNone {
+		return fmt.Errorf("refit %q: expected all or none", c.Refit)
 	}
 	if c.Metric != "" && !slices.Contains(metrics.Names, c.Metric) {
 		return fmt.Errorf("unknown metric %q: expected one of %v", c.Metric, metrics.Names)

@@ -80,6 +80,7 @@ func runSearch(parent context.Context, st *Store, p *Prepared, done []Trial, opt
 	cause := s.run(parent)
 	if s.err == nil && parent.Err() == nil {
 		s.ensembleStep()
+		s.refitStep(parent)
 	}
 	return s.finish(parent, cause)
 }

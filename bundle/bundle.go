@@ -47,6 +47,11 @@ type Bundle struct {
 	Metric     string             `json:"metric"`
 	Val        map[string]float64 `json:"val"`
 	Test       map[string]float64 `json:"test"`
+	// Refit, when set, says the members were refit after the search on
+	// more rows than they were scored on ("all": every row, test rows
+	// included): Val and Test are then the scores of the trial as it was
+	// searched, measured before the refit.
+	Refit string `json:"refit,omitempty"`
 }
 
 // Member is one fitted pipeline and classifier of a bundle. Its classifier

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/finish"
 	"github.com/goautoml/automl/models"
@@ -114,6 +115,7 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 	fs.StringVar(&c.cfg.Name, "name", "", "experiment folder name (default: data file name and start time)")
 	if search {
 		fs.StringVar(&c.cfg.Search, "search", automl.SearchAdaptive, "searcher: adaptive (starting points, a portfolio of strong defaults, then local steps around the leading families) or random (starting points, then uniform samples)")
+		fs.StringVar(&c.cfg.Refit, "refit", automl.RefitNone, "all: once the test score is recorded, refit the best trial (each member of an ensemble) on every row, test rows included, as the bundle <experiment>/best scores with (what to deploy); none: best is the searched trial")
 		fs.StringVar(&c.cfg.Ensemble, "ensemble", automl.EnsembleAuto, "auto: after the search, choose a weighted ensemble of the best trials (Caruana's ensemble selection) and rank it with them; none: no ensemble")
 	}
 	fs.StringVar(&c.cfg.Calibration, "calibration", automl.CalibrationAuto, "auto: calibrate probabilities on held-out rows (chosen per trial: none, prior correction, Platt or isotonic) and pick binary decision thresholds; none: the models' own probabilities and 0.5")
@@ -363,7 +365,10 @@ func report(res *automl.Result, fin *finish.Report, jsonOut bool, fitSeconds *fl
 		return noTrial(res)
 	}
 	lay := store.At(res.Dir)
-	fmt.Fprintf(stdout, "\nbest: trial %d (%s), kept in %s\nscore new data: automl predict --model %s --data new.csv --out predictions.csv\n",
-		res.Best.ID, res.Best.Model.Family, lay.Trial(res.Best.ID), filepath.Join(lay.Dir, store.BestAlias))
+	fmt.Fprintf(stdout, "\nbest: trial %d (%s), kept in %s\n", res.Best.ID, res.Best.Model.Family, lay.Trial(res.Best.ID))
+	if b, err := bundle.Read(filepath.Join(lay.Dir, store.BestAlias)); err == nil && b.Refit == automl.RefitAll {
+		fmt.Fprintf(stdout, "refit on every row (test rows included) into %s: the scores above were measured before\n", filepath.Join(lay.Dir, store.BestAlias))
+	}
+	fmt.Fprintf(stdout, "score new data: automl predict --model %s --data new.csv --out predictions.csv\n", filepath.Join(lay.Dir, store.BestAlias))
 	return nil
 }

@@ -1,0 +1,77 @@
+package automl_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/bundle"
+	"github.com/goautoml/automl/metrics"
+	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
+)
+
+// TestRefitAll: with Refit "all" the experiment's best folder holds the
+// best trial refit on every row (each member, for an ensemble), with the
+// searched trial's calibration, threshold and scores, and "best" resolves
+// to it. Having seen the test rows, it fits them better than the searched
+// bundle does.
+func TestRefitAll(t *testing.T) {
+	data, err := samples.WriteGermanCredit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ens := range []string{automl.EnsembleNone, automl.EnsembleAuto} {
+		t.Run("ensemble="+ens, func(t *testing.T) {
+			cfg := automl.Config{Data: data, Target: "class", MaxTrials: 16, Seed: 4, Workers: 2, RunsDir: t.TempDir(), Name: "refit",
+				Include: []models.Family{"logistic", "gbdt", "naive_bayes"}, Refit: automl.RefitAll, Ensemble: ens,
+				Calibration: automl.CalibrationAuto, Search: automl.SearchAdaptive}
+			cfg.Split.TrainFrac, cfg.Split.ValFrac = 0.6, 0.2
+			p, err := automl.Prepare(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := automl.RunPrepared(context.Background(), p, automl.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ens == automl.EnsembleAuto && res.Best.Ensemble == nil {
+				t.Fatalf("the ensemble did not win (best is trial %d, %s): this test needs it to refit members", res.Best.ID, res.Best.Model.Family)
+			}
+			bestDir := filepath.Join(res.Dir, store.BestAlias)
+			if dir, err := bundle.Resolve(bestDir); err != nil || dir != bestDir {
+				t.Fatalf("best resolves to %s (%v), want the refit folder", dir, err)
+			}
+			refit, err := bundle.Load(bestDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			searched, err := bundle.Load(store.At(res.Dir).Trial(res.Best.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if refit.Refit != automl.RefitAll || refit.TrialID != res.Best.ID || len(refit.Members()) != len(searched.Members()) {
+				t.Fatalf("refit bundle: refit %q, trial %d, %d members; want all, %d, %d", refit.Refit, refit.TrialID, len(refit.Members()), res.Best.ID, len(searched.Members()))
+			}
+			if (refit.Threshold == nil) != (searched.Threshold == nil) || (refit.Threshold != nil && refit.Threshold.Value != searched.Threshold.Value) {
+				t.Errorf("the refit bundle does not keep the searched threshold")
+			}
+			test := p.Data.Split.Test
+			y := p.Data.Labels(test)
+			loss := func(m *bundle.Model) float64 {
+				P, err := m.PredictRows(p.Data.Frame, test)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return metrics.LogLoss(y, P)
+			}
+			lr, ls := loss(refit), loss(searched)
+			if !(lr < ls) {
+				t.Errorf("test log loss %v after the refit on every row, %v before: the refit did not see the test rows", lr, ls)
+			}
+			t.Logf("trial %d (%s): test log loss %.4f searched, %.4f refit on every row", res.Best.ID, res.Best.Model.Family, ls, lr)
+		})
+	}
+}
