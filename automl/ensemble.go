@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -231,6 +232,56 @@ func (s *search) ensembleStep() {
 		return
 	}
 	start := time.Now()
+	id := s.next
+	// The step works in the background, into a temporary folder: when the
+	// budget (its end less the finishing step's share, plus the search's
+	// grace) runs out first, it is abandoned, as fits in flight are, and
+	// nothing of it is recorded.
+	var mu sync.Mutex
+	abandoned := false
+	done := make(chan *finished, 1)
+	go func() {
+		f := s.makeEnsemble(id, start)
+		mu.Lock()
+		defer mu.Unlock()
+		if f != nil && abandoned {
+			os.RemoveAll(s.st.Layout.Trial(id))
+			f = nil
+		}
+		done <- f
+	}()
+	var late <-chan time.Time
+	if s.cfg.Timeout > 0 {
+		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve) + s.cfg.Grace)
+		late = time.After(time.Until(end))
+	}
+	var f *finished
+	select {
+	case f = <-done:
+	case <-late:
+		mu.Lock()
+		select {
+		case f = <-done:
+		default:
+			abandoned = true
+			s.log.Warn("the ensemble step did not finish within the budget: no ensemble recorded")
+		}
+		mu.Unlock()
+	}
+	if f == nil {
+		return
+	}
+	f.out.Trial.Timing.WallSeconds = time.Since(start).Seconds()
+	f.out.Trial.Timing.OffsetSeconds = time.Since(s.start).Seconds()
+	s.next++
+	s.commit(*f)
+}
+
+// makeEnsemble selects and builds ensemble trial id, or returns nil when
+// there is none (a failure is logged). The trial's folder is built under a
+// temporary name and renamed into place, under which name nothing else
+// writes until the step is done.
+func (s *search) makeEnsemble(id int, start time.Time) *finished {
 	d := s.data
 	cands := ensembleCandidates(s.st, s.res.Trials, s.cfg.Metric)
 	spec, blend, err := selectEnsemble(s.st, d, cands, s.cfg.Seed)
@@ -238,27 +289,32 @@ func (s *search) ensembleStep() {
 		if err != nil {
 			s.log.Warn("ensemble selection failed", "err", err)
 		}
-		return
+		return nil
 	}
-	id := s.next
 	t := Trial{TrialSpec: TrialSpec{ID: id, Seed: TrialSeed(s.cfg.Seed, id), Model: models.Spec{Family: EnsembleFamily}, Ensemble: spec},
 		Timing: Timing{Started: start.UTC()}}
-	if err := s.buildEnsemble(&t, blend); err != nil {
+	tmp, err := os.MkdirTemp(s.st.Layout.Trials(), ".ensemble.tmp")
+	if err == nil {
+		err = s.buildEnsemble(&t, blend, tmp)
+	}
+	if err == nil {
+		dir := s.st.Layout.Trial(id)
+		os.RemoveAll(dir) // a killed run's leftovers
+		err = os.Rename(tmp, dir)
+	}
+	if err != nil {
 		s.log.Warn("ensemble not recorded", "err", err)
-		os.RemoveAll(s.st.Layout.Trial(id))
-		return
+		os.RemoveAll(tmp)
+		return nil
 	}
 	t.Status = "ok"
-	t.Timing.WallSeconds = time.Since(start).Seconds()
-	t.Timing.OffsetSeconds = time.Since(s.start).Seconds()
-	s.next++
-	s.commit(finished{id: id, out: Outcome{Trial: t, Predictions: blend}})
+	return &finished{id: id, out: Outcome{Trial: t, Predictions: blend}}
 }
 
-// buildEnsemble writes the ensemble's bundle and fills in its metrics.
-func (s *search) buildEnsemble(t *Trial, blend *Predictions) error {
+// buildEnsemble writes the ensemble's bundle into dir and fills in its
+// metrics.
+func (s *search) buildEnsemble(t *Trial, blend *Predictions, dir string) error {
 	d := s.data
-	dir := s.st.Layout.Trial(t.ID)
 	var parts []bundle.Part
 	for _, m := range t.Ensemble.Members {
 		parts = append(parts, bundle.Part{Dir: s.st.Layout.Trial(m.Trial), Weight: m.Weight})
