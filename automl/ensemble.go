@@ -234,9 +234,8 @@ func (s *search) ensembleStep() {
 	start := time.Now()
 	id := s.next
 	// The step works in the background, into a temporary folder: when the
-	// budget (its end less the finishing step's share, plus the search's
-	// grace) runs out first, it is abandoned, as fits in flight are, and
-	// nothing of it is recorded.
+	// budget (its end less the finishing step's share) runs out first, it
+	// is abandoned, as fits in flight are, and nothing of it is recorded.
 	var mu sync.Mutex
 	abandoned := false
 	done := make(chan *finished, 1)
@@ -252,7 +251,7 @@ func (s *search) ensembleStep() {
 	}()
 	var late <-chan time.Time
 	if s.cfg.Timeout > 0 {
-		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve) + s.cfg.Grace)
+		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve))
 		late = time.After(time.Until(end))
 	}
 	var f *finished

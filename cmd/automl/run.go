@@ -153,6 +153,9 @@ func (c *configFlags) config() automl.Config {
 		cfg.Exclude = append(cfg.Exclude, models.Family(f))
 	}
 	cfg.ExcludeCols, cfg.KeepCols = c.exclCol, c.keepCol
+	if cfg.Refit == automl.RefitNone {
+		cfg.Refit = "" // recorded as the web UI and the library record it
+	}
 	return cfg
 }
 
