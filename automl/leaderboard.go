@@ -35,13 +35,23 @@ func Leaderboard(trials []Trial, metric string) []Trial {
 func Describe(t Trial) string {
 	s := t.Model.Describe() // the family's summary of its params
 	if t.BestIteration > 0 {
-		s += fmt.Sprintf(" (kept %d)", t.BestIteration)
+		s += fmt.Sprintf("; early stopping kept %d", t.BestIteration)
 	}
 	enc := t.Prep.Encoding
-	if t.Prep.Scale {
-		enc += "+scale"
+	switch enc {
+	case "onehot":
+		enc = "one-hot"
+	case "":
+		return s
 	}
-	return s + " | " + enc
+	enc += " encoding"
+	if t.Prep.Scale {
+		enc += ", scaled"
+	}
+	if s == "" {
+		return enc
+	}
+	return s + "; " + enc
 }
 
 // leaderboardMetrics are the columns shown besides the primary metric.

@@ -140,3 +140,13 @@ func lookup(f Family) (*Descriptor, error) {
 	}
 	return nil, fmt.Errorf("models: unknown family %q (want one of %v)", f, Names(true))
 }
+
+// Limit reads a size limit whose zero means "none" for a Describe
+// summary: "at most 6 depth" would be odd, so it says "depth at most 6"
+// or "depth unlimited".
+func Limit(what string, n int) string {
+	if n <= 0 {
+		return what + " unlimited"
+	}
+	return fmt.Sprintf("%s at most %d", what, n)
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"slices"
@@ -12,52 +13,73 @@ import (
 )
 
 // The best-score chart's drawing area, in SVG units (static/app.js uses
-// the same numbers to redraw it live).
+// the same numbers to redraw it live). The axis labels are HTML beside the
+// SVG, so they keep their size when the chart shrinks to a phone's width.
 const (
 	chartW, chartH = 900.0, 200.0
-	chartPad       = 40.0
-	chartLeft      = 60.0 // room for the score labels
+	chartPad       = 8.0
 )
 
 // chartView is the best-score-over-time chart: a polyline in a fixed
-// viewBox, its axis labels, and the points as JSON for the live script.
+// viewBox, its axis labels, and the trials' scores as JSON for the live
+// script, which recomputes the best-so-far line from them.
 type chartView struct {
 	Points           string
 	XMax, YMin, YMax string
-	Data             string // JSON [[seconds, best score], ...]
+	Data             string // JSON [[seconds, score], ...]: every scored trial, by finish time
 	Empty            bool
+}
+
+// finishOrder returns the scored trials' (finish time, score) pairs ordered
+// by the time they finished. Trials are committed in ID order, which is not
+// the order they finish in when several run at once; ties keep ID order.
+func finishOrder(trials []automl.Trial, metric string) [][2]float64 {
+	var out [][2]float64
+	for _, t := range trials {
+		if s := t.Score(metric); !math.IsNaN(s) {
+			out = append(out, [2]float64{t.Timing.OffsetSeconds, s})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b [2]float64) int { return cmp.Compare(a[0], b[0]) })
+	return out
+}
+
+// bestSoFar turns scores in finish order into the best score after each:
+// a series that never gets worse.
+func bestSoFar(pts [][2]float64, metric string) [][2]float64 {
+	hi := metrics.HigherIsBetter(metric)
+	out := make([][2]float64, len(pts))
+	for i, p := range pts {
+		best := p[1]
+		if i > 0 {
+			prev := out[i-1][1]
+			if (hi && prev > best) || (!hi && prev < best) {
+				best = prev
+			}
+		}
+		out[i] = [2]float64{p[0], best}
+	}
+	return out
 }
 
 // bestOverTime is the best primary score after each finished trial, by
 // the time the trial ended.
 func bestOverTime(trials []automl.Trial, metric string) [][2]float64 {
-	ts := slices.Clone(trials)
-	slices.SortStableFunc(ts, func(a, b automl.Trial) int {
-		switch {
-		case a.Timing.OffsetSeconds < b.Timing.OffsetSeconds:
-			return -1
-		case a.Timing.OffsetSeconds > b.Timing.OffsetSeconds:
-			return 1
-		}
-		return 0
-	})
-	hi := metrics.HigherIsBetter(metric)
-	best := math.NaN()
-	var out [][2]float64
-	for _, t := range ts {
-		s := t.Score(metric)
-		if math.IsNaN(s) {
-			continue
-		}
-		if math.IsNaN(best) || (hi && s > best) || (!hi && s < best) {
-			best = s
-		}
-		out = append(out, [2]float64{t.Timing.OffsetSeconds, best})
-	}
-	return out
+	return bestSoFar(finishOrder(trials, metric), metric)
 }
 
-// chart scales points into the viewBox; xMax is at least the time budget.
+// scoreChart is the chart of an experiment's trials; the x axis spans at
+// least the time budget.
+func scoreChart(trials []automl.Trial, metric string, budget float64) chartView {
+	raw := finishOrder(trials, metric)
+	v := chart(bestSoFar(raw, metric), budget)
+	b, _ := json.Marshal(raw)
+	v.Data = string(b)
+	return v
+}
+
+// chart scales best-so-far points into the viewBox; xMax is at least the
+// time budget.
 func chart(pts [][2]float64, budget float64) chartView {
 	b, _ := json.Marshal(pts)
 	v := chartView{Data: string(b), Empty: len(pts) == 0}
@@ -76,8 +98,8 @@ func chart(pts [][2]float64, budget float64) chartView {
 	if ymax-ymin < 1e-9 {
 		ymin, ymax = ymin-0.01, ymax+0.01
 	}
-	x := func(t float64) float64 { return chartLeft + (chartW-chartLeft-chartPad/2)*t/xmax }
-	y := func(s float64) float64 { return chartH - chartPad/2 - (chartH-chartPad)*(s-ymin)/(ymax-ymin) }
+	x := func(t float64) float64 { return chartPad + (chartW-2*chartPad)*t/xmax }
+	y := func(s float64) float64 { return chartH - chartPad - (chartH-2*chartPad)*(s-ymin)/(ymax-ymin) }
 	var sb strings.Builder
 	for i, p := range pts {
 		if i > 0 { // a step: the best holds until the next improvement

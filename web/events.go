@@ -24,7 +24,8 @@ const (
 // trialEvent is the data of a "trial" event.
 type trialEvent struct {
 	ID     int      `json:"id"`
-	HTML   string   `json:"html"` // the leaderboard row, rendered like the page's
+	Family string   `json:"family"` // the registered name, for the leaderboard's filter
+	HTML   string   `json:"html"`   // the leaderboard row, rendered like the page's
 	Score  *float64 `json:"score"`
 	Best   *float64 `json:"best"`
 	Offset float64  `json:"offset"`
@@ -112,7 +113,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			after++
-			ev := trialEvent{ID: tr.ID, HTML: buf.String(), Score: finite(tr.Score(x.Exp.Config.Metric)),
+			ev := trialEvent{ID: tr.ID, Family: string(tr.Model.Family), HTML: buf.String(), Score: finite(tr.Score(x.Exp.Config.Metric)),
 				Best: finite(snap.Progress.BestScore), Offset: tr.Timing.OffsetSeconds, Done: snap.Progress.Done,
 				Failed: snap.Progress.Failed, LeftMS: snap.Progress.Left.Milliseconds()}
 			if err := send("trial", after, ev); err != nil {

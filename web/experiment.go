@@ -28,6 +28,7 @@ type column struct {
 type row struct {
 	ID, Rank     int
 	Family, Desc string
+	FamilyKey    string // the family's registered name, for the live filter
 	OK           bool
 	Error        string
 	Worker       string // the remote worker that ran the trial
@@ -57,6 +58,7 @@ type expView struct {
 	Tabs                      []tab
 	Columns                   []column
 	Rows                      []row
+	Board                     board
 	Seen                      int // trials in the page, for the event stream
 	Done, Failed              int
 	Chart                     chartView
@@ -68,7 +70,9 @@ type expView struct {
 	Plots                     []plot // experiment-level plots made by package explain
 }
 
-// leaderboardKeys are the sortable columns besides the metrics.
+// metricColumns are the leaderboard's metric columns, primary first. They
+// are validation scores only: choosing among trials by their test scores
+// would make the test score a second validation score, biased upwards.
 func metricColumns(primary string) []string {
 	out := []string{primary}
 	for _, m := range metrics.Names {
@@ -76,7 +80,7 @@ func metricColumns(primary string) []string {
 			out = append(out, m)
 		}
 	}
-	return append(out, "test_"+primary)
+	return out
 }
 
 // experiment is an experiment's page, with tabs: leaderboard (live while
@@ -123,8 +127,10 @@ func (h *handler) experiment(w http.ResponseWriter, r *http.Request) {
 	}
 	switch v.Tab {
 	case "leaderboard":
-		v.Chart = chart(bestOverTime(trials, v.Metric), v.Budget)
-		v.Columns, v.Rows = leaderboard(trials, v.Metric, r.URL.Query().Get("sort"), r.URL.Query().Get("dir"), base)
+		v.Chart = scoreChart(trials, v.Metric, v.Budget)
+		q := r.URL.Query()
+		v.Board = boardQuery{Sort: q.Get("sort"), Dir: q.Get("dir"), Family: q.Get("family"), All: q.Get("all") == "1"}.board(trials, v.Metric, base)
+		v.Columns, v.Rows = v.Board.Columns, v.Board.Rows
 	case "profile":
 		v.Profile = profileRows(e.Profile)
 	case "files":
@@ -156,81 +162,6 @@ func (h *handler) loadOr404(w http.ResponseWriter, r *http.Request) (*expState, 
 	return x, true
 }
 
-// leaderboard ranks trials by the primary metric and orders them by the
-// requested column.
-func leaderboard(trials []automl.Trial, metric, sortKey, dir, base string) ([]column, []row) {
-	keys := metricColumns(metric)
-	if !slices.Contains(keys, sortKey) && sortKey != "trial" && sortKey != "fit" {
-		sortKey = metric
-	}
-	ranked := automl.Leaderboard(trials, metric)
-	rank := make(map[int]int, len(ranked))
-	for i, t := range ranked {
-		if t.Status == "ok" {
-			rank[t.ID] = i + 1
-		}
-	}
-	var cols []column
-	for _, k := range append(keys, "fit") {
-		label := k
-		switch {
-		case k == "fit":
-			label = "fit time"
-		case k == "test_"+metric:
-			label = "test " + metricLabel(metric)
-		default:
-			label = metricLabel(k)
-		}
-		cols = append(cols, column{Key: k, Label: label, Higher: k != "fit" && metrics.HigherIsBetter(trimTest(k))})
-	}
-	rows := make([]row, len(ranked))
-	for i, t := range ranked {
-		rows[i] = trialRow(t, rank[t.ID], keys, base)
-	}
-	// Order by the requested column; missing values last.
-	idx := slices.Index(append(keys, "fit"), sortKey)
-	desc := dir == "desc" || (dir == "" && sortKey != "fit" && sortKey != "trial" && metrics.HigherIsBetter(trimTest(sortKey)))
-	if sortKey != metric || dir != "" {
-		slices.SortStableFunc(rows, func(a, b row) int {
-			var va, vb float64
-			if sortKey == "trial" {
-				va, vb = float64(a.ID), float64(b.ID)
-			} else {
-				va, vb = cellNum(a.Cells[idx]), cellNum(b.Cells[idx])
-			}
-			switch {
-			case math.IsNaN(va) && math.IsNaN(vb):
-				return a.ID - b.ID
-			case math.IsNaN(va):
-				return 1
-			case math.IsNaN(vb):
-				return -1
-			case va == vb:
-				return a.ID - b.ID
-			case (va < vb) != desc:
-				return -1
-			}
-			return 1
-		})
-	}
-	for i := range cols {
-		c := &cols[i]
-		next := "desc"
-		if !c.Higher {
-			next = "asc"
-		}
-		if c.Key == sortKey {
-			c.Sort = "ascending"
-			next = "desc"
-			if desc {
-				c.Sort, next = "descending", "asc"
-			}
-		}
-		c.URL = base + "?sort=" + url.QueryEscape(c.Key) + "&dir=" + next
-	}
-	return cols, rows
-}
-
 func trimTest(k string) string {
 	if len(k) > 5 && k[:5] == "test_" {
 		return k[5:]
@@ -247,30 +178,6 @@ func cellNum(c cell) float64 {
 		return math.NaN()
 	}
 	return v
-}
-
-// trialRow builds one leaderboard row; keys are the metric columns, then
-// the fit time is added.
-func trialRow(t automl.Trial, rank int, keys []string, base string) row {
-	rw := row{ID: t.ID, Rank: rank, Family: familyLabel(t.Model.Family), Desc: automl.Describe(t), OK: t.Status == "ok",
-		Worker: t.Worker, URL: base + "/trials/" + strconv.Itoa(t.ID)}
-	if !rw.OK {
-		rw.Error = firstLine(t.Error)
-	}
-	for _, k := range keys {
-		m := t.Val
-		if k != trimTest(k) {
-			m = t.Test
-		}
-		v, ok := m[trimTest(k)]
-		if !ok || math.IsNaN(v) || !rw.OK {
-			rw.Cells = append(rw.Cells, cell{Text: "–"})
-			continue
-		}
-		rw.Cells = append(rw.Cells, cell{Text: formatScore(v), Value: strconv.FormatFloat(v, 'g', -1, 64)})
-	}
-	rw.Cells = append(rw.Cells, cell{Text: formatSeconds(t.Timing.FitSeconds), Value: strconv.FormatFloat(t.Timing.FitSeconds, 'g', -1, 64)})
-	return rw
 }
 
 func firstLine(s string) string {

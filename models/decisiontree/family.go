@@ -34,7 +34,7 @@ func init() {
 		Space: space,
 		Describe: func(p models.Params) string {
 			q := p.(*tree.TreeParams)
-			return fmt.Sprintf("%s depth=%d leaf=%d", q.Criterion, q.MaxDepth, q.MinSamplesLeaf)
+			return fmt.Sprintf("%s splits, %s, at least %d rows per leaf", q.Criterion, models.Limit("depth", q.MaxDepth), q.MinSamplesLeaf)
 		},
 	})
 }

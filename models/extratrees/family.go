@@ -34,7 +34,7 @@ func init() {
 		Space: func(models.Shape) models.Space { return tree.ForestSpace(false) },
 		Describe: func(p models.Params) string {
 			q := p.(*tree.ForestParams)
-			return fmt.Sprintf("trees=%d leaves=%d", q.Trees, q.MaxLeaves)
+			return fmt.Sprintf("%d trees, %s, %s", q.Trees, models.Limit("leaves", q.MaxLeaves), models.Limit("depth", q.MaxDepth))
 		},
 	})
 }

@@ -35,7 +35,11 @@ func init() {
 		Space: space,
 		Describe: func(p models.Params) string {
 			q := p.(*tree.GBDTParams)
-			return fmt.Sprintf("rounds=%d lr=%.3g leaves=%d", q.Rounds, q.LearningRate, q.NumLeaves)
+			s := fmt.Sprintf("%d boosting rounds, learning rate %.3g, %d leaves", q.Rounds, q.LearningRate, q.NumLeaves)
+			if q.MaxDepth > 0 {
+				s += fmt.Sprintf(", depth at most %d", q.MaxDepth)
+			}
+			return s
 		},
 		Refit: refit,
 	})

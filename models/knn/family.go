@@ -31,7 +31,11 @@ func init() {
 		Space: space,
 		Describe: func(p models.Params) string {
 			q := p.(*Params)
-			return fmt.Sprintf("k=%d %s", q.K, q.Weights)
+			w := "equal weights"
+			if q.Weights == "distance" {
+				w = "weighted by distance"
+			}
+			return fmt.Sprintf("%d neighbours, %s", q.K, w)
 		},
 		MaxTrainRows: MaxTrainRows,
 		SkipReason:   "k-nearest neighbours would compare each scored row with all of them",

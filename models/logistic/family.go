@@ -2,6 +2,7 @@ package logistic
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/goautoml/automl/models"
 )
@@ -25,7 +26,7 @@ func init() {
 		Space: space,
 		Describe: func(p models.Params) string {
 			q := p.(*Params)
-			return fmt.Sprintf("C=%.3g %s", q.C, q.Penalty)
+			return fmt.Sprintf("%s penalty, C %.3g (smaller: stronger regularisation)", strings.ToUpper(q.Penalty), q.C)
 		},
 	})
 }

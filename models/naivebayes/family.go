@@ -20,10 +20,16 @@ func init() {
 		New: func(p models.Params, s models.Setup) (models.Classifier, error) {
 			return New(*p.(*Params), s), nil
 		},
-		Save:     save,
-		Load:     load,
-		Space:    space,
-		Describe: func(p models.Params) string { return p.(*Params).Kind },
+		Save:  save,
+		Load:  load,
+		Space: space,
+		Describe: func(p models.Params) string {
+			q := p.(*Params)
+			if q.Kind == "gaussian" {
+				return fmt.Sprintf("Gaussian, variance smoothing %.3g", q.VarSmoothing)
+			}
+			return fmt.Sprintf("%s, smoothing %.3g", q.Kind, q.Alpha)
+		},
 	})
 }
 

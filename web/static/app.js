@@ -9,6 +9,7 @@ document.addEventListener("DOMContentLoaded", function () {
   copyButtons();
   var table = document.getElementById("leaderboard");
   if (table) sortable(table);
+  compareForm();
   var live = document.getElementById("live");
   if (live && live.dataset.running === "true") follow(live, table);
 });
@@ -17,7 +18,7 @@ document.addEventListener("DOMContentLoaded", function () {
 function autosubmit() {
   document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
     sel.addEventListener("change", function () {
-      if (sel.value) sel.form.requestSubmit();
+      if (sel.value || sel.dataset.autosubmit === "any") sel.form.requestSubmit();
     });
   });
 }
@@ -107,12 +108,15 @@ function rank(table) {
 // sortable sorts the leaderboard in place when a heading is clicked (the
 // links still work without the script: they ask the server to sort).
 function sortable(table) {
+  // A leaderboard cut to its top rows is sorted by the server, which sees
+  // every trial: the heading links then simply load the sorted page.
   var head = table.tHead.rows[0];
   var sorted = head.querySelector("th[aria-sort]");
   table.dataset.sortKey = sorted ? sorted.querySelector("a").dataset.key : table.dataset.primary;
   table.dataset.sortDesc = sorted ? String(sorted.getAttribute("aria-sort") === "descending") : "true";
   head.querySelectorAll("a[data-key]").forEach(function (a) {
     a.addEventListener("click", function (e) {
+      if (truncated(table)) return; // the server sorts every trial, then shows the top rows
       e.preventDefault();
       var key = a.dataset.key, desc;
       if (table.dataset.sortKey === key) desc = table.dataset.sortDesc !== "true";
@@ -129,9 +133,22 @@ function sortable(table) {
   });
 }
 
+// truncated is true when the leaderboard shows only its top rows.
+function truncated(table) {
+  var limit = parseInt(table.dataset.limit, 10), total = document.getElementById("total");
+  return limit > 0 && total && parseInt(total.textContent, 10) > limit;
+}
+
 function resort(table) {
-  orderRows(table, columnOf(table, table.dataset.sortKey), table.dataset.sortDesc === "true");
-  rank(table);
+  var key = table.dataset.sortKey || table.dataset.primary;
+  var desc = table.dataset.sortDesc ? table.dataset.sortDesc === "true" : true;
+  orderRows(table, columnOf(table, key), desc);
+  if (!table.dataset.family) rank(table); // a filtered table keeps the ranks among all trials
+  var limit = parseInt(table.dataset.limit, 10);
+  if (limit > 0) {
+    var body = table.tBodies[0];
+    while (body.rows.length > limit) body.deleteRow(body.rows.length - 1);
+  }
 }
 
 // follow listens to the experiment's event stream: new trials join the
@@ -149,6 +166,8 @@ function follow(live, table) {
     timer = setInterval(tick, 1000);
   }
   var chart = document.getElementById("chart");
+  // Every scored trial as [finish time, score]: trials arrive in ID order,
+  // not in the order they finished, so the line is recomputed from all.
   var points = chart ? JSON.parse(chart.dataset.points || "[]") || [] : [];
   var higher = live.dataset.higher === "true";
   var budget = parseFloat(live.dataset.budget) || 0;
@@ -157,7 +176,13 @@ function follow(live, table) {
     var ev = JSON.parse(e.data);
     document.getElementById("done").textContent = ev.done;
     document.getElementById("failed").textContent = ev.failed;
-    if (table && !table.querySelector('tr[data-id="' + ev.id + '"]')) {
+    var total = document.getElementById("total");
+    if (table && (!table.dataset.family || table.dataset.family === ev.family) && total) {
+      total.textContent = parseInt(total.textContent, 10) + 1;
+      document.querySelectorAll(".total").forEach(function (e) { e.textContent = total.textContent; });
+      if (truncated(table)) document.getElementById("show-all").hidden = false;
+    }
+    if (table && (!table.dataset.family || table.dataset.family === ev.family) && !table.querySelector('tr[data-id="' + ev.id + '"]')) {
       var tmp = document.createElement("tbody");
       tmp.innerHTML = ev.html;
       table.tBodies[0].appendChild(tmp.rows[0]);
@@ -166,10 +191,8 @@ function follow(live, table) {
       resort(table);
     }
     if (chart && ev.score !== null) {
-      var best = points.length ? points[points.length - 1][1] : ev.score;
-      if (!points.length || (higher ? ev.score > best : ev.score < best)) best = ev.score;
-      points.push([ev.offset, best]);
-      draw(chart, points, budget);
+      points.push([ev.offset, ev.score]);
+      draw(chart, bestSoFar(points, higher), budget);
     }
   });
   es.addEventListener("phase", function (e) {
@@ -195,23 +218,64 @@ function follow(live, table) {
 
 function fmt(v) { return v.toFixed(4); }
 
-// draw redraws the best-score chart; the scaling matches chart.go.
+// bestSoFar orders [finish time, score] pairs by finish time (ties keep
+// their order) and returns the best score after each: it never gets worse.
+function bestSoFar(pts, higher) {
+  var sorted = pts.map(function (p, i) { return [p[0], p[1], i]; });
+  sorted.sort(function (a, b) { return a[0] - b[0] || a[2] - b[2]; });
+  var out = [];
+  sorted.forEach(function (p, i) {
+    var best = p[1];
+    if (i > 0) {
+      var prev = out[i - 1][1];
+      if (higher ? prev > best : prev < best) best = prev;
+    }
+    out.push([p[0], best]);
+  });
+  return out;
+}
+
+function fmtSeconds(s) {
+  if (s < 10) return s.toFixed(2) + " s";
+  if (s < 120) return s.toFixed(0) + " s";
+  var m = Math.floor(s / 60), r = Math.round(s % 60);
+  return Math.floor(m / 60) > 0 ? Math.floor(m / 60) + "h" + (m % 60) + "m" + r + "s" : m + "m" + r + "s";
+}
+
+// draw redraws the best-score chart; the scaling matches chart.go. The
+// series drawn is kept in the SVG's data-best for tests and scripts.
 function draw(svg, pts, budget) {
-  var W = 900, H = 200, P = 40, L = 60;
+  var W = 900, H = 200, P = 8;
   var xmax = budget, ymin = Infinity, ymax = -Infinity;
   pts.forEach(function (p) { xmax = Math.max(xmax, p[0]); ymin = Math.min(ymin, p[1]); ymax = Math.max(ymax, p[1]); });
   if (xmax <= 0) xmax = 1;
   if (ymax - ymin < 1e-9) { ymin -= 0.01; ymax += 0.01; }
-  var x = function (t) { return L + (W - L - P / 2) * t / xmax; };
-  var y = function (s) { return H - P / 2 - (H - P) * (s - ymin) / (ymax - ymin); };
+  var x = function (t) { return P + (W - 2 * P) * t / xmax; };
+  var y = function (s) { return H - P - (H - 2 * P) * (s - ymin) / (ymax - ymin); };
   var out = [];
   pts.forEach(function (p, i) {
     if (i > 0) out.push(x(p[0]).toFixed(1) + "," + y(pts[i - 1][1]).toFixed(1));
     out.push(x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1));
   });
+  svg.dataset.best = JSON.stringify(pts);
   document.getElementById("chart-line").setAttribute("points", out.join(" "));
   document.getElementById("chart-ymin").textContent = fmt(ymin);
   document.getElementById("chart-ymax").textContent = fmt(ymax);
+  document.getElementById("chart-xmax").textContent = fmtSeconds(xmax);
   var empty = document.getElementById("chart-empty");
   if (empty) empty.remove();
+}
+
+// compareForm checks that two to four trials are ticked before comparing.
+function compareForm() {
+  var form = document.getElementById("compare-form");
+  if (!form) return;
+  form.addEventListener("submit", function (e) {
+    var n = document.querySelectorAll('input[form="compare-form"][name=t]:checked').length;
+    var hint = form.querySelector(".hint");
+    if (n < 2 || n > 4) {
+      e.preventDefault();
+      if (hint) { hint.textContent = "Tick two to four trials (" + n + " ticked)."; hint.classList.add("error"); }
+    }
+  });
 }
