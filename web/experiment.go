@@ -162,13 +162,6 @@ func (h *handler) loadOr404(w http.ResponseWriter, r *http.Request) (*expState, 
 	return x, true
 }
 
-func trimTest(k string) string {
-	if len(k) > 5 && k[:5] == "test_" {
-		return k[5:]
-	}
-	return k
-}
-
 func cellNum(c cell) float64 {
 	if c.Value == "" {
 		return math.NaN()

@@ -63,7 +63,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	for _, w := range screenWidths {
 		setWidth(t, ctx, w)
 		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(90))
+		png, err := chromedp.Run(sctx, chromedp.FullScreenshot(100)) // 100: PNG (less is JPEG)
 		cancel()
 		if err != nil {
 			t.Errorf("screenshot %s at %d px: %v", name, w, err)

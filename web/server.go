@@ -67,6 +67,7 @@ type Server struct {
 	live   *registry
 	cache  trialCache
 	frames frameCache
+	jobs   jobs       // explanations made on request (explainjob.go)
 	upMu   sync.Mutex // guards upHeld
 	upHeld int64      // bytes of uploads being received, counted against the quota
 	wg     sync.WaitGroup
@@ -150,6 +151,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /experiments/{exp}/trials/{id}", h.trial)
 	mux.HandleFunc("GET /experiments/{exp}/trials/{id}/bundle.zip", h.bundleZip)
 	mux.HandleFunc("GET /experiments/{exp}/trials/{id}/artifacts.zip", h.artifactsZip)
+	// Results (experiment.go, trial.go, explainjob.go, compare.go).
+	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/explain", h.explainTrial)
+	mux.HandleFunc("GET /experiments/{exp}/trials/{id}/explain", h.explainStatus)
+	mux.HandleFunc("GET /experiments/{exp}/compare", h.compareTrials)
+	mux.HandleFunc("GET /compare", h.compareExperiments)
 	mux.HandleFunc("/", h.notFound)
 	return s.secure(mux)
 }

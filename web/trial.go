@@ -56,7 +56,11 @@ type trialView struct {
 	Prep           []kv
 	Columns        []string
 	Params         []kv
-	Plots          []plot
+	Plots          []plot // the plots made (explain/ files found)
+	Missing        int    // plots not made
+	Explain        string // URL of the explain job (POST starts it, GET reads it); "" when the trial cannot be explained
+	Job            jobStatus
+	Running        bool // the experiment is still running here: explanations wait for its end
 	Notebook       string
 	Bundle, Zip    string
 	PredictCommand string
@@ -140,10 +144,19 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
+		if pl.URL == "" {
+			v.Missing++
+			continue
+		}
 		v.Plots = append(v.Plots, pl)
 	}
 	if fileExists(lay.Notebook(id)) {
 		v.Notebook = fileURL(rel.Notebook(id))
+	}
+	if t.Status == "ok" {
+		v.Explain = base + "/trials/" + strconv.Itoa(id) + "/explain"
+		v.Job = h.s.jobs.get(x.Exp.Name, id).status()
+		v.Running = x.Status == "running"
 	}
 	if fileExists(lay.Bundle(id)) {
 		v.Bundle = base + "/trials/" + strconv.Itoa(id) + "/bundle.zip"

@@ -10,6 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var table = document.getElementById("leaderboard");
   if (table) sortable(table);
   compareForm();
+  explainJob();
   var live = document.getElementById("live");
   if (live && live.dataset.running === "true") follow(live, table);
 });
@@ -278,4 +279,22 @@ function compareForm() {
       if (hint) { hint.textContent = "Tick two to four trials (" + n + " ticked)."; hint.classList.add("error"); }
     }
   });
+}
+
+// explainJob follows a running explanation job on a trial page and
+// reloads the page when it ends, to show the plots (or the error).
+function explainJob() {
+  var box = document.getElementById("explain-job");
+  if (!box || !document.getElementById("explain-progress")) return;
+  var label = document.getElementById("explain-label");
+  var secs = document.getElementById("explain-seconds");
+  var tick = function () {
+    fetch(box.dataset.status, { headers: { Accept: "application/json" } }).then(function (r) { return r.json(); }).then(function (st) {
+      if (st.state === "done" || st.state === "failed" || st.state === "") { location.reload(); return; }
+      label.textContent = st.label;
+      secs.textContent = Math.round(st.seconds);
+      setTimeout(tick, 1000);
+    }, function () { setTimeout(tick, 3000); });
+  };
+  setTimeout(tick, 1000);
 }
