@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"math"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/samples"
 )
 
 // resultsServer starts a server holding a finished experiment of n trials
@@ -236,6 +238,7 @@ func TestBrowserEveryPage(t *testing.T) {
 		{"experiment-files", exp + "?tab=files", "f-h"},
 		{"trial", exp + "/trials/1", "metrics"},
 		{"compare-trials", exp + "/compare?t=0&t=1&t=2", "compare"},
+		{"compare-experiments", "/compare?e=" + name, "compare"},
 		{"error-404", "/experiments/no-such-experiment", "main"},
 	}
 	for _, p := range pages {
@@ -256,4 +259,124 @@ func TestBrowserEveryPage(t *testing.T) {
 	visit(t, ctx, tc.base+"/login", "token")
 	fits(t, ctx, "login")
 	screenshot(t, ctx, "login")
+}
+
+// realExperiment runs a small search (logistic regression and naive Bayes,
+// six trials, no folds, nothing made after it) into runs, so its trials
+// have held-out predictions and no explanations.
+func realExperiment(t *testing.T, runs, name string, seed uint64) string {
+	t.Helper()
+	data, err := samples.WriteGermanCredit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := automl.Config{Data: data, Target: "class", RunsDir: runs, Name: name, MaxTrials: 6, Seed: seed, Workers: 2,
+		Timeout: 3 * time.Minute, Include: []models.Family{"logistic", "naive_bayes"}}
+	if _, err := automl.Run(context.Background(), cfg, automl.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// TestBrowserExplainAnyTrial makes the plots and notebook of a trial that
+// the search did not explain, from its page's button (issue 15: pages
+// said "Not made yet" and nothing made them).
+func TestBrowserExplainAnyTrial(t *testing.T) {
+	t.Parallel()
+	bctx := browser(t)
+	s, c := newTestServer(t, Config{})
+	name := realExperiment(t, s.cfg.Runs, "real", 3)
+	ctx, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	ctx, stop := context.WithTimeout(ctx, 5*time.Minute)
+	defer stop()
+	page := c.base + "/experiments/" + name + "/trials/1"
+	visit(t, ctx, page, "metrics")
+	if eval[bool](t, ctx, `!!document.querySelector('#plot-roc img') || !!document.getElementById('notebook')`) {
+		t.Fatal("trial 1 already has plots or a notebook")
+	}
+	if eval[int](t, ctx, `document.querySelectorAll('.missing').length`) != 0 {
+		t.Error(`the page still shows "Not made yet" placeholders`)
+	}
+	// Without the form's token the POST is refused.
+	if code, _, _ := c.post("/experiments/"+name+"/trials/1/explain", nil); code != 403 {
+		t.Errorf("explain without a CSRF token: status %d, want 403", code)
+	}
+	// A path that leaves the runs folder names no experiment.
+	tok := c.csrf()
+	for _, bad := range []string{"/experiments/..%2F..%2Fetc/trials/1/explain", "/experiments/" + name + "/trials/..%2F1/explain", "/experiments/" + name + "/trials/99/explain"} {
+		if code, _, _ := c.post(bad, url.Values{"csrf": {tok}}); code != 404 {
+			t.Errorf("POST %s: status %d, want 404", bad, code)
+		}
+	}
+	mustAct(t, ctx, "make the explanations", `document.getElementById('explain-button').click()`,
+		`document.readyState === 'complete' && !document.getElementById('explain-button')`, 30*time.Second)
+	screenshot(t, ctx, "explain-running")
+	poll(t, ctx, "the plots and notebook", `document.readyState === 'complete' && !!document.querySelector('#plot-roc img') && !!document.getElementById('notebook')`, 4*time.Minute)
+	if e := eval[string](t, ctx, `(document.getElementById('explain-error') || {}).textContent || ''`); e != "" {
+		t.Fatalf("explain job failed: %s", e)
+	}
+	poll(t, ctx, "the ROC image", `(() => { const i = document.querySelector('#plot-roc img'); i.loading = 'eager'; return i.complete && i.naturalWidth > 0; })()`, 20*time.Second)
+	nb := eval[string](t, ctx, `(async () => { const r = await fetch(document.getElementById('notebook').href); const j = await r.json(); return r.status + ' ' + j.nbformat + ' ' + (j.cells.length > 0); })()`)
+	if nb != "200 4 true" {
+		t.Errorf("notebook download: %s", nb)
+	}
+	fits(t, ctx, "trial explained")
+	screenshot(t, ctx, "explain-done")
+}
+
+// TestBrowserCompare ticks two trials in the leaderboard and compares
+// them, then compares two experiments on the same data.
+func TestBrowserCompare(t *testing.T) {
+	t.Parallel()
+	bctx := browser(t)
+	s, c := newTestServer(t, Config{})
+	name := realExperiment(t, s.cfg.Runs, "real", 3)
+	other := realExperiment(t, s.cfg.Runs, "again", 4)
+	ctx, cancel := chromedp.NewContext(bctx)
+	defer cancel()
+	ctx, stop := context.WithTimeout(ctx, 4*time.Minute)
+	defer stop()
+	visit(t, ctx, c.base+"/experiments/"+name, "leaderboard")
+	// One ticked trial is not a comparison: the form says so and stays.
+	eval[bool](t, ctx, `document.querySelector('#rows input[name=t]').checked = true, true`)
+	eval[bool](t, ctx, `document.getElementById('compare').click(), true`)
+	if h := eval[string](t, ctx, `document.querySelector('#compare-form .hint').textContent`); !strings.Contains(h, "1 ticked") {
+		t.Errorf("one ticked trial: hint %q", h)
+	}
+	mustAct(t, ctx, "compare two", `document.querySelectorAll('#rows input[name=t]')[1].checked = true; document.getElementById('compare').click()`,
+		`document.readyState === 'complete' && !!document.getElementById('compare-metrics')`, 30*time.Second)
+	if n := eval[int](t, ctx, `document.querySelectorAll('#compare-metrics thead th').length`); n != 3 {
+		t.Errorf("compare table has %d heading cells, want 3", n)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#compare-metrics td.best').length`); n < 8 {
+		t.Errorf("%d best cells marked, want one per row", n)
+	}
+	// ROC and PR curves, one line per trial, each of several points.
+	lines := eval[[]int](t, ctx, `Array.from(document.querySelectorAll('figure.curve')).map(f => f.querySelectorAll('polyline').length)`)
+	if !slices.Equal(lines, []int{2, 2}) {
+		t.Errorf("curves: %v lines, want two figures of two", lines)
+	}
+	if pts := eval[int](t, ctx, `Math.min(...Array.from(document.querySelectorAll('figure.curve polyline')).map(p => p.getAttribute('points').split(' ').length))`); pts < 5 {
+		t.Errorf("a curve has %d points", pts)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll('#compare-params tbody tr').length`); n < 5 {
+		t.Errorf("%d parameter rows", n)
+	}
+	fits(t, ctx, "compare trials")
+	screenshot(t, ctx, "compare-trials")
+	// Bad requests name the problem.
+	if code, body, _ := c.get("/experiments/" + name + "/compare?t=1"); code != 400 || !strings.Contains(body, "two to four") {
+		t.Errorf("one trial: %d %s", code, body)
+	}
+	// Experiments on the same data.
+	visit(t, ctx, c.base+"/experiments/"+name, "compare-experiments")
+	mustAct(t, ctx, "open experiment comparison", `document.getElementById('compare-experiments').click()`, `document.readyState === 'complete' && !!document.getElementById('compare-pick')`, 30*time.Second)
+	mustAct(t, ctx, "add the other", `document.querySelector('#compare-pick input[value="`+other+`"]').checked = true; document.querySelector('#compare-pick button').click()`,
+		`document.readyState === 'complete' && document.querySelectorAll('#compare-experiments thead th').length === 3`, 30*time.Second)
+	if n := eval[int](t, ctx, `document.querySelectorAll('figure.chart polyline').length`); n != 2 {
+		t.Errorf("best-score chart has %d lines, want 2", n)
+	}
+	fits(t, ctx, "compare experiments")
+	screenshot(t, ctx, "compare-experiments")
 }

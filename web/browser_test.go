@@ -277,9 +277,10 @@ func TestBrowserExperiment(t *testing.T) {
 	if ok != "200 4 true true true" {
 		t.Errorf("notebook download is not a valid .ipynb: %s", ok)
 	}
-	// A trial that was not explained says so instead of showing broken images.
+	// A trial that was not explained offers to make its plots and notebook
+	// instead of showing broken images.
 	visit(t, ctx, c.base+worst, "metrics")
-	if got := eval[string](t, ctx, `document.querySelector('#plot-roc .missing').textContent + ' ' + document.getElementById('notebook-missing').textContent`); got != "Not made yet. not made yet" {
+	if got := eval[string](t, ctx, `(document.getElementById('explain-button') || {}).textContent + ' ' + !!document.querySelector('#plot-roc img')`); got != "Make the explanations and notebook false" {
 		t.Errorf("unexplained trial shows %q", got)
 	}
 	shoot(t, ctx, "9-trial-unexplained")
