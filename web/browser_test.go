@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -70,12 +69,13 @@ func browser(t *testing.T) context.Context {
 }
 
 // shoot writes a full-page PNG screenshot to the test's artifact folder
-// when the test runs with -artifacts (screenshots are for people to look
+// when the test runs with -artifacts or AUTOML_ARTIFACTS (screenshots are for people to look
 // at; a CI run once saw Chromium never answer a screenshot on a loaded
 // machine). Each gets 30 s.
 func shoot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	if f := flag.Lookup("test.artifacts"); f == nil || f.Value.String() != "true" {
+	dir := artifactDir(t) // -artifacts or AUTOML_ARTIFACTS (screens_test.go)
+	if dir == "" {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -85,7 +85,7 @@ func shoot(t *testing.T, ctx context.Context, name string) {
 		t.Errorf("screenshot %s: %v", name, err)
 		return
 	}
-	path := filepath.Join(t.ArtifactDir(), name+".png")
+	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Error(err)
 	}
