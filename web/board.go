@@ -1,10 +1,13 @@
 package web
 
 import (
+	"html"
+	"html/template"
 	"math"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/metrics"
@@ -117,48 +120,76 @@ func (q boardQuery) board(trials []automl.Trial, metric, base string) board {
 	}
 	b.Family = q.Family
 	sortKey := cmpOr(q.Sort, metric)
-	ranked := automl.Leaderboard(trials, metric)
-	rows := make([]row, 0, len(ranked))
+	// Rank, filter and order indices on numbers read once; only the rows
+	// shown are formatted (a 5,000-trial page shows 20).
+	type cand struct {
+		i, rank int
+		key     float64
+	}
+	var cands []cand
 	rank := 0
-	for _, t := range ranked {
+	for _, i := range ranking(trials, metric) {
+		t := &trials[i]
+		r := 0
 		if t.Status == "ok" {
 			rank++
+			r = rank
 		}
 		if q.Family != "" && string(t.Model.Family) != q.Family {
 			continue
 		}
-		r := 0
-		if t.Status == "ok" {
-			r = rank
+		c := cand{i: i, rank: r, key: math.NaN()}
+		switch sortKey {
+		case "trial":
+			c.key = float64(t.ID)
+		case "fit":
+			c.key = t.Timing.FitSeconds
+		default:
+			if v, ok := t.Val[sortKey]; ok && t.Status == "ok" {
+				c.key = v
+			}
 		}
-		rows = append(rows, trialRow(t, r, keys, base))
+		cands = append(cands, c)
 	}
-	// Order by the requested column; missing values last.
 	cols := append(slices.Clone(keys), "fit")
-	idx := slices.Index(cols, sortKey)
 	desc := q.Dir == "desc" || (q.Dir == "" && sortKey != "fit" && sortKey != "trial" && metrics.HigherIsBetter(sortKey))
 	if sortKey != metric || q.Dir != "" {
-		slices.SortStableFunc(rows, func(a, b row) int {
-			var va, vb float64
-			if sortKey == "trial" {
-				va, vb = float64(a.ID), float64(b.ID)
-			} else {
-				va, vb = cellNum(a.Cells[idx]), cellNum(b.Cells[idx])
-			}
+		// Order by the requested column; missing values last, ties by trial.
+		slices.SortStableFunc(cands, func(a, b cand) int {
+			va, vb := a.key, b.key
+			ida, idb := trials[a.i].ID, trials[b.i].ID
 			switch {
 			case math.IsNaN(va) && math.IsNaN(vb):
-				return a.ID - b.ID
+				return ida - idb
 			case math.IsNaN(va):
 				return 1
 			case math.IsNaN(vb):
 				return -1
 			case va == vb:
-				return a.ID - b.ID
+				return ida - idb
 			case (va < vb) != desc:
 				return -1
 			}
 			return 1
 		})
+	}
+	b.Total = len(cands)
+	shown := cands
+	if !q.All { // live rows beyond the limit are dropped too (static/app.js)
+		shown = cands[:min(len(cands), boardTop)]
+		b.Limit = boardTop
+		aq := q
+		aq.All = true
+		b.AllURL = aq.url(base)
+	}
+	if q.All && b.Total > boardTop {
+		tq := q
+		tq.All = false
+		b.TopURL = tq.url(base)
+	}
+	b.Rows = make([]row, len(shown))
+	for j, c := range shown {
+		b.Rows[j] = trialRow(trials[c.i], c.rank, keys, base)
 	}
 	for _, k := range cols {
 		label := metricLabel(k)
@@ -182,21 +213,52 @@ func (q boardQuery) board(trials []automl.Trial, metric, base string) board {
 		c.URL = cq.url(base)
 		b.Columns = append(b.Columns, c)
 	}
-	b.Total = len(rows)
-	if !q.All { // live rows beyond the limit are dropped too (static/app.js)
-		rows = rows[:min(len(rows), boardTop)]
-		b.Limit = boardTop
-		aq := q
-		aq.All = true
-		b.AllURL = aq.url(base)
-	}
-	if q.All && b.Total > boardTop {
-		tq := q
-		tq.All = false
-		b.TopURL = tq.url(base)
-	}
-	b.Rows = rows
 	return b
+}
+
+// ranking returns the indices of trials in leaderboard order (as
+// automl.Leaderboard orders them: best primary validation score first,
+// failed trials last, ties by ID) without copying the trials.
+func ranking(trials []automl.Trial, metric string) []int {
+	hi := metrics.HigherIsBetter(metric)
+	type key struct {
+		none bool    // no score: failed
+		s    float64 // the score, negated when higher is better
+		id   int
+		i    int
+	}
+	ks := make([]key, len(trials))
+	for i := range trials {
+		s := trials[i].Score(metric)
+		if hi {
+			s = -s
+		}
+		ks[i] = key{math.IsNaN(s), s, trials[i].ID, i}
+	}
+	slices.SortFunc(ks, func(a, b key) int {
+		switch {
+		case a.none != b.none:
+			if a.none {
+				return 1
+			}
+			return -1
+		case !a.none && a.s != b.s:
+			return cmpFloat(a.s, b.s)
+		}
+		return a.id - b.id
+	})
+	out := make([]int, len(ks))
+	for j, k := range ks {
+		out[j] = k.i
+	}
+	return out
+}
+
+func cmpFloat(a, b float64) int {
+	if a < b {
+		return -1
+	}
+	return 1
 }
 
 func cmpOr(a, b string) string {
@@ -224,4 +286,59 @@ func trialRow(t automl.Trial, rank int, keys []string, base string) row {
 	}
 	rw.Cells = append(rw.Cells, cell{Text: formatSeconds(t.Timing.FitSeconds), Value: strconv.FormatFloat(t.Timing.FitSeconds, 'g', -1, 64)})
 	return rw
+}
+
+// rowHTML writes a leaderboard row. It is written by hand rather than by a
+// template because a 5,000-trial "show all" page spent most of its time in
+// the template's reflection; every value is escaped here.
+func rowHTML(r row) template.HTML {
+	var b strings.Builder
+	writeRow(&b, r)
+	return template.HTML(b.String())
+}
+
+// rowsHTML writes the rows of a leaderboard.
+func rowsHTML(rows []row) template.HTML {
+	var b strings.Builder
+	b.Grow(len(rows) * 900)
+	for _, r := range rows {
+		writeRow(&b, r)
+	}
+	return template.HTML(b.String())
+}
+
+func writeRow(b *strings.Builder, r row) {
+	e := html.EscapeString
+	id := strconv.Itoa(r.ID)
+	b.WriteString(`<tr data-id="` + id + `" data-family="` + e(r.FamilyKey) + `"`)
+	if !r.OK {
+		b.WriteString(` class="failed"`)
+	}
+	b.WriteString(">\n<td class=\"num rank\">")
+	if r.Rank > 0 {
+		b.WriteString(strconv.Itoa(r.Rank))
+	} else {
+		b.WriteString("–")
+	}
+	b.WriteString("</td>\n<td class=\"num trial\" data-v=\"" + id + `"><input type="checkbox" form="compare-form" name="t" value="` + id +
+		`" aria-label="Compare trial ` + id + `"> <a href="` + e(r.URL) + `">` + id + "</a></td>\n")
+	cellHTML := func(c cell, class string) {
+		b.WriteString(`<td class="` + class + `" data-v="` + e(c.Value) + `">` + e(c.Text) + "</td>")
+	}
+	if len(r.Cells) > 0 {
+		cellHTML(r.Cells[0], "num primary-col")
+		b.WriteString("\n")
+	}
+	b.WriteString(`<td class="model"><span class="family">` + e(r.Family) + `</span> <small class="desc">` + e(r.Desc) + "</small>")
+	if r.Worker != "" {
+		b.WriteString(` <small class="worker">on ` + e(r.Worker) + "</small>")
+	}
+	if r.Error != "" {
+		b.WriteString(`<br><small class="error">failed: ` + e(r.Error) + "</small>")
+	}
+	b.WriteString("</td>\n")
+	for i := 1; i < len(r.Cells); i++ {
+		cellHTML(r.Cells[i], "num more")
+	}
+	b.WriteString("\n</tr>")
 }

@@ -96,9 +96,9 @@ func (h *handler) compareTrials(w http.ResponseWriter, r *http.Request) {
 	}
 	metric := x.Exp.Config.Metric
 	rank := map[int]int{}
-	for i, t := range automl.Leaderboard(all, metric) {
-		if t.Status == "ok" {
-			rank[t.ID] = i + 1
+	for i, j := range ranking(all, metric) {
+		if all[j].Status == "ok" {
+			rank[all[j].ID] = i + 1
 		}
 	}
 	var ts []automl.Trial

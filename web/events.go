@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -95,7 +94,6 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	}
 	sub := x.Live.subscribe()
 	defer x.Live.unsubscribe(sub)
-	t := h.s.pages["experiment.html"]
 	keys := metricColumns(x.Exp.Config.Metric)
 	base := "/experiments/" + url.PathEscape(x.Exp.Name)
 	tick := time.NewTicker(heartbeat)
@@ -107,13 +105,9 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		snap := x.Live.since(after)
 		for _, tr := range snap.Trials {
-			var buf bytes.Buffer
-			if err := t.ExecuteTemplate(&buf, "row", trialRow(tr, 0, keys, base)); err != nil {
-				h.s.log.Error("render row", "err", err)
-				return
-			}
+			html := string(rowHTML(trialRow(tr, 0, keys, base)))
 			after++
-			ev := trialEvent{ID: tr.ID, Family: string(tr.Model.Family), HTML: buf.String(), Score: finite(tr.Score(x.Exp.Config.Metric)),
+			ev := trialEvent{ID: tr.ID, Family: string(tr.Model.Family), HTML: html, Score: finite(tr.Score(x.Exp.Config.Metric)),
 				Best: finite(snap.Progress.BestScore), Offset: tr.Timing.OffsetSeconds, Done: snap.Progress.Done,
 				Failed: snap.Progress.Failed, LeftMS: snap.Progress.Left.Milliseconds()}
 			if err := send("trial", after, ev); err != nil {

@@ -100,10 +100,10 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 	}
 	v := &trialView{Exp: x.Exp.Name, ExpURL: base, Status: t.Status, Error: t.Error, Trial: *t,
 		Family: familyLabel(t.Model.Family), Desc: automl.Describe(*t), Metric: metricLabel(metric), Folds: len(t.Folds)}
-	for i, lt := range automl.Leaderboard(trials, metric) {
-		if lt.Status == "ok" {
+	for i, j := range ranking(trials, metric) {
+		if trials[j].Status == "ok" {
 			v.Of++
-			if lt.ID == id {
+			if trials[j].ID == id {
 				v.Rank = i + 1
 			}
 		}

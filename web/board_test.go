@@ -1,0 +1,54 @@
+package web
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/goautoml/automl/automl"
+)
+
+// TestRankingMatchesLeaderboard checks the page's index ranking against
+// automl.Leaderboard on trials with ties, failures and both directions.
+func TestRankingMatchesLeaderboard(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var ts []automl.Trial
+	for id := range 300 {
+		tr := automl.Trial{Status: "ok", Val: map[string]float64{"roc_auc": float64(r.IntN(20)) / 20, "log_loss": float64(r.IntN(20)) / 7}}
+		tr.ID = (id * 7) % 300 // not in ID order
+		switch id % 13 {
+		case 3:
+			tr.Status, tr.Val = "failed", nil
+		case 5:
+			tr.Val["roc_auc"], tr.Val["log_loss"] = math.NaN(), math.Inf(1)
+		}
+		ts = append(ts, tr)
+	}
+	for _, m := range []string{"roc_auc", "log_loss"} {
+		want := automl.Leaderboard(ts, m)
+		got := ranking(ts, m)
+		for j := range want {
+			if ts[got[j]].ID != want[j].ID {
+				t.Fatalf("%s: position %d is trial %d, automl.Leaderboard has %d", m, j, ts[got[j]].ID, want[j].ID)
+			}
+		}
+	}
+}
+
+// TestRowHTMLEscapes checks the hand-written leaderboard row escapes
+// every value a trial record carries (a worker's name, an error message).
+func TestRowHTMLEscapes(t *testing.T) {
+	evil := `"><script>alert(1)</script>`
+	r := row{ID: 3, Rank: 1, Family: evil, FamilyKey: evil, Desc: evil, Worker: evil, Error: evil, URL: "/experiments/x/trials/3",
+		Cells: []cell{{Text: evil, Value: evil}, {Text: "0.5", Value: "0.5"}}}
+	got := string(rowHTML(r))
+	if strings.Contains(got, "<script>") || strings.Contains(got, `"><script`) {
+		t.Errorf("unescaped value in row:\n%s", got)
+	}
+	for _, want := range []string{`data-id="3"`, `value="3"`, `href="/experiments/x/trials/3"`, `class="num primary-col"`, `class="num more" data-v="0.5">0.5</td>`, `&lt;script&gt;`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("row lacks %s:\n%s", want, got)
+		}
+	}
+}
