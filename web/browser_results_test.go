@@ -317,6 +317,12 @@ func TestBrowserExplainAnyTrial(t *testing.T) {
 		t.Fatalf("explain job failed: %s", e)
 	}
 	poll(t, ctx, "the ROC image", `(() => { const i = document.querySelector('#plot-roc img'); i.loading = 'eager'; return i.complete && i.naturalWidth > 0; })()`, 20*time.Second)
+	// Plots show at their own size, not as thumbnails whose text is too
+	// small to read (issue 15: 6-px text).
+	poll(t, ctx, "every plot loaded", `Array.from(document.querySelectorAll('.plot img')).every(i => { i.loading = 'eager'; return i.complete && i.naturalWidth > 0; })`, 20*time.Second)
+	if small := eval[string](t, ctx, `Array.from(document.querySelectorAll('.plot img')).filter(i => i.getBoundingClientRect().width < 0.95 * i.naturalWidth).map(i => i.alt + ': ' + Math.round(i.getBoundingClientRect().width) + ' of ' + i.naturalWidth + ' px').join('; ')`); small != "" {
+		t.Errorf("plots shrunk below their size at 1400 px: %s", small)
+	}
 	nb := eval[string](t, ctx, `(async () => { const r = await fetch(document.getElementById('notebook').href); const j = await r.json(); return r.status + ' ' + j.nbformat + ' ' + (j.cells.length > 0); })()`)
 	if nb != "200 4 true" {
 		t.Errorf("notebook download: %s", nb)
