@@ -54,6 +54,9 @@ type board struct {
 	AllURL   string // the same view with every trial, "" when all are asked for
 	TopURL   string // back to the top rows, "" when they are shown
 	Base     string // the page's URL without a query, for the filter form
+	TrialURL string // sorted by trial number, ascending
+	Sort     string // the column the rows are ordered by
+	SortDir  string // "ascending" or "descending" (aria-sort)
 }
 
 // familyOption is one family in the leaderboard's filter, with how many
@@ -172,6 +175,16 @@ func (q boardQuery) board(trials []automl.Trial, metric, base string) board {
 			}
 			return 1
 		})
+	}
+	tq := q
+	tq.Sort, tq.Dir = "trial", "asc"
+	if sortKey == "trial" && !desc {
+		tq.Dir = "desc"
+	}
+	b.TrialURL = tq.url(base)
+	b.Sort, b.SortDir = sortKey, "ascending"
+	if desc {
+		b.SortDir = "descending"
 	}
 	b.Total = len(cands)
 	shown := cands
