@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/models/tree"
 )
 
 // TestRankingMatchesLeaderboard checks the page's index ranking against
@@ -50,5 +51,27 @@ func TestRowHTMLEscapes(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("row lacks %s:\n%s", want, got)
 		}
+	}
+}
+
+// TestParamsZeroMeanings checks the trial page's parameter list reads a
+// zero limit as what it means.
+func TestParamsZeroMeanings(t *testing.T) {
+	got := map[string]string{}
+	for _, p := range params(&tree.GBDTParams{Rounds: 432, MaxDepth: 0, BaggingFreq: 0, LearningRate: 0.05}) {
+		got[p.Key] = p.Value
+	}
+	want := map[string]string{"rounds": "432", "max depth": "unlimited", "bagging freq": "never", "learning rate": "0.05"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q", k, got[k], v)
+		}
+	}
+	got = map[string]string{}
+	for _, p := range params(&tree.TreeParams{MaxDepth: 6}) {
+		got[p.Key] = p.Value
+	}
+	if got["max depth"] != "6" || got["max leaves"] != "unlimited" {
+		t.Errorf("tree params: %v", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -183,7 +184,9 @@ func yesNo(b bool) string {
 	return "none"
 }
 
-// params lists a params struct's JSON fields in declaration order.
+// params lists a params struct's JSON fields in declaration order, named
+// for people ("max depth"); a zero value whose field has a zero tag (what
+// zero means, declared with the params) shows that meaning instead.
 func params(p any) []kv {
 	if p == nil {
 		return nil
@@ -192,6 +195,7 @@ func params(p any) []kv {
 	if err != nil {
 		return nil
 	}
+	zero := zeroMeanings(p)
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
@@ -207,7 +211,37 @@ func params(p any) []kv {
 		if err := dec.Decode(&raw); err != nil {
 			return out
 		}
-		out = append(out, kv{Key: strings.ReplaceAll(fmt.Sprint(k), "_", " "), Value: strings.Trim(string(raw), `"`)})
+		name := fmt.Sprint(k)
+		val := strings.Trim(string(raw), `"`)
+		if z, ok := zero[name]; ok && (val == "0" || val == "") {
+			val = z
+		}
+		out = append(out, kv{Key: strings.ReplaceAll(name, "_", " "), Value: val})
+	}
+	return out
+}
+
+// zeroMeanings reads the zero tags of a params struct: JSON name -> what
+// the zero value means.
+func zeroMeanings(p any) map[string]string {
+	t := reflect.TypeOf(p)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	out := map[string]string{}
+	for f := range t.Fields() {
+		z, ok := f.Tag.Lookup("zero")
+		if !ok {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = z
 	}
 	return out
 }

@@ -23,13 +23,13 @@ import (
 // where loss is the binary logistic loss for two classes and the
 // multinomial (softmax) loss otherwise; intercepts are not penalised.
 type Params struct {
-	C       float64 `json:"c"`        // inverse regularisation strength, > 0
-	Penalty string  `json:"penalty"`  // "l2" | "l1"
-	MaxIter int     `json:"max_iter"` // iteration limit; 0 = 1000
+	C       float64 `json:"c"`                    // inverse regularisation strength, > 0
+	Penalty string  `json:"penalty"`              // "l2" | "l1"
+	MaxIter int     `json:"max_iter" zero:"1000"` // iteration limit; 0 = 1000
 	// Tol stops the solver once the largest component of the (minimum-norm
 	// sub)gradient of the objective divided by C*S is below it; 0 = 1e-6.
 	// This is scikit-learn's lbfgs gtol on the same scaled objective.
-	Tol float64 `json:"tol"`
+	Tol float64 `json:"tol" zero:"1e-6"`
 }
 
 func (p *Params) Validate() error {
