@@ -366,6 +366,12 @@ func TestBrowserCompare(t *testing.T) {
 	if pts := eval[int](t, ctx, `Math.min(...Array.from(document.querySelectorAll('figure.curve polyline')).map(p => p.getAttribute('points').split(' ').length))`); pts < 5 {
 		t.Errorf("a curve has %d points", pts)
 	}
+	// Each line is drawn in its own colour (the page's CSP allows no inline styles).
+	if cs := eval[string](t, ctx, `Array.from(document.querySelectorAll('figure.curve')[0].querySelectorAll('polyline')).map(p => getComputedStyle(p).stroke).join(' ')`); strings.Count(cs, "rgb(") != 2 || strings.Contains(cs, "none") {
+		t.Errorf("curve colours: %q", cs)
+	} else if c := strings.Split(cs, ") "); len(c) == 2 && c[0]+")" == c[1] {
+		t.Errorf("both curves drawn in %s", c[1])
+	}
 	if n := eval[int](t, ctx, `document.querySelectorAll('#compare-params tbody tr').length`); n < 5 {
 		t.Errorf("%d parameter rows", n)
 	}

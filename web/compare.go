@@ -20,8 +20,10 @@ import (
 
 const maxCompare = 4
 
-// palette tells the compared trials or experiments apart (colour-blind safe).
-var palette = []string{"#2456c9", "#d55e00", "#009e73", "#cc79a7"}
+// palette tells the compared trials or experiments apart: CSS classes
+// (static/style.css: colour-blind-safe colours), since the page's content
+// security policy allows no inline styles.
+var palette = []string{"c0", "c1", "c2", "c3"}
 
 type compareCol struct {
 	Title, Sub, URL, Color string
