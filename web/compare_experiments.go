@@ -26,7 +26,7 @@ type expCompareView struct {
 	YMax    string
 	Metric  string
 	Note    string
-	Choices []choice // other experiments on the same data
+	Choices []expChoice // other experiments on the same data
 	Data    string
 }
 
@@ -67,7 +67,7 @@ func (h *handler) compareExperiments(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			if x, err := h.s.load(n); err == nil && x.Exp.Data.SHA256 == xs[0].Exp.Data.SHA256 {
-				v.Choices = append(v.Choices, choice{Value: n, Label: n + " (" + x.Exp.Started.Local().Format("2006-01-02 15:04") + ")"})
+				v.Choices = append(v.Choices, expChoice{Value: n, Label: n + " (" + x.Exp.Started.Local().Format("2006-01-02 15:04") + ")"})
 			}
 		}
 	}
@@ -214,5 +214,5 @@ func overlay[R any](res []R, series func(R) [][2]float64) (lines []curveLine, xm
 	return lines, formatSeconds(xm), formatScore(lo), formatScore(hi)
 }
 
-// choice is one experiment offered for comparison.
-type choice struct{ Value, Label string }
+// expChoice is one experiment offered for comparison.
+type expChoice struct{ Value, Label string }
