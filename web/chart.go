@@ -69,20 +69,23 @@ func bestOverTime(trials []automl.Trial, metric string) [][2]float64 {
 }
 
 // scoreChart is the chart of an experiment's trials; the x axis spans at
-// least the time budget.
-func scoreChart(trials []automl.Trial, metric string, budget float64) chartView {
+// least the time budget. With live set, Data holds every trial's score for
+// the script that redraws the chart as trials arrive.
+func scoreChart(trials []automl.Trial, metric string, budget float64, live bool) chartView {
 	raw := finishOrder(trials, metric)
 	v := chart(bestSoFar(raw, metric), budget)
-	b, _ := json.Marshal(raw)
-	v.Data = string(b)
+	v.Data = "[]"
+	if live {
+		b, _ := json.Marshal(raw)
+		v.Data = string(b)
+	}
 	return v
 }
 
 // chart scales best-so-far points into the viewBox; xMax is at least the
 // time budget.
 func chart(pts [][2]float64, budget float64) chartView {
-	b, _ := json.Marshal(pts)
-	v := chartView{Data: string(b), Empty: len(pts) == 0}
+	v := chartView{Data: "[]", Empty: len(pts) == 0}
 	xmax := budget
 	ymin, ymax := math.Inf(1), math.Inf(-1)
 	for _, p := range pts {
@@ -101,9 +104,10 @@ func chart(pts [][2]float64, budget float64) chartView {
 	x := func(t float64) float64 { return chartPad + (chartW-2*chartPad)*t/xmax }
 	y := func(s float64) float64 { return chartH - chartPad - (chartH-2*chartPad)*(s-ymin)/(ymax-ymin) }
 	var sb strings.Builder
-	for i, p := range pts {
+	st := steps(pts)
+	for i, p := range st {
 		if i > 0 { // a step: the best holds until the next improvement
-			sb.WriteString(ff(x(p[0])) + "," + ff(y(pts[i-1][1])) + " ")
+			sb.WriteString(ff(x(p[0])) + "," + ff(y(st[i-1][1])) + " ")
 		}
 		sb.WriteString(ff(x(p[0])) + "," + ff(y(p[1])) + " ")
 	}
@@ -111,6 +115,19 @@ func chart(pts [][2]float64, budget float64) chartView {
 	v.XMax = formatSeconds(xmax)
 	v.YMin, v.YMax = formatScore(ymin), formatScore(ymax)
 	return v
+}
+
+// steps keeps the points of a best-so-far series where the best changes,
+// and the last one: the line between them is flat (thousands of trials
+// draw a few dozen points). static/app.js draws the same points.
+func steps(pts [][2]float64) [][2]float64 {
+	var out [][2]float64
+	for i, p := range pts {
+		if i == 0 || i == len(pts)-1 || p[1] != pts[i-1][1] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func ff(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

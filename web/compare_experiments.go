@@ -185,7 +185,7 @@ func overlay[R any](res []R, series func(R) [][2]float64) (lines []curveLine, xm
 	xm, lo, hi := 0.0, math.Inf(1), math.Inf(-1)
 	all := make([][][2]float64, len(res))
 	for i, r := range res {
-		all[i] = series(r)
+		all[i] = steps(series(r))
 		for _, p := range all[i] {
 			xm, lo, hi = max(xm, p[0]), min(lo, p[1]), max(hi, p[1])
 		}

@@ -253,9 +253,11 @@ function draw(svg, pts, budget) {
   if (ymax - ymin < 1e-9) { ymin -= 0.01; ymax += 0.01; }
   var x = function (t) { return P + (W - 2 * P) * t / xmax; };
   var y = function (s) { return H - P - (H - 2 * P) * (s - ymin) / (ymax - ymin); };
+  // Only the points where the best changes, and the last (as chart.go).
+  var st = pts.filter(function (p, i) { return i === 0 || i === pts.length - 1 || p[1] !== pts[i - 1][1]; });
   var out = [];
-  pts.forEach(function (p, i) {
-    if (i > 0) out.push(x(p[0]).toFixed(1) + "," + y(pts[i - 1][1]).toFixed(1));
+  st.forEach(function (p, i) {
+    if (i > 0) out.push(x(p[0]).toFixed(1) + "," + y(st[i - 1][1]).toFixed(1));
     out.push(x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1));
   });
   svg.dataset.best = JSON.stringify(pts);
