@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/metrics"
@@ -46,8 +47,9 @@ func (q boardQuery) url(base string) string {
 // board is the leaderboard as the page shows it.
 type board struct {
 	Columns  []column
-	Rows     []row
-	Family   string // the family shown, "" = all
+	HTML     template.HTML // the rows shown
+	Shown    int           // how many
+	Family   string        // the family shown, "" = all
 	Families []familyOption
 	Total    int    // trials matching the filter
 	Limit    int    // rows shown at most (0 = all)
@@ -109,7 +111,7 @@ func families(trials []automl.Trial, metric, selected string) []familyOption {
 // board ranks the trials by the primary metric (ranks count every trial,
 // whatever the filter), keeps the family asked for, orders by the
 // requested column and cuts to the top rows unless all are asked for.
-func (q boardQuery) board(trials []automl.Trial, metric, base string) board {
+func (q boardQuery) board(trials []automl.Trial, metric, base string, memo *boardMemo) board {
 	keys := metricColumns(metric)
 	if !slices.Contains(keys, q.Sort) && q.Sort != "trial" && q.Sort != "fit" {
 		q.Sort, q.Dir = "", ""
@@ -130,14 +132,10 @@ func (q boardQuery) board(trials []automl.Trial, metric, base string) board {
 		key     float64
 	}
 	var cands []cand
-	rank := 0
-	for _, i := range ranking(trials, metric) {
+	order, ranks := memo.ranking(trials, metric, base)
+	for _, i := range order {
 		t := &trials[i]
-		r := 0
-		if t.Status == "ok" {
-			rank++
-			r = rank
-		}
+		r := ranks[i]
 		if q.Family != "" && string(t.Model.Family) != q.Family {
 			continue
 		}
@@ -200,10 +198,11 @@ func (q boardQuery) board(trials []automl.Trial, metric, base string) board {
 		tq.All = false
 		b.TopURL = tq.url(base)
 	}
-	b.Rows = make([]row, len(shown))
+	idx := make([]int, len(shown))
 	for j, c := range shown {
-		b.Rows[j] = trialRow(trials[c.i], c.rank, keys, base)
+		idx[j] = c.i
 	}
+	b.HTML, b.Shown = memo.rows(trials, idx, metric, keys, base), len(shown)
 	for _, k := range cols {
 		label := metricLabel(k)
 		if k == "fit" {
@@ -310,16 +309,6 @@ func rowHTML(r row) template.HTML {
 	return template.HTML(b.String())
 }
 
-// rowsHTML writes the rows of a leaderboard.
-func rowsHTML(rows []row) template.HTML {
-	var b strings.Builder
-	b.Grow(len(rows) * 900)
-	for _, r := range rows {
-		writeRow(&b, r)
-	}
-	return template.HTML(b.String())
-}
-
 func writeRow(b *strings.Builder, r row) {
 	e := html.EscapeString
 	id := strconv.Itoa(r.ID)
@@ -354,4 +343,67 @@ func writeRow(b *strings.Builder, r row) {
 		cellHTML(r.Cells[i], "num more")
 	}
 	b.WriteString("\n</tr>")
+}
+
+// boardMemo keeps, for the last trial list shown, its ranking and the HTML
+// of its rows as they are rendered, so that the pages of a big finished
+// experiment (whose trial list the server caches until the log changes)
+// do not rank and format thousands of trials again for each request.
+type boardMemo struct {
+	mu     sync.Mutex
+	first  *automl.Trial // identifies the list: the cache returns the same slice
+	n      int
+	metric string
+	base   string
+	order  []int    // trial indices in leaderboard order
+	rank   []int    // by trial index: rank among successful trials, 0 when failed
+	html   []string // by trial index: the row, "" until rendered
+}
+
+// sync makes the memo hold trials; called with mu held.
+func (m *boardMemo) sync(trials []automl.Trial, metric, base string) {
+	var first *automl.Trial
+	if len(trials) > 0 {
+		first = &trials[0]
+	}
+	if m.first == first && m.n == len(trials) && m.metric == metric && m.base == base && m.order != nil {
+		return
+	}
+	m.first, m.n, m.metric, m.base = first, len(trials), metric, base
+	m.order = ranking(trials, metric)
+	m.rank = make([]int, len(trials))
+	r := 0
+	for _, i := range m.order {
+		if trials[i].Status == "ok" {
+			r++
+			m.rank[i] = r
+		}
+	}
+	m.html = make([]string, len(trials))
+}
+
+// ranking returns the leaderboard order and the ranks by trial index; the
+// slices are shared, not to be modified.
+func (m *boardMemo) ranking(trials []automl.Trial, metric, base string) (order, rank []int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sync(trials, metric, base)
+	return m.order, m.rank
+}
+
+// rows returns the HTML of the rows of trials at idx, in that order.
+func (m *boardMemo) rows(trials []automl.Trial, idx []int, metric string, keys []string, base string) template.HTML {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sync(trials, metric, base) // another page may have used the memo since ranking
+	var b strings.Builder
+	for _, i := range idx {
+		if m.html[i] == "" {
+			var rb strings.Builder
+			writeRow(&rb, trialRow(trials[i], m.rank[i], keys, base))
+			m.html[i] = rb.String()
+		}
+		b.WriteString(m.html[i])
+	}
+	return template.HTML(b.String())
 }

@@ -129,8 +129,8 @@ func (h *handler) experiment(w http.ResponseWriter, r *http.Request) {
 	case "leaderboard":
 		v.Chart = scoreChart(trials, v.Metric, v.Budget, v.Running)
 		q := r.URL.Query()
-		v.Board = boardQuery{Sort: q.Get("sort"), Dir: q.Get("dir"), Family: q.Get("family"), All: q.Get("all") == "1"}.board(trials, v.Metric, base)
-		v.Columns, v.Rows = v.Board.Columns, v.Board.Rows
+		v.Board = boardQuery{Sort: q.Get("sort"), Dir: q.Get("dir"), Family: q.Get("family"), All: q.Get("all") == "1"}.board(trials, v.Metric, base, &h.s.boards)
+		v.Columns = v.Board.Columns
 	case "profile":
 		v.Profile = profileRows(e.Profile)
 	case "files":

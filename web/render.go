@@ -37,7 +37,6 @@ var funcs = template.FuncMap{
 	"num":     formatNum,
 	"join":    strings.Join,
 	"metric":  metricLabel,
-	"rows":    rowsHTML,
 }
 
 // parsePages parses each page with the base layout: page name -> template.

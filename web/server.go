@@ -68,6 +68,7 @@ type Server struct {
 	cache  trialCache
 	frames frameCache
 	jobs   jobs       // explanations made on request (explainjob.go)
+	boards boardMemo  // the last leaderboard's ranking and rows (board.go)
 	upMu   sync.Mutex // guards upHeld
 	upHeld int64      // bytes of uploads being received, counted against the quota
 	wg     sync.WaitGroup
