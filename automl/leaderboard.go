@@ -33,6 +33,13 @@ func Leaderboard(trials []Trial, metric string) []Trial {
 
 // Describe is a one-line summary of a trial's model and preprocessing.
 func Describe(t Trial) string {
+	if e := t.Ensemble; e != nil {
+		parts := make([]string, len(e.Members))
+		for i, m := range e.Members {
+			parts[i] = fmt.Sprintf("trial %d ×%.2f", m.Trial, m.Weight)
+		}
+		return fmt.Sprintf("blend of %s (chosen from the best %d)", strings.Join(parts, ", "), e.Candidates)
+	}
 	s := t.Model.Describe() // the family's summary of its params
 	if t.BestIteration > 0 {
 		s += fmt.Sprintf("; early stopping kept %d", t.BestIteration)

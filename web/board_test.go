@@ -75,3 +75,15 @@ func TestParamsZeroMeanings(t *testing.T) {
 		t.Errorf("tree params: %v", got)
 	}
 }
+
+// TestEnsembleRow checks an ensemble trial's row says what it blends.
+func TestEnsembleRow(t *testing.T) {
+	tr := automl.Trial{Status: "ok", Val: map[string]float64{"roc_auc": 0.8}}
+	tr.ID = 40
+	tr.Model.Family = automl.EnsembleFamily
+	tr.Ensemble = &automl.EnsembleSpec{Members: []automl.EnsembleMember{{Trial: 12, Weight: 0.6}, {Trial: 3, Weight: 0.4}}, Candidates: 20}
+	r := trialRow(tr, 1, metricColumns("roc_auc"), "/experiments/x")
+	if r.Desc != "blend of trial 12 ×0.60, trial 3 ×0.40 (chosen from the best 20)" || r.Family != "Ensemble" {
+		t.Errorf("ensemble row: %q %q", r.Family, r.Desc)
+	}
+}
