@@ -42,7 +42,8 @@ func TestEnsembleBundleEverywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir, _ := runJSON(t, "run", "--data", gc, "--target", "class", "--max-trials", "4", "--runs", filepath.Join(tmp, "runs"),
-		"--include", "random_forest,gbdt", "--notebooks", "none", "--json", "--workers", "2")
+		"--include", "random_forest,gbdt", "--notebooks", "none", "--json", "--workers", "2",
+		"--ensemble", "none") // the test builds its own two-member ensemble below
 	st, err := automl.OpenWriter(dir, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
