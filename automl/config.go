@@ -98,6 +98,10 @@ type Config struct {
 	// experiment's "best" folder; RefitNone (also "") keeps the searched
 	// trial's bundle as the best.
 	Refit string `json:"refit,omitempty"`
+	// Sample: SampleAuto (also "") searches on samples of the training rows
+	// when they are large (see Sampling); SampleOff fits every trial on
+	// every training row.
+	Sample string `json:"sample,omitempty"`
 	// FinishFlags are the command-line flags of the steps after the search
 	// (explanations, notebooks, MLflow logging) as given to `automl run`, by
 	// flag name, so that `automl resume` finishes the experiment the same way.
@@ -158,6 +162,9 @@ func (c Config) Validate() error {
 	}
 	if c.Refit != "" && c.Refit != RefitAll && c.Refit != RefitNone {
 		return fmt.Errorf("refit %q: expected all or none", c.Refit)
+	}
+	if c.Sample != "" && c.Sample != SampleAuto && c.Sample != SampleOff {
+		return fmt.Errorf("sample %q: expected auto or off", c.Sample)
 	}
 	if c.Metric != "" && !slices.Contains(metrics.Names, c.Metric) {
 		return fmt.Errorf("unknown metric %q: expected one of %v", c.Metric, metrics.Names)

@@ -34,6 +34,8 @@ type Experiment struct {
 	// that reached its end (not killed); a resume counts its time budget
 	// from it.
 	SearchSeconds float64 `json:"search_seconds,omitempty"`
+	// Sampling is set when trials ran on samples of the training rows.
+	Sampling *Sampling `json:"sampling,omitempty"`
 }
 
 // DataInfo identifies the data an experiment learned from.
@@ -130,6 +132,10 @@ func PrepareFrame(f *dataset.Frame, cfg Config) (*Prepared, error) {
 	}
 	base := preprocess.Spec{Columns: plan.Columns, MaxCategories: plan.MaxCategories, FillValue: "missing"}
 	d := &Data{Frame: f, Target: t, Split: sp, Plan: plan, Metric: cfg.Metric, Calibration: cfg.Calibration, classOf: rowClasses(t)}
+	if s := planSampling(cfg, sp, len(plan.Columns)); s != nil {
+		d.Sampling, d.samples = s, newSamples(s, sp, d.classOf, cfg.Seed)
+		e.Sampling = s
+	}
 	return &Prepared{Data: d, Experiment: e, Base: base}, nil
 }
 

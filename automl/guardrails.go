@@ -3,9 +3,10 @@ package automl
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
-	"strconv"
+	"sync"
 
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
@@ -158,10 +159,27 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 	if len(sp.Folds) > 0 {
 		train = without(append(slices.Clone(sp.Train), sp.Val...), sp.Folds[0])
 	}
-	yOf := rowClasses(t)
+	yOf := make([]int, f.NumRows())
+	for i, r := range t.Rows {
+		yOf[r] = t.Y[i]
+	}
+	// On large data, every column is measured on a systematic sample of
+	// the rows (the same for every column), at once.
+	train, val = strided(train, maxLeakRows), strided(val, maxLeakRows/2)
+	aucs := make([]float64, len(plan.Columns))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, in := range plan.Columns {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			aucs[i] = leakAUC(f.Column(in.Name), train, val, yOf, len(t.Classes))
+		})
+	}
+	wg.Wait()
 	var kept []preprocess.Input
-	for _, in := range plan.Columns {
-		auc := leakAUC(f.Column(in.Name), train, val, yOf, len(t.Classes))
+	for i, in := range plan.Columns {
+		auc := aucs[i]
 		if auc >= leakageAUC && !keep(in.Name) {
 			drop(in.Name, fmt.Sprintf("leakage: alone it separates the target with validation AUC %.4f", auc))
 			add(Guardrail{Code: "leakage", Level: "warning", Column: in.Name,
@@ -173,6 +191,24 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 	}
 	plan.Columns = kept
 	return plan
+}
+
+// maxLeakRows caps the training rows the leakage check measures a column
+// on (and half as many validation rows): beyond it, every k-th row.
+const maxLeakRows = 200_000
+
+// strided is rows when they are at most n, else every k-th of them (k the
+// smallest step that leaves at most n).
+func strided(rows []int, n int) []int {
+	if len(rows) <= n {
+		return rows
+	}
+	k := (len(rows) + n - 1) / n
+	out := make([]int, 0, n)
+	for i := 0; i < len(rows); i += k {
+		out = append(out, rows[i])
+	}
+	return out
 }
 
 // rowClasses maps frame rows to class indices (-1 where the target is missing).
@@ -202,9 +238,9 @@ func without(rows, remove []int) []int {
 // rows: each value (category, or quantile bin of a number, with missing as its
 // own value) scores by its class frequencies in the training rows; for numeric
 // binary problems the raw value's own ranking counts too.
-func leakAUC(c *dataset.Column, train, val []int, y map[int]int, k int) float64 {
+func leakAUC(c *dataset.Column, train, val []int, y []int, k int) float64 {
 	key := keyFunc(c, train)
-	counts := map[string][]float64{}
+	counts := map[int][]float64{}
 	for _, r := range train {
 		kk := key(r)
 		if counts[kk] == nil {
@@ -278,14 +314,22 @@ func leakAUC(c *dataset.Column, train, val []int, y map[int]int, k int) float64 
 }
 
 // keyFunc returns the grouping key of a row for leakage scoring: the category
-// itself, or the quantile bin (32 bins from training rows) of a number.
-func keyFunc(c *dataset.Column, train []int) func(int) string {
+// itself (numbered in order of appearance), or the quantile bin (32 bins
+// from training rows) of a number; -1 for a missing value.
+func keyFunc(c *dataset.Column, train []int) func(int) int {
 	if c.Num == nil {
-		return func(r int) string {
+		ids := map[string]int{}
+		return func(r int) int {
 			if c.Missing[r] {
-				return "\x00missing"
+				return -1
 			}
-			return c.String(r)
+			s := c.String(r)
+			id, ok := ids[s]
+			if !ok {
+				id = len(ids)
+				ids[s] = id
+			}
+			return id
 		}
 	}
 	var vals []float64
@@ -303,11 +347,11 @@ func keyFunc(c *dataset.Column, train []int) func(int) string {
 			edges = append(edges, e)
 		}
 	}
-	return func(r int) string {
+	return func(r int) int {
 		v := c.Num[r]
 		if math.IsNaN(v) {
-			return "\x00missing"
+			return -1
 		}
-		return strconv.Itoa(sort.SearchFloat64s(edges, v))
+		return sort.SearchFloat64s(edges, v)
 	}
 }

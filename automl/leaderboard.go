@@ -79,17 +79,24 @@ func WriteLeaderboard(w io.Writer, trials []Trial, metric string, n int) error {
 		lb = lb[:n]
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "rank\ttrial\tfamily\tval %s\ttest %s\ttest accuracy\tfit s\tmodel\n", metric, metric)
+	// A search on samples adds the training rows of each trial.
+	sampled := slices.ContainsFunc(trials, func(t Trial) bool { return t.Rows > 0 })
+	rowsHead, rowsCol := "", func(Trial) string { return "" }
+	if sampled {
+		rowsHead = "rows\t"
+		rowsCol = func(t Trial) string { return strconv.Itoa(t.Rows) + "\t" }
+	}
+	fmt.Fprintf(tw, "rank\ttrial\tfamily\t%sval %s\ttest %s\ttest accuracy\tfit s\tmodel\n", rowsHead, metric, metric)
 	for i, t := range lb {
 		if t.Status != "ok" {
 			msg := t.Error
 			if j := strings.IndexByte(msg, '\n'); j >= 0 {
 				msg = msg[:j]
 			}
-			fmt.Fprintf(tw, "-\t%d\t%s\tfailed\t\t\t\t%s\n", t.ID, t.Model.Family, msg)
+			fmt.Fprintf(tw, "-\t%d\t%s\t%sfailed\t\t\t\t%s\n", t.ID, t.Model.Family, rowsCol(t), msg)
 			continue
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\t%s\t%s\t%.2f\t%s\n", i+1, t.ID, t.Model.Family,
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s%s\t%s\t%s\t%.2f\t%s\n", i+1, t.ID, t.Model.Family, rowsCol(t),
 			fmtMetric(t.Val, metric), fmtMetric(t.Test, metric), fmtMetric(t.Test, "accuracy"), t.Timing.FitSeconds, Describe(t))
 	}
 	return tw.Flush()
@@ -115,6 +122,10 @@ func WriteLeaderboardCSV(w io.Writer, trials []Trial, metric string) error {
 		head = append(head, "test_"+n)
 	}
 	head = append(head, "fit_seconds", "model", "error")
+	sampled := slices.ContainsFunc(trials, func(t Trial) bool { return t.Rows > 0 })
+	if sampled {
+		head = append(head, "rows")
+	}
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -131,6 +142,9 @@ func WriteLeaderboardCSV(w io.Writer, trials []Trial, metric string) error {
 			row = append(row, csvMetric(t.Test, n))
 		}
 		row = append(row, strconv.FormatFloat(t.Timing.FitSeconds, 'f', 3, 64), Describe(t), t.Error)
+		if sampled {
+			row = append(row, strconv.Itoa(t.Rows))
+		}
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -167,6 +181,8 @@ type BestTrial struct {
 	Prep    any                `json:"prep"`
 	Val     map[string]float64 `json:"val"`
 	Test    map[string]float64 `json:"test"`
+	// Rows is the training rows of a trial of a search on samples.
+	Rows int `json:"rows,omitempty"`
 }
 
 // Summarize builds the Summary of a result.
@@ -174,7 +190,7 @@ func (r *Result) Summarize() Summary {
 	s := Summary{ExperimentDir: r.Dir, StopReason: r.Experiment.StopReason, Trials: r.Experiment.Trials,
 		Failed: r.Experiment.Failed, WallSeconds: r.Wall.Seconds(), Guardrails: r.Experiment.Plan.Guardrails}
 	if b := r.Best; b != nil {
-		s.Best = &BestTrial{TrialID: b.ID, Family: string(b.Model.Family), Params: ModelParams(b.Model), Prep: b.Prep, Val: b.Val, Test: b.Test}
+		s.Best = &BestTrial{TrialID: b.ID, Family: string(b.Model.Family), Params: ModelParams(b.Model), Prep: b.Prep, Val: b.Val, Test: b.Test, Rows: b.Rows}
 	}
 	return s
 }

@@ -30,7 +30,12 @@ func (l *Local) Slots() int { return l.slots }
 // Run implements Executor: RunTrial, with the trial's validation (or
 // out-of-fold) predictions and a writer of its bundle.
 func (l *Local) Run(ctx context.Context, spec TrialSpec) (Outcome, error) {
-	t, fit, err := RunTrial(ctx, l.data, spec, 1)
+	return l.run(ctx, spec, 1)
+}
+
+// run is Run with the fit on the given number of cores.
+func (l *Local) run(ctx context.Context, spec TrialSpec, workers int) (Outcome, error) {
+	t, fit, err := RunTrial(ctx, l.data, spec, workers)
 	o := Outcome{Trial: t}
 	if err != nil || fit == nil {
 		return o, err

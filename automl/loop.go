@@ -65,6 +65,7 @@ type finished struct {
 	err      error
 	at       time.Time
 	restored bool // finished by an earlier run
+	final    bool // the refit after the search: committed whatever stopped it
 }
 
 // runSearch searches the experiment held by st and closes st.
@@ -79,6 +80,7 @@ func runSearch(parent context.Context, st *Store, p *Prepared, done []Trial, opt
 	}
 	cause := s.run(parent)
 	if s.err == nil && parent.Err() == nil {
+		s.sampleRefitStep(parent)
 		s.ensembleStep()
 		s.refitStep(parent)
 	}
@@ -104,6 +106,9 @@ func newSearch(st *Store, p *Prepared, opt Options) *search {
 			s.searcher = NewAdaptiveSearch(cfg.Seed, fams, p.Base, p.Shape(), cfg.Metric)
 		} else {
 			s.searcher = NewRandomSearch(cfg.Seed, fams, p.Base, p.Shape())
+		}
+		if p.Data != nil && p.Data.Sampling != nil {
+			s.searcher = NewHalving(s.searcher, p.Data.Sampling, cfg.Metric)
 		}
 	}
 	if s.exec == nil {
@@ -146,6 +151,9 @@ func (s *search) run(parent context.Context) error {
 		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve))
 		if s.cfg.Ensemble == EnsembleAuto {
 			end = end.Add(-ensembleReserve(s.cfg.Timeout))
+		}
+		if s.data != nil && s.data.Sampling != nil {
+			end = end.Add(-refitReserve(s.cfg.Timeout))
 		}
 		ctx, cancel = context.WithDeadlineCause(ctx, end, ErrBudget)
 		defer cancel()
@@ -313,7 +321,7 @@ func (s *search) commitReady() {
 // later trials are dropped like cut ones, so that the log ends at the trial
 // that stopped it whatever the timing.
 func (s *search) commit(f finished) {
-	if !f.restored && (s.reason != "" || s.err != nil) {
+	if !f.restored && (s.reason != "" && !f.final || s.err != nil) {
 		return
 	}
 	if f.restored {

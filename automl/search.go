@@ -14,6 +14,10 @@ type TrialSpec struct {
 	Seed  uint64          `json:"seed"`
 	Prep  preprocess.Spec `json:"prep,omitzero"`
 	Model models.Spec     `json:"model"`
+	// Rows, in a search on samples (Data.Sampling), is how many training
+	// rows the model is fitted on: a rung's sample, or all of them for the
+	// refit of the best configuration. 0 (a search on every row): all.
+	Rows int `json:"rows,omitempty"`
 	// Ensemble, set on an ensemble trial (Model.Family EnsembleFamily),
 	// names its members; such a trial has no preprocessing of its own.
 	Ensemble *EnsembleSpec `json:"ensemble,omitempty"`

@@ -2,7 +2,6 @@ package automl
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"runtime/debug"
@@ -71,60 +70,14 @@ type Data struct {
 	// probabilities as they are.
 	Calibration string
 	classOf     map[int]int
+	// Sampling, when set, has trials fitted on samples of the training
+	// rows (TrialSpec.Rows) and scored on samples of the others.
+	Sampling *Sampling
+	samples  *rowSamples
 
-	mu    sync.Mutex
-	cache map[string]*prepared
-}
-
-// prepared is a fitted pipeline with the matrices it made, shared between
-// trials with the same preprocessing.
-type prepared struct {
-	once                sync.Once
-	err                 error
-	pipe                *preprocess.Pipeline
-	xTrain, xVal, xTest *mat.Dense
-}
-
-const maxCachedPipelines = 24
-
-// matrices fits (or reuses) the pipeline p on train and transforms the three
-// row sets.
-func (d *Data) matrices(p preprocess.Spec, fold int, train, val, test []int) (*prepared, error) {
-	key, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	k := fmt.Sprintf("%d|%s", fold, key)
-	d.mu.Lock()
-	if d.cache == nil {
-		d.cache = map[string]*prepared{}
-	}
-	e, ok := d.cache[k]
-	if !ok {
-		e = &prepared{}
-		if len(d.cache) < maxCachedPipelines {
-			d.cache[k] = e
-		}
-	}
-	d.mu.Unlock()
-	e.once.Do(func() {
-		e.pipe, e.err = p.Fit(d.Frame, train)
-		if e.err != nil {
-			return
-		}
-		if e.xTrain, e.err = e.pipe.Transform(d.Frame, train); e.err != nil {
-			return
-		}
-		if len(val) > 0 {
-			if e.xVal, e.err = e.pipe.Transform(d.Frame, val); e.err != nil {
-				return
-			}
-		}
-		if len(test) > 0 {
-			e.xTest, e.err = e.pipe.Transform(d.Frame, test)
-		}
-	})
-	return e, e.err
+	mu          sync.Mutex
+	cache       map[string]*prepared
+	cachedBytes int
 }
 
 // Labels are the class indices of the given frame rows.
@@ -208,11 +161,12 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 	sp := d.Split
 	nonTest := append(append([]int(nil), sp.Train...), sp.Val...)
 	if len(sp.Folds) == 0 {
-		f, val, test, err := fitEval(ctx, d, t, t.Model, 0, sp.Train, sp.Val, sp.Test, workers)
+		val, test := d.scoreRows(t.Rows)
+		f, vm, tm, err := fitEval(ctx, d, t, t.Model, 0, d.trainRows(t.Rows), val, test, workers)
 		if err != nil {
 			return nil, err
 		}
-		t.Val, t.Test = val, test
+		t.Val, t.Test = vm, tm
 		var oof collectPredictions
 		if f.valProb != nil {
 			oof.add(f.valRows, f.valProb)
@@ -250,14 +204,30 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 	return f, d.calibrateTrial(t, f, sp.Folds)
 }
 
+// fitEval fits spec on the train rows and scores it on the val and test
+// rows. The pipeline is fitted on the fold's training rows (in a sampled
+// search, on every training row: the sample only limits what the model
+// sees).
 func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int, train, val, test []int, workers int) (*Fitted, map[string]float64, map[string]float64, error) {
 	if err := t.Prep.Validate(); err != nil {
 		return nil, nil, nil, fmt.Errorf("preprocessing: %w", err)
 	}
-	pr, err := d.matrices(t.Prep, fold, train, val, test)
+	// The refit of a sampled search on every training row scores the whole
+	// test set in chunks rather than holding its matrix.
+	chunked := d.Sampling != nil && len(train) == len(d.Split.Train) && len(test) > d.Sampling.TestRows
+	matTest := test
+	if chunked {
+		matTest = nil
+	}
+	pipe, xs, release, err := d.matrices(t.Prep, fold, train, rowsOf("train", train), rowsOf("val", val), rowsOf("test", matTest))
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("preprocessing: %w", err)
 	}
+	defer release()
+	pr := struct {
+		pipe                *preprocess.Pipeline
+		xTrain, xVal, xTest *mat.Dense
+	}{pipe, xs[0], xs[1], xs[2]}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, nil, err
 	}
@@ -284,11 +254,7 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 	if fold == 0 {
 		t.BestIteration = bestRound(clf)
 	}
-	var valProb, testProb *mat.Dense
-	eval := func(x *mat.Dense, rows []int) (map[string]float64, error) {
-		if x == nil {
-			return nil, nil
-		}
+	predict := func(x *mat.Dense, rows []int) (*mat.Dense, error) {
 		p, err := clf.PredictProba(x)
 		if err != nil {
 			return nil, fmt.Errorf("predict %s: %w", spec.Family, err)
@@ -296,22 +262,30 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 		if r, c := p.Dims(); r != len(rows) || c != setup.Classes {
 			return nil, fmt.Errorf("predict %s: got a %d×%d probability matrix, want %d×%d", spec.Family, r, c, len(rows), setup.Classes)
 		}
-		switch x {
-		case pr.xVal:
-			valProb = p
-		case pr.xTest:
-			testProb = p
+		return p, nil
+	}
+	var valProb, testProb *mat.Dense
+	if pr.xVal != nil {
+		if valProb, err = predict(pr.xVal, val); err != nil {
+			return nil, nil, nil, err
 		}
-		return finite(metrics.Evaluate(d.labels(rows), p, d.Target.Positive)), nil
 	}
-	vm, err := eval(pr.xVal, val)
+	switch {
+	case pr.xTest != nil:
+		testProb, err = predict(pr.xTest, test)
+	case chunked:
+		testProb, err = predictChunks(d, pr.pipe, test, setup.Classes, predict)
+	}
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tm, err := eval(pr.xTest, test)
-	if err != nil {
-		return nil, nil, nil, err
+	eval := func(p *mat.Dense, rows []int) map[string]float64 {
+		if p == nil {
+			return nil
+		}
+		return finite(metrics.Evaluate(d.labels(rows), p, d.Target.Positive))
 	}
+	vm, tm := eval(valProb, val), eval(testProb, test)
 	if vm != nil {
 		if _, ok := vm[d.Metric]; !ok {
 			return nil, nil, nil, fmt.Errorf("validation %s is undefined (is one class absent from the validation rows?)", d.Metric)

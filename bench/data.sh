@@ -49,7 +49,7 @@ echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); GO
 echo "read + profile (automl profile) vs pandas read_csv + describe; wall seconds, and CPU seconds (user+sys) in brackets"
 printf '%-11s %15s %7s | %15s %7s | %11s %8s | %9s %9s %7s\n' table "ours s [cpu]" "RSS MB" "pandas s [cpu]" "RSS MB" "x wall[cpu]" "RSS/file" "read csv" "read pq" speedup
 for shape in 300000x30 1000000x20; do
-  rows=${shape%x*}; cols=${shape#*x}; base=$DIR/t$shape
+  rows=${shape%x*}; cols=${shape#*x}; base=$DIR/signal-$shape
   [ -f "$base.csv" ] && [ -f "$base.parquet" ] || bin/datagen -rows "$rows" -cols "$cols" -seed 1 -out "$base"
   size=$(stat -c %s "$base.csv")
   read -r ot orss oc < <(best "$RUNS" bin/automl profile "$base.csv")

@@ -1,7 +1,10 @@
 // Command datagen writes the tables of `make bench-data`: rows × cols of
 // seeded random data, two thirds numeric (normal and log-normal, 4 decimals),
 // one third categorical (5 to 200 levels), about 2% of cells missing, and a
-// binary target "y" as the last column; the same table as CSV (numbers in
+// binary target "y" as the last column that depends on the features (a
+// logistic model with linear, interaction, threshold and categorical terms,
+// about 20% positive, so a search has something to learn and AUCs differ
+// between models); the same table as CSV (numbers in
 // their shortest form, missing cells empty) and as Parquet (optional doubles
 // and strings, nulls), so both files give the same typed frame.
 package main
@@ -94,6 +97,7 @@ func write(rows, cols int, seed uint64, out string) error {
 	buf := make([]parquet.Row, 0, batch)
 	vals := make([]parquet.Value, cols)
 	var num []byte
+	z := make([]float64, cols) // each feature standardized (0 when missing), for the target
 	for i := range rows {
 		for j, c := range spec {
 			missing := c.name != "y" && rng.Float64() < 0.02
@@ -104,16 +108,26 @@ func write(rows, cols int, seed uint64, out string) error {
 			switch {
 			case missing:
 				v = parquet.NullValue()
+			case c.name == "y":
+				k := 0
+				if rng.Float64() < 1/(1+math.Exp(-logit(z))) {
+					k = 1
+				}
+				w.WriteString(c.levels[k])
+				v = parquet.ByteArrayValue([]byte(c.levels[k]))
 			case c.levels != nil:
 				// Skewed levels: the first ones are the most frequent.
 				k := min(len(c.levels)-1, int(math.Abs(rng.NormFloat64())*float64(len(c.levels))/3))
+				z[j] = float64(k%5) - 2
 				w.WriteString(c.levels[k])
 				v = parquet.ByteArrayValue([]byte(c.levels[k]))
 			default:
-				x := rng.NormFloat64() * c.scale
+				n := rng.NormFloat64()
+				x := n * c.scale
 				if c.logn {
-					x = math.Exp(rng.NormFloat64()) * c.scale
+					x = math.Exp(n) * c.scale
 				}
+				z[j] = n
 				x = math.Round(x*1e4) / 1e4
 				num = strconv.AppendFloat(num[:0], x, 'f', -1, 64)
 				w.Write(num)
@@ -121,6 +135,7 @@ func write(rows, cols int, seed uint64, out string) error {
 			}
 			vals[j] = v
 		}
+		clear(z)
 		w.WriteByte('\n')
 		row := make(parquet.Row, cols)
 		for k, j := range order {
@@ -141,6 +156,25 @@ func write(rows, cols int, seed uint64, out string) error {
 		return err
 	}
 	return nil
+}
+
+// logit is the target's log-odds from the standardized features (missing
+// ones 0): a few linear terms, an interaction, a threshold and the levels of
+// the first categorical columns, so that trees and linear models score
+// differently.
+func logit(z []float64) float64 {
+	at := func(j int) float64 {
+		if j < len(z)-1 {
+			return z[j]
+		}
+		return 0
+	}
+	l := -1.9 + 0.8*at(0) - 0.5*at(1) + 0.6*at(3) + 0.7*at(4)*at(6)
+	if at(7) > 0.5 {
+		l += 0.9
+	}
+	l += 0.35*at(2) - 0.25*at(5) + 0.3*math.Abs(at(9))
+	return l
 }
 
 func boolDef(present bool) int {

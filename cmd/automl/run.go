@@ -121,6 +121,7 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 	fs.StringVar(&c.cfg.Calibration, "calibration", automl.CalibrationAuto, "auto: calibrate probabilities on held-out rows (chosen per trial: none, prior correction, Platt or isotonic) and pick binary decision thresholds; none: the models' own probabilities and 0.5")
 	fs.BoolVar(&c.jsonOut, "json", false, "print one JSON summary at the end instead of the leaderboard")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
+	fs.StringVar(&c.cfg.Sample, "sample", "", "auto (the default): above 2,000,000 training cells (rows × feature columns), trials run on growing stratified samples of the training rows (successive halving) and the best is refit on all of them; off: every trial on every row")
 	if search {
 		fs.DurationVar(&c.timeout, "timeout", 60*time.Second,
 			"time budget of the whole command: reading the data, the search and the step after it (--finish-share of it); 0 = none")
@@ -330,6 +331,9 @@ func printGuardrails(w io.Writer, e *automl.Experiment) {
 		fmt.Fprintf(w, " (%d folds over train+validation)", len(e.Split.Folds))
 	}
 	fmt.Fprintf(w, "; %d feature columns; metric %s\n", len(e.Plan.Columns), e.Config.Metric)
+	if e.Sampling != nil {
+		fmt.Fprintf(w, "%s\n", e.Sampling)
+	}
 }
 
 // summary is the --json object: automl's summary and the finishing step's report.

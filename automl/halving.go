@@ -1,0 +1,175 @@
+package automl
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// Halving is asynchronous successive halving on rows (ASHA, Li et al.
+// 2020) around another searcher: a new configuration from the inner
+// searcher starts on the first rung's sample of the training rows; a
+// configuration that ranks in the top 1/Eta of the finished trials of its
+// rung is run again on the next rung's sample (more rows, same
+// preprocessing, model and seed). Before proposing trial id it looks at
+// the trials before id-Lag() only, and promotes the best unpromoted
+// configuration of the highest rung that has one, else asks the inner
+// searcher for a new one; so what it proposes depends on the seed and the
+// results, not on timing.
+//
+// The inner searcher sees its own trials (the first rung's) under its own
+// IDs 0, 1, 2, ...: a new configuration is proposed at most once per outer
+// ID, so the inner trials an inner lag of at most Lag() needs are told
+// before it is asked.
+type Halving struct {
+	Inner  Searcher
+	Rungs  []int // training rows per rung, increasing
+	Eta    int
+	Metric string
+
+	told     map[int]Trial
+	proposed []halvingTrial
+	inner    int // inner IDs proposed so far
+	promoted map[int]bool
+}
+
+// halvingTrial is how one outer trial was proposed.
+type halvingTrial struct {
+	spec  TrialSpec
+	rung  int
+	inner int // its inner ID for a new configuration, -1 for a promotion
+}
+
+// NewHalving returns successive halving over inner's configurations with
+// the rungs of s.
+func NewHalving(inner Searcher, s *Sampling, metric string) *Halving {
+	return &Halving{Inner: inner, Rungs: s.Rungs, Eta: max(2, s.Eta), Metric: metric, told: map[int]Trial{}, promoted: map[int]bool{}}
+}
+
+// Lag implements Lagged.
+func (h *Halving) Lag() int { return halvingLag }
+
+// Tell implements Searcher.
+func (h *Halving) Tell(t Trial) {
+	if t.Ensemble != nil || t.ID >= len(h.proposed) {
+		return
+	}
+	h.told[t.ID] = t
+	if p := h.proposed[t.ID]; p.inner >= 0 {
+		it := t
+		it.ID = p.inner
+		h.Inner.Tell(it)
+	}
+}
+
+// Ask implements Searcher.
+func (h *Halving) Ask(id int) (TrialSpec, bool) {
+	for len(h.proposed) <= id {
+		next := len(h.proposed)
+		p, ok := h.propose(next)
+		if !ok {
+			return TrialSpec{}, false
+		}
+		h.proposed = append(h.proposed, p)
+	}
+	return h.proposed[id].spec, true
+}
+
+func (h *Halving) propose(id int) (halvingTrial, bool) {
+	for rung := len(h.Rungs) - 2; rung >= 0; rung-- {
+		if from, ok := h.promotable(id, rung); ok {
+			h.promoted[from] = true
+			spec := h.proposed[from].spec
+			spec.ID, spec.Rows = id, h.Rungs[rung+1]
+			return halvingTrial{spec: spec, rung: rung + 1, inner: -1}, true
+		}
+	}
+	spec, ok := h.Inner.Ask(h.inner)
+	if !ok {
+		return halvingTrial{}, false
+	}
+	spec.ID, spec.Rows = id, h.Rungs[0]
+	h.inner++
+	return halvingTrial{spec: spec, rung: 0, inner: h.inner - 1}, true
+}
+
+// promotable is the best trial of rung, among those before id-Lag(), that
+// ranks in the top 1/Eta of them and has not been promoted.
+func (h *Halving) promotable(id, rung int) (int, bool) {
+	var done []int
+	for i := 0; i < id-h.Lag() && i < len(h.proposed); i++ {
+		t, ok := h.told[i]
+		if ok && h.proposed[i].rung == rung && t.Status == "ok" && !math.IsNaN(t.Score(h.Metric)) {
+			done = append(done, i)
+		}
+	}
+	slices.SortStableFunc(done, func(a, b int) int {
+		sa, sb := h.told[a].Score(h.Metric), h.told[b].Score(h.Metric)
+		switch {
+		case better(h.Metric, sa, sb):
+			return -1
+		case better(h.Metric, sb, sa):
+			return 1
+		}
+		return a - b
+	})
+	for _, i := range done[:len(done)/h.Eta] {
+		if !h.promoted[i] {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// sampleRefitStep, in a search on samples, fits the best configuration again on
+// every training row as one more trial (the next unused ID), scored on
+// every test row (on every core of a Local executor), within what is left of the budget (the search kept
+// refitReserve of it). It is committed as any trial, so it ranks with the
+// rest on the same validation rows. Nothing is done when the best trial
+// already saw every row; a refit the budget cuts is logged and dropped.
+func (s *search) sampleRefitStep(parent context.Context) {
+	if s.data == nil {
+		return
+	}
+	sm := s.data.Sampling
+	if sm == nil || s.best == nil || s.best.Rows == 0 || s.best.Rows >= sm.TrainRows || s.err != nil {
+		return
+	}
+	ctx := parent
+	if s.cfg.Timeout > 0 {
+		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve))
+		if s.cfg.Ensemble == EnsembleAuto {
+			end = end.Add(-ensembleReserve(s.cfg.Timeout))
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadlineCause(parent, end.Add(s.cfg.Grace), ErrBudget)
+		defer cancel()
+	}
+	spec := s.best.TrialSpec
+	spec.ID, spec.Rows = s.next, sm.TrainRows
+	s.next++
+	s.log.Info("refit of the best configuration on every training row", "trial", spec.ID, "from", s.best.ID, "rows", spec.Rows)
+	started := time.Now()
+	var out Outcome
+	var err error
+	if l, ok := s.exec.(*Local); ok {
+		// Nothing else runs now: the refit may use every slot's core.
+		out, err = l.run(ctx, spec, l.slots)
+	} else {
+		out, err = runContained(ctx, s.exec, spec)
+	}
+	if err != nil {
+		s.log.Warn(fmt.Sprintf("the refit of trial %d on all %d training rows did not finish within the budget; the best stays fitted on %d rows", s.best.ID, sm.TrainRows, s.best.Rows), "cause", err)
+		return
+	}
+	at := time.Now()
+	t := &out.Trial
+	if t.Timing.Started.IsZero() {
+		t.Timing.Started = started.UTC()
+		t.Timing.WallSeconds = at.Sub(started).Seconds()
+	}
+	t.Timing.OffsetSeconds = at.Sub(s.start).Seconds()
+	s.commit(finished{id: spec.ID, out: out, at: at, final: true})
+}

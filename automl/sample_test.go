@@ -1,0 +1,159 @@
+package automl
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/goautoml/automl/dataset"
+)
+
+// smallSizes makes German Credit (600 training rows of 20 columns) a
+// "large" table: rungs of 50, 150 and 450 rows.
+func smallSizes(t *testing.T) {
+	old := sizes
+	sizes.cells, sizes.rungCells, sizes.minRung, sizes.maxRung, sizes.score = 1000, 1000, 50, 50, 150
+	t.Cleanup(func() { sizes = old })
+}
+
+// TestSampledSearchReproducible: a search on samples proposes and scores
+// the same trials bit for bit whatever the number of slots; trials carry
+// their rows, configurations that lead climb the rungs with the same
+// model, preprocessing and seed, and the best is refit on every training
+// row at the end.
+func TestSampledSearchReproducible(t *testing.T) {
+	smallSizes(t)
+	data := germanCredit(t)
+	var logs [2][]string
+	var res [2]*Result
+	for i, workers := range []int{1, 3} {
+		cfg := Config{Data: data, Target: "class", MaxTrials: 40, Seed: 5, Workers: workers, Include: fastFamilies,
+			RunsDir: t.TempDir(), Name: "sampled"}
+		res[i] = runFor(t, cfg)
+		logs[i] = stripTiming(t, filepath.Join(res[i].Dir, "trials.jsonl"))
+	}
+	if !reflect.DeepEqual(logs[0], logs[1]) {
+		t.Fatalf("1 and 3 slots gave different trials:\n%v\n%v", logs[0], logs[1])
+	}
+	r := res[0]
+	s := r.Experiment.Sampling
+	if s == nil || !reflect.DeepEqual(s.Rungs, []int{50, 150, 450}) || s.ValRows != 150 || s.TrainRows != 600 {
+		t.Fatalf("sampling %+v, want rungs [50 150 450] of 600 training rows, 150 validation rows", s)
+	}
+	byID := map[int]Trial{}
+	rungs := map[int]int{}
+	for _, tr := range r.Trials {
+		byID[tr.ID] = tr
+		rungs[tr.Rows]++
+	}
+	if len(r.Trials) != 41 {
+		t.Errorf("%d trials, want 40 and the refit", len(r.Trials))
+	}
+	if rungs[50] == 0 || rungs[150] == 0 || rungs[450] == 0 {
+		t.Errorf("trials per rung %v: want some on every rung", rungs)
+	}
+	// A promoted trial repeats a configuration of the rung below.
+	for _, tr := range r.Trials {
+		if tr.Rows == 50 || tr.Rows == 600 {
+			continue
+		}
+		found := false
+		for _, o := range r.Trials {
+			if o.ID < tr.ID && o.Rows < tr.Rows && o.Seed == tr.Seed && reflect.DeepEqual(o.Model, tr.Model) && reflect.DeepEqual(o.Prep, tr.Prep) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("trial %d on %d rows repeats no configuration of a lower rung", tr.ID, tr.Rows)
+		}
+	}
+	last := r.Trials[len(r.Trials)-1]
+	if last.Rows != 600 || last.Status != "ok" {
+		t.Fatalf("last trial %+v: want the refit on all 600 training rows", last)
+	}
+	// The refit is the best sampled configuration, scored on the same
+	// validation rows and on the whole test set (200 rows).
+	var best *Trial
+	for i, tr := range r.Trials[:len(r.Trials)-1] {
+		if best == nil || better(r.Experiment.Config.Metric, tr.Score(r.Experiment.Config.Metric), best.Score(r.Experiment.Config.Metric)) {
+			best = &r.Trials[i]
+		}
+	}
+	if last.Seed != best.Seed || !reflect.DeepEqual(last.Model, best.Model) {
+		t.Errorf("refit %v of %v, want the best trial %d's configuration", last.Model, last.Seed, best.ID)
+	}
+}
+
+// TestSampleOff: below the threshold, or with Sample off, trials carry no
+// rows and the experiment no sampling.
+func TestSampleOff(t *testing.T) {
+	smallSizes(t)
+	cfg := Config{Data: germanCredit(t), Target: "class", MaxTrials: 3, Seed: 5, Include: fastFamilies, Sample: SampleOff,
+		RunsDir: t.TempDir(), Name: "off"}
+	r := runFor(t, cfg)
+	if r.Experiment.Sampling != nil {
+		t.Errorf("sampling %+v with --sample off", r.Experiment.Sampling)
+	}
+	for _, tr := range r.Trials {
+		if tr.Rows != 0 {
+			t.Errorf("trial %d has rows %d", tr.ID, tr.Rows)
+		}
+	}
+}
+
+// TestStratifiedOrder: every prefix holds each class within one row of its
+// share, and the order is a permutation of the rows.
+func TestStratifiedOrder(t *testing.T) {
+	var rows []int
+	classOf := map[int]int{}
+	counts := map[int]int{}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range 1000 {
+		rows = append(rows, i*3)
+		c := 0
+		switch x := r.Float64(); {
+		case x < 0.07:
+			c = 2
+		case x < 0.3:
+			c = 1
+		}
+		classOf[i*3] = c
+		counts[c]++
+	}
+	order := stratifiedOrder(rows, classOf, rand.New(rand.NewPCG(3, 4)))
+	if got := slices.Sorted(slices.Values(order)); !slices.Equal(got, rows) {
+		t.Fatal("the order is not a permutation of the rows")
+	}
+	seen := map[int]int{}
+	for n, row := range order {
+		seen[classOf[row]]++
+		for c, total := range counts {
+			want := float64(n+1) * float64(total) / float64(len(rows))
+			if d := float64(seen[c]) - want; d > 1 || d < -1 {
+				t.Fatalf("prefix of %d rows holds %d of class %c, want %.1f", n+1, seen[c], 'a'+c, want)
+			}
+		}
+	}
+}
+
+// TestPlanSampling: the threshold, the rungs and the cases without
+// sampling.
+func TestPlanSampling(t *testing.T) {
+	rows := func(n int) []int { return make([]int, n) }
+	sp := &dataset.Split{Train: rows(600_000), Val: rows(200_000), Test: rows(200_000)}
+	s := planSampling(Config{}, sp, 19)
+	if s == nil || !reflect.DeepEqual(s.Rungs, []int{10526, 31578, 94734, 284202}) || s.ValRows != 50_000 || s.TestRows != 50_000 {
+		t.Fatalf("600,000 × 19: %+v", s)
+	}
+	if s := planSampling(Config{Sample: SampleOff}, sp, 19); s != nil {
+		t.Errorf("sample off: %+v", s)
+	}
+	if s := planSampling(Config{}, &dataset.Split{Train: rows(100_000), Val: rows(10)}, 19); s != nil {
+		t.Errorf("1,900,000 cells: %+v", s)
+	}
+	if s := planSampling(Config{}, &dataset.Split{Train: rows(600_000), Val: rows(10), Folds: [][]int{{1}, {2}}}, 19); s != nil {
+		t.Errorf("cross-validation: %+v", s)
+	}
+}
