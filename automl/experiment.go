@@ -131,7 +131,7 @@ func PrepareFrame(f *dataset.Frame, cfg Config) (*Prepared, error) {
 		e.Split.Folds = append(e.Split.Folds, len(fold))
 	}
 	base := preprocess.Spec{Columns: plan.Columns, MaxCategories: plan.MaxCategories, FillValue: "missing"}
-	d := &Data{Frame: f, Target: t, Split: sp, Plan: plan, Metric: cfg.Metric, Calibration: cfg.Calibration, classOf: rowClasses(t)}
+	d := &Data{Frame: f, Target: t, Split: sp, Plan: plan, Metric: cfg.Metric, Calibration: cfg.Calibration, classOf: rowClasses(f, t)}
 	if s := planSampling(cfg, sp, len(plan.Columns)); s != nil {
 		d.Sampling, d.samples = s, newSamples(s, sp, d.classOf, cfg.Seed)
 		e.Sampling = s

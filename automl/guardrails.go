@@ -159,10 +159,7 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 	if len(sp.Folds) > 0 {
 		train = without(append(slices.Clone(sp.Train), sp.Val...), sp.Folds[0])
 	}
-	yOf := make([]int, f.NumRows())
-	for i, r := range t.Rows {
-		yOf[r] = t.Y[i]
-	}
+	yOf := rowClasses(f, t)
 	// On large data, every column is measured on a systematic sample of
 	// the rows (the same for every column), at once.
 	train, val = strided(train, maxLeakRows), strided(val, maxLeakRows/2)
@@ -211,9 +208,13 @@ func strided(rows []int, n int) []int {
 	return out
 }
 
-// rowClasses maps frame rows to class indices (-1 where the target is missing).
-func rowClasses(t *dataset.Target) map[int]int {
-	m := make(map[int]int, len(t.Rows))
+// rowClasses maps frame rows to class indices (-1 where the target is
+// missing), indexed by frame row.
+func rowClasses(f *dataset.Frame, t *dataset.Target) []int {
+	m := make([]int, f.NumRows())
+	for i := range m {
+		m[i] = -1
+	}
 	for i, r := range t.Rows {
 		m[r] = t.Y[i]
 	}

@@ -100,7 +100,7 @@ const (
 	streamScoreSample uint64 = 0x73636f72 // "scor"
 )
 
-func newSamples(s *Sampling, sp *dataset.Split, classOf map[int]int, seed uint64) *rowSamples {
+func newSamples(s *Sampling, sp *dataset.Split, classOf []int, seed uint64) *rowSamples {
 	return &rowSamples{
 		order: stratifiedOrder(sp.Train, classOf, rand.New(rand.NewPCG(seed, streamTrainSample))),
 		val:   prefixSorted(stratifiedOrder(sp.Val, classOf, rand.New(rand.NewPCG(seed, streamScoreSample))), s.ValRows),
@@ -112,7 +112,7 @@ func newSamples(s *Sampling, sp *dataset.Split, classOf map[int]int, seed uint64
 // their proportions (to within one row): each class's rows are shuffled,
 // then the classes are interleaved, the next row coming from the class
 // whose share of the prefix lags its share of the rows the most.
-func stratifiedOrder(rows []int, classOf map[int]int, r *rand.Rand) []int {
+func stratifiedOrder(rows []int, classOf []int, r *rand.Rand) []int {
 	byClass := map[int][]int{}
 	for _, row := range rows {
 		c := classOf[row]

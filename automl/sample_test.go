@@ -107,7 +107,7 @@ func TestSampleOff(t *testing.T) {
 // share, and the order is a permutation of the rows.
 func TestStratifiedOrder(t *testing.T) {
 	var rows []int
-	classOf := map[int]int{}
+	classOf := make([]int, 3000)
 	counts := map[int]int{}
 	r := rand.New(rand.NewPCG(1, 2))
 	for i := range 1000 {

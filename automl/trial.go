@@ -69,7 +69,7 @@ type Data struct {
 	// Calibration is Config.Calibration: CalibrationNone leaves the models'
 	// probabilities as they are.
 	Calibration string
-	classOf     map[int]int
+	classOf     []int
 	// Sampling, when set, has trials fitted on samples of the training
 	// rows (TrialSpec.Rows) and scored on samples of the others.
 	Sampling *Sampling
