@@ -1,6 +1,7 @@
 package automl
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -54,7 +55,7 @@ const matrixBudget = 256 << 20
 // fold (in a sampled search, a rung's sample: within a fold, samples differ
 // by their size) and transforms each row set (nil for an empty one). release must
 // be called when the trial is done with the matrices.
-func (d *Data) matrices(p preprocess.Spec, fold int, train []int, sets ...rowSet) (pipe *preprocess.Pipeline, xs []*mat.Dense, release func(), err error) {
+func (d *Data) matrices(ctx context.Context, p preprocess.Spec, fold int, train []int, sets ...rowSet) (pipe *preprocess.Pipeline, xs []*mat.Dense, release func(), err error) {
 	key, err := json.Marshal(p)
 	if err != nil {
 		return nil, nil, nil, err
@@ -104,7 +105,15 @@ func (d *Data) matrices(p preprocess.Spec, fold int, train []int, sets ...rowSet
 		d.mu.Unlock()
 		held = append(held, m)
 		m.once.Do(func() {
-			m.x, m.err = e.pipe.Transform(d.Frame, set.rows)
+			m.x, m.err = transform(ctx, e.pipe, d, set.rows)
+			if m.err != nil && ctx.Err() != nil {
+				// Cut short, not failed: a later trial makes it again.
+				d.mu.Lock()
+				if e.mats[set.name] == m {
+					delete(e.mats, set.name)
+				}
+				d.mu.Unlock()
+			}
 			if m.err == nil {
 				r, c := m.x.Dims()
 				d.mu.Lock()
@@ -122,14 +131,43 @@ func (d *Data) matrices(p preprocess.Spec, fold int, train []int, sets ...rowSet
 	return e.pipe, xs, release, nil
 }
 
-// chunkRows is how many rows predictChunks transforms at a time.
-const chunkRows = 16384
+// chunkRows is how many rows predictChunks and transform handle at a
+// time (between two looks at the context).
+var chunkRows = 16384
+
+// transform is pipe.Transform of rows, by chunks of chunkRows rows when
+// there are more, so that a large matrix stops being made when ctx ends.
+func transform(ctx context.Context, pipe *preprocess.Pipeline, d *Data, rows []int) (*mat.Dense, error) {
+	if len(rows) <= 4*chunkRows {
+		return pipe.Transform(d.Frame, rows)
+	}
+	var out *mat.Dense
+	for lo := 0; lo < len(rows); lo += chunkRows {
+		if err := ctx.Err(); err != nil {
+			return nil, context.Cause(ctx)
+		}
+		part := rows[lo:min(len(rows), lo+chunkRows)]
+		x, err := pipe.Transform(d.Frame, part)
+		if err != nil {
+			return nil, err
+		}
+		_, c := x.Dims()
+		if out == nil {
+			out = mat.NewDense(len(rows), c, nil)
+		}
+		out.Slice(lo, lo+len(part), 0, c).(*mat.Dense).Copy(x)
+	}
+	return out, nil
+}
 
 // predictChunks predicts rows through pipe chunk by chunk, so that the
 // matrix of all of them is never held.
-func predictChunks(d *Data, pipe *preprocess.Pipeline, rows []int, classes int, predict func(*mat.Dense, []int) (*mat.Dense, error)) (*mat.Dense, error) {
+func predictChunks(ctx context.Context, d *Data, pipe *preprocess.Pipeline, rows []int, classes int, predict func(*mat.Dense, []int) (*mat.Dense, error)) (*mat.Dense, error) {
 	out := mat.NewDense(len(rows), classes, nil)
 	for lo := 0; lo < len(rows); lo += chunkRows {
+		if err := ctx.Err(); err != nil {
+			return nil, context.Cause(ctx)
+		}
 		part := rows[lo:min(len(rows), lo+chunkRows)]
 		x, err := pipe.Transform(d.Frame, part)
 		if err != nil {

@@ -1,11 +1,14 @@
 package automl
 
 import (
+	"context"
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/goautoml/automl/dataset"
 )
@@ -155,5 +158,40 @@ func TestPlanSampling(t *testing.T) {
 	}
 	if s := planSampling(Config{}, &dataset.Split{Train: rows(600_000), Val: rows(10), Folds: [][]int{{1}, {2}}}, 19); s != nil {
 		t.Errorf("cross-validation: %+v", s)
+	}
+}
+
+// TestChunkedTransform: a matrix made by chunks equals the one made at
+// once (preprocessing is row by row), and a cut context stops it.
+func TestChunkedTransform(t *testing.T) {
+	old := chunkRows
+	chunkRows = 7
+	t.Cleanup(func() { chunkRows = old })
+	p, err := Prepare(Config{Data: germanCredit(t), Target: "class", Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.Data
+	spec := p.Base
+	spec.NumericImpute, spec.CategoricalImpute, spec.Encoding, spec.Scale = "median", "most_frequent", "onehot", true
+	pipe, err := spec.Fit(d.Frame, d.Split.Train)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := pipe.Transform(d.Frame, d.Split.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := transform(context.Background(), pipe, d, d.Split.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.Equal(got, want) {
+		t.Error("the chunked transform differs from the transform at once")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := transform(ctx, pipe, d, d.Split.Test); err == nil {
+		t.Error("a cancelled transform returned no error")
 	}
 }

@@ -219,7 +219,7 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 	if chunked {
 		matTest = nil
 	}
-	pipe, xs, release, err := d.matrices(t.Prep, fold, train, rowsOf("train", train), rowsOf("val", val), rowsOf("test", matTest))
+	pipe, xs, release, err := d.matrices(ctx, t.Prep, fold, train, rowsOf("train", train), rowsOf("val", val), rowsOf("test", matTest))
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("preprocessing: %w", err)
 	}
@@ -274,7 +274,7 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 	case pr.xTest != nil:
 		testProb, err = predict(pr.xTest, test)
 	case chunked:
-		testProb, err = predictChunks(d, pr.pipe, test, setup.Classes, predict)
+		testProb, err = predictChunks(ctx, d, pr.pipe, test, setup.Classes, predict)
 	}
 	if err != nil {
 		return nil, nil, nil, err
