@@ -51,16 +51,27 @@ func NewHalving(inner Searcher, s *Sampling, metric string) *Halving {
 // Lag implements Lagged.
 func (h *Halving) Lag() int { return halvingLag }
 
-// Tell implements Searcher.
+// Tell implements Searcher. A trial told before it was proposed (a resumed
+// search tells the trials of the earlier run first) is passed on to the
+// inner searcher once its proposal is recomputed. Trials on rows that are
+// no rung's (the refit) and ensembles are not the halving's.
 func (h *Halving) Tell(t Trial) {
-	if t.Ensemble != nil || t.ID >= len(h.proposed) {
+	if t.Ensemble != nil || !slices.Contains(h.Rungs, t.Rows) {
 		return
 	}
 	h.told[t.ID] = t
-	if p := h.proposed[t.ID]; p.inner >= 0 {
-		it := t
-		it.ID = p.inner
-		h.Inner.Tell(it)
+	if t.ID < len(h.proposed) {
+		h.forward(t.ID)
+	}
+}
+
+// forward tells the inner searcher about trial id when it was a new
+// configuration, under its inner ID.
+func (h *Halving) forward(id int) {
+	t, ok := h.told[id]
+	if p := h.proposed[id]; ok && p.inner >= 0 {
+		t.ID = p.inner
+		h.Inner.Tell(t)
 	}
 }
 
@@ -73,6 +84,7 @@ func (h *Halving) Ask(id int) (TrialSpec, bool) {
 			return TrialSpec{}, false
 		}
 		h.proposed = append(h.proposed, p)
+		h.forward(next)
 	}
 	return h.proposed[id].spec, true
 }

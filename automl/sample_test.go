@@ -6,11 +6,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/goautoml/automl/dataset"
+	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/logistic"
 )
 
 // smallSizes makes German Credit (600 training rows of 20 columns) a
@@ -193,5 +196,77 @@ func TestChunkedTransform(t *testing.T) {
 	cancel()
 	if _, err := transform(ctx, pipe, d, d.Split.Test); err == nil {
 		t.Error("a cancelled transform returned no error")
+	}
+}
+
+// TestLeaderboardRows: the leaderboards show each trial's training rows
+// when the search ran on samples, and have no rows column otherwise.
+func TestLeaderboardRows(t *testing.T) {
+	mk := func(id, rows int, auc float64) Trial {
+		return Trial{TrialSpec: TrialSpec{ID: id, Rows: rows, Model: models.DefaultSpec(logistic.Name)}, Status: "ok",
+			Val: map[string]float64{"roc_auc": auc}, Test: map[string]float64{"roc_auc": auc}}
+	}
+	var b strings.Builder
+	if err := WriteLeaderboard(&b, []Trial{mk(0, 10526, 0.7), mk(1, 600000, 0.8)}, "roc_auc", 0); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	if !strings.Contains(lines[0], " rows ") || !strings.Contains(lines[1], " 600000 ") || !strings.Contains(lines[2], " 10526 ") {
+		t.Errorf("leaderboard without the rows of each trial:\n%s", b.String())
+	}
+	b.Reset()
+	if err := WriteLeaderboardCSV(&b, []Trial{mk(0, 10526, 0.7)}, "roc_auc"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), ",rows\n") || !strings.Contains(b.String(), ",10526\n") {
+		t.Errorf("CSV leaderboard without rows:\n%s", b.String())
+	}
+	b.Reset()
+	if err := WriteLeaderboard(&b, []Trial{mk(0, 0, 0.7)}, "roc_auc", 0); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "rows") {
+		t.Errorf("a search on every row shows rows:\n%s", b.String())
+	}
+}
+
+// TestSampledResume: a resumed search on samples goes on from the trials
+// of the earlier run (the halving learns them again), and its best is
+// fitted on every training row.
+func TestSampledResume(t *testing.T) {
+	smallSizes(t)
+	cfg := Config{Data: germanCredit(t), Target: "class", MaxTrials: 15, Seed: 5, Include: fastFamilies, RunsDir: t.TempDir(), Name: "r"}
+	res := runFor(t, cfg)
+	st, err := OpenStore(res.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := st.Experiment()
+	e.Config.MaxTrials = 30
+	if err := st.WriteExperiment(e); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	res2, err := Resume(context.Background(), res.Dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[int]bool{}
+	refits := 0
+	for _, tr := range res2.Trials {
+		if ids[tr.ID] {
+			t.Fatalf("trial %d twice", tr.ID)
+		}
+		ids[tr.ID] = true
+		if tr.Rows == 600 {
+			refits++
+		} else if !slices.Contains(res2.Experiment.Sampling.Rungs, tr.Rows) {
+			t.Errorf("trial %d on %d rows, no rung's", tr.ID, tr.Rows)
+		}
+	}
+	// The earlier refit counts against the trial budget; the best is a
+	// refit (the earlier one, unless a new configuration beat it).
+	if len(res2.Trials) < 30 || refits == 0 || res2.Best == nil || res2.Best.Rows != 600 {
+		t.Errorf("%d trials, %d refits, best %+v after the resume: want 30 or 31, the best on all 600 rows", len(res2.Trials), refits, res2.Best)
 	}
 }
