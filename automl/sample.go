@@ -31,7 +31,7 @@ const (
 )
 
 // sizes are the thresholds in use (tests lower them).
-var sizes = struct{ cells, rungCells, minRung, maxRung, score int }{sampleCells, rungCells, minRungRows, maxRungRows, scoreRows}
+var sizes = struct{ cells, rungCells, minRung, maxRung, score, test int }{sampleCells, rungCells, minRungRows, maxRungRows, scoreRows, testRows}
 
 const (
 	// halvingEta is the rate of successive halving: each rung has eta times
@@ -39,8 +39,10 @@ const (
 	// in the top 1/eta of its rung.
 	halvingEta = 3
 	// scoreRows caps the validation rows every trial of a sampled search is
-	// scored on, and the test rows of the trials on samples.
+	// scored on; testRows the test rows of the trials on samples (their
+	// test scores are for information: nothing is chosen by them).
 	scoreRows = 50_000
+	testRows  = 20_000
 	// halvingLag is how many trials the halving may be ahead of the results
 	// it promotes from (the adaptive search's lag, which it must not be
 	// below: see Halving).
@@ -77,7 +79,7 @@ func planSampling(cfg Config, sp *dataset.Split, features int) *Sampling {
 		return nil
 	}
 	r0 := min(sizes.maxRung, max(sizes.minRung, sizes.rungCells/features))
-	s := &Sampling{Eta: halvingEta, TrainRows: n, ValRows: min(len(sp.Val), sizes.score), TestRows: min(len(sp.Test), sizes.score)}
+	s := &Sampling{Eta: halvingEta, TrainRows: n, ValRows: min(len(sp.Val), sizes.score), TestRows: min(len(sp.Test), sizes.test)}
 	for r := r0; r < n; r *= halvingEta {
 		s.Rungs = append(s.Rungs, r)
 	}

@@ -20,7 +20,7 @@ import (
 // "large" table: rungs of 50, 150 and 450 rows.
 func smallSizes(t *testing.T) {
 	old := sizes
-	sizes.cells, sizes.rungCells, sizes.minRung, sizes.maxRung, sizes.score = 1000, 1000, 50, 50, 150
+	sizes.cells, sizes.rungCells, sizes.minRung, sizes.maxRung, sizes.score, sizes.test = 1000, 1000, 50, 50, 150, 100
 	t.Cleanup(func() { sizes = old })
 }
 
@@ -150,7 +150,7 @@ func TestPlanSampling(t *testing.T) {
 	rows := func(n int) []int { return make([]int, n) }
 	sp := &dataset.Split{Train: rows(600_000), Val: rows(200_000), Test: rows(200_000)}
 	s := planSampling(Config{}, sp, 19)
-	if s == nil || !reflect.DeepEqual(s.Rungs, []int{10526, 31578, 94734, 284202}) || s.ValRows != 50_000 || s.TestRows != 50_000 {
+	if s == nil || !reflect.DeepEqual(s.Rungs, []int{10526, 31578, 94734, 284202}) || s.ValRows != 50_000 || s.TestRows != 20_000 {
 		t.Fatalf("600,000 × 19: %+v", s)
 	}
 	if s := planSampling(Config{Sample: SampleOff}, sp, 19); s != nil {
