@@ -192,7 +192,7 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 
 // maxLeakRows caps the training rows the leakage check measures a column
 // on (and half as many validation rows): beyond it, every k-th row.
-const maxLeakRows = 200_000
+const maxLeakRows = 100_000
 
 // strided is rows when they are at most n, else every k-th of them (k the
 // smallest step that leaves at most n).

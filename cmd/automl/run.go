@@ -282,6 +282,7 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	if err != nil {
 		return err
 	}
+	memoryLimit(f.NumRows(), len(f.Columns))
 	p, err := automl.PrepareFrame(f, cfg)
 	if err != nil {
 		return err
