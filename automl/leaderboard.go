@@ -84,7 +84,12 @@ func WriteLeaderboard(w io.Writer, trials []Trial, metric string, n int) error {
 	rowsHead, rowsCol := "", func(Trial) string { return "" }
 	if sampled {
 		rowsHead = "rows\t"
-		rowsCol = func(t Trial) string { return strconv.Itoa(t.Rows) + "\t" }
+		rowsCol = func(t Trial) string {
+			if t.Rows == 0 {
+				return "-\t" // an ensemble of trials on samples
+			}
+			return strconv.Itoa(t.Rows) + "\t"
+		}
 	}
 	fmt.Fprintf(tw, "rank\ttrial\tfamily\t%sval %s\ttest %s\ttest accuracy\tfit s\tmodel\n", rowsHead, metric, metric)
 	for i, t := range lb {
