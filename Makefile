@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin/automl
 PKGS    := ./...
 
-.PHONY: demo build test bench bench-serve bench-data bench-remote benchmark lint fuzz tools clean
+.PHONY: demo build test bench bench-serve bench-data bench-budget bench-remote benchmark lint fuzz tools clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/automl
@@ -30,6 +30,11 @@ bench-serve:
 # time, peak RSS, Parquet speedup (needs python3-pandas and GNU time; installed if missing).
 bench-data:
 	bench/data.sh
+
+# Does --timeout hold on large inputs? `automl run --timeout 5s/10s/20s` on 300k×30, 1M×20 and
+# 1,000×20,000 tables: wall time measured outside the process against the README's grace.
+bench-budget:
+	bench/budget.sh
 
 # The cost of running trials through NATS JetStream: trials/min of 2 local workers against 2
 # `automl worker` processes on an embedded JetStream server (same cores), and the dispatch latency.

@@ -70,7 +70,7 @@ type Data struct {
 	// Calibration is Config.Calibration: CalibrationNone leaves the models'
 	// probabilities as they are.
 	Calibration string
-	classOf     map[int]int
+	classOf     []int
 
 	mu    sync.Mutex
 	cache map[string]*prepared

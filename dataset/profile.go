@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"cmp"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -126,16 +127,29 @@ func (p *ColumnProfile) UnmarshalJSON(b []byte) error {
 
 // ProfileFrame computes per-column statistics and alerts.
 func ProfileFrame(f *Frame) *Profile {
+	p, _ := ProfileContext(context.Background(), f)
+	return p
+}
+
+// ProfileContext is ProfileFrame bounded by ctx: columns not started when
+// ctx ends are skipped and the error wraps context.Cause(ctx).
+func ProfileContext(ctx context.Context, f *Frame) (*Profile, error) {
 	p := &Profile{Rows: f.NumRows(), Columns: make([]ColumnProfile, len(f.Columns)), Alerts: []Alert{}}
 	parallel(len(f.Columns), f.NumRows()*len(f.Columns) >= 20000, func(j int) {
+		if ctx.Err() != nil {
+			return
+		}
 		scratch := scratchPool.Get().(*[]float64)
 		p.Columns[j] = profileColumn(f.Columns[j], f.DecimalComma, scratch)
 		scratchPool.Put(scratch)
 	})
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: profiling stopped: %w", f.Path, context.Cause(ctx))
+	}
 	for j := range f.Columns {
 		p.Alerts = append(p.Alerts, p.Columns[j].Alerts...)
 	}
-	return p
+	return p, nil
 }
 
 // scratchPool recycles the sorted copies of columns between columns, so
@@ -435,6 +449,13 @@ func unixText(sec float64) string {
 // cols (indices into f.Columns; nil or empty means all columns). Missing
 // cells are equal to each other and differ from every present value.
 func DuplicateRows(f *Frame, cols []int) int {
+	n, _ := DuplicateRowsContext(context.Background(), f, cols)
+	return n
+}
+
+// DuplicateRowsContext is DuplicateRows bounded by ctx, checked every
+// 65,536 rows; the error wraps context.Cause(ctx).
+func DuplicateRowsContext(ctx context.Context, f *Frame, cols []int) (int, error) {
 	if len(cols) == 0 {
 		cols = make([]int, len(f.Columns))
 		for j := range cols {
@@ -445,6 +466,9 @@ func DuplicateRows(f *Frame, cols []int) int {
 	dup := 0
 	var key []byte
 	for i := range f.NumRows() {
+		if i&0xffff == 0 && ctx.Err() != nil {
+			return 0, fmt.Errorf("%s: looking for duplicate rows stopped: %w", f.Path, context.Cause(ctx))
+		}
 		key = key[:0]
 		for _, j := range cols {
 			key = f.Columns[j].appendKey(key, i)
@@ -455,7 +479,7 @@ func DuplicateRows(f *Frame, cols []int) int {
 		}
 		seen[string(key)] = struct{}{}
 	}
-	return dup
+	return dup, nil
 }
 
 // valueCounts counts the rows of each present text and the missing rows.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -272,18 +273,19 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	// The data is read here rather than in automl.Prepare so that the
 	// budget bounds the read too, and a large file shows its progress.
 	rctx := ctx
+	budget := fmt.Errorf("the time budget (--timeout %s) ran out", cfg.Timeout)
 	if cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		rctx, cancel = context.WithDeadlineCause(ctx, started.Add(cfg.Timeout), fmt.Errorf("the time budget (--timeout %s) ran out while reading the data", cfg.Timeout))
+		rctx, cancel = context.WithDeadlineCause(ctx, started.Add(cfg.Timeout), budget)
 		defer cancel()
 	}
 	f, err := dataset.ReadContext(rctx, cfg.Data, dataset.Options{Progress: readBar(stderr, cfg.Data, c.quiet || c.jsonOut)})
 	if err != nil {
-		return err
+		return beforeSearch(err, budget, "reading the data", started, c.jsonOut, stdout)
 	}
-	p, err := automl.PrepareFrame(f, cfg)
+	p, err := automl.PrepareFrameContext(rctx, f, cfg)
 	if err != nil {
-		return err
+		return beforeSearch(err, budget, "preparing the data (profile, split, guardrails)", started, c.jsonOut, stdout)
 	}
 	opt := automl.Options{}
 	done, err := c.exec.attach(ctx, &opt, p.Experiment, cfg.Workers > 0, stderr)
@@ -313,6 +315,26 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	}
 	retain(res.Dir, keep, stderr)
 	return report(res, rep, c.jsonOut, nil, stdout)
+}
+
+// beforeSearch turns an error of reading or preparing the data that the
+// time budget caused into a noTrialError (exit status 3, like a search that
+// ended before its first trial), saying in which step the budget ran out;
+// with --json it prints the summary of a run without an experiment folder.
+func beforeSearch(err, budget error, step string, started time.Time, jsonOut bool, stdout io.Writer) error {
+	if !errors.Is(err, budget) {
+		return err
+	}
+	if jsonOut {
+		s := automl.Summary{StopReason: automl.StopTimeout, WallSeconds: time.Since(started).Seconds(), Guardrails: []automl.Guardrail{}}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+	}
+	return noTrialError{fmt.Sprintf("no trial ran: %v while %s, before the search began; "+
+		"give it more time, or fewer rows (a sample of the file)", budget, step)}
 }
 
 func printGuardrails(w io.Writer, e *automl.Experiment) {
