@@ -279,14 +279,36 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 		rctx, cancel = context.WithDeadlineCause(ctx, started.Add(cfg.Timeout), budget)
 		defer cancel()
 	}
-	f, err := dataset.ReadContext(rctx, cfg.Data, dataset.Options{Progress: readBar(stderr, cfg.Data, c.quiet || c.jsonOut)})
-	if err != nil {
-		return beforeSearch(err, budget, "reading the data", started, c.jsonOut, stdout)
+	type prepared struct {
+		p    *automl.Prepared
+		err  error
+		step string
 	}
-	p, err := automl.PrepareFrameContext(rctx, f, cfg)
-	if err != nil {
-		return beforeSearch(err, budget, "preparing the data (profile, split, guardrails)", started, c.jsonOut, stdout)
+	// Reading and preparing stop at their next check once the budget
+	// ends; should that check be late (they can be a few hundred
+	// milliseconds apart on a loaded machine), they are abandoned at the
+	// deadline, as the search abandons fits: a preparation finished after
+	// it would leave the search no time anyway.
+	pc := make(chan prepared, 1)
+	go func() {
+		f, err := dataset.ReadContext(rctx, cfg.Data, dataset.Options{Progress: readBar(stderr, cfg.Data, c.quiet || c.jsonOut)})
+		if err != nil {
+			pc <- prepared{nil, err, "reading the data"}
+			return
+		}
+		p, err := automl.PrepareFrameContext(rctx, f, cfg)
+		pc <- prepared{p, err, "preparing the data (profile, split, guardrails)"}
+	}()
+	var pr prepared
+	select {
+	case pr = <-pc:
+	case <-abandonAfter(rctx, cfg.Timeout, 0):
+		pr = prepared{nil, context.Cause(rctx), "reading or preparing the data"}
 	}
+	if pr.err != nil {
+		return beforeSearch(pr.err, budget, pr.step, started, c.jsonOut, stdout)
+	}
+	p := pr.p
 	opt := automl.Options{}
 	done, err := c.exec.attach(ctx, &opt, p.Experiment, cfg.Workers > 0, stderr)
 	if err != nil {
@@ -315,6 +337,23 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	}
 	retain(res.Dir, keep, stderr)
 	return report(res, rep, c.jsonOut, nil, stdout)
+}
+
+// abandonAfter is closed the part (0 to 1) of the README's grace,
+// max(1 s, 2 % of timeout), after ctx ends: the time a step cut by the
+// budget is given to return before the command goes on without it. Never
+// closed without a timeout.
+func abandonAfter(ctx context.Context, timeout time.Duration, part float64) <-chan struct{} {
+	c := make(chan struct{})
+	if timeout <= 0 {
+		return c
+	}
+	go func() {
+		<-ctx.Done()
+		time.Sleep(time.Duration(part * float64(max(time.Second, timeout/50))))
+		close(c)
+	}()
+	return c
 }
 
 // beforeSearch turns an error of reading or preparing the data that the
