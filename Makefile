@@ -53,16 +53,23 @@ lint:
 # Coverage-guided fuzzing of every parser of user input: each Fuzz* target of
 # the module runs for FUZZTIME (e.g. make fuzz FUZZTIME=10m; a benchmark-style
 # run, not CI). New failing inputs land in the package's testdata/fuzz/<target>/,
-# the kept corpus, and then run in every `go test`.
+# the kept corpus, and then run in every `go test`. A failing target does not
+# stop the others; the summary lists each target's result and wall time, and
+# the exit status is 1 if any failed. FUZZFLAGS adds flags (e.g. -parallel 1).
 FUZZTIME ?= 1m
+FUZZFLAGS ?=
 fuzz:
-	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+	@fails=0; summary=""; \
+	for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
 		dir=$$(dirname $$f); \
 		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
-			echo "== $$dir $$t ($(FUZZTIME))"; \
-			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $$dir; \
+			echo "== $$dir $$t ($(FUZZTIME))"; start=$$(date +%s); \
+			if $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$dir; then r=ok; else r=FAIL; fails=$$((fails+1)); fi; \
+			summary="$$summary$$(printf '%-4s %4ds  %s %s' $$r $$(( $$(date +%s) - start )) $$dir $$t)\n"; \
 		done; \
-	done
+	done; \
+	printf "\nfuzz summary (FUZZTIME=$(FUZZTIME); wall seconds include building):\n$$summary"; \
+	[ $$fails -eq 0 ]
 
 # GoNB v0.11.1 (Go Jupyter kernel), gopls v0.21.0 and goimports v0.38.0 from the pinned tools
 # modules, and GoNB's kernel registered with Jupyter: needed to execute the notebooks.
