@@ -90,6 +90,9 @@ func PrepareFrameContext(ctx context.Context, f *dataset.Frame, cfg Config) (*Pr
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: not prepared: %w", f.Path, context.Cause(ctx))
+	}
 	for _, name := range append(append([]string{}, cfg.ExcludeCols...), cfg.KeepCols...) {
 		if f.Index(name) < 0 {
 			return nil, fmt.Errorf("%s: no column %q (named in --exclude-cols or --keep-col)", f.Path, name)
