@@ -272,11 +272,15 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	}
 	// The data is read here rather than in automl.Prepare so that the
 	// budget bounds the read too, and a large file shows its progress.
+	// Reading and preparing end where the search would (the budget less
+	// what the finishing step keeps): data ready later could not be
+	// searched anyway, and the time left goes to exiting on time.
 	rctx := ctx
 	budget := fmt.Errorf("the time budget (--timeout %s) ran out", cfg.Timeout)
 	if cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		rctx, cancel = context.WithDeadlineCause(ctx, started.Add(cfg.Timeout), budget)
+		end := started.Add(cfg.Timeout - min(fo.Reserve(cfg.Timeout), cfg.Timeout/2))
+		rctx, cancel = context.WithDeadlineCause(ctx, end, budget)
 		defer cancel()
 	}
 	type prepared struct {
