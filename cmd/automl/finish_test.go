@@ -44,9 +44,10 @@ func TestRunNoTrial(t *testing.T) {
 	}{
 		// 1 ms runs out while the data is read or prepared.
 		{"before the search", []string{"--timeout", "1ms"}, false, "no trial ran"},
-		// The finishing step's share (90 %) and the search's grace leave
-		// the search no time at all: it stops before its first trial.
-		{"in the search", []string{"--timeout", "2s", "--finish-share", "0.9"}, true, "no trial succeeded"},
+		// The finishing step's share (90 %) and the search's grace (0.5 s)
+		// leave the search no time at all: it stops before its first
+		// trial. Reading and preparing get half the budget, 2.5 s.
+		{"in the search", []string{"--timeout", "5s", "--finish-share", "0.9"}, true, "no trial succeeded"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append([]string{"run", "--data", gc, "--target", "class", "--runs", t.TempDir(), "--json"}, tc.args...)
