@@ -1,6 +1,7 @@
 package automl
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -81,8 +82,18 @@ func Prepare(cfg Config) (*Prepared, error) {
 
 // PrepareFrame is Prepare on a frame already read.
 func PrepareFrame(f *dataset.Frame, cfg Config) (*Prepared, error) {
+	return PrepareFrameContext(context.Background(), f, cfg)
+}
+
+// PrepareFrameContext is PrepareFrame bounded by ctx: profiling, splitting
+// and the guardrails stop once ctx ends, and the error wraps
+// context.Cause(ctx), so that a time budget covers the preparation too.
+func PrepareFrameContext(ctx context.Context, f *dataset.Frame, cfg Config) (*Prepared, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: not prepared: %w", f.Path, context.Cause(ctx))
 	}
 	for _, name := range append(append([]string{}, cfg.ExcludeCols...), cfg.KeepCols...) {
 		if f.Index(name) < 0 {
@@ -103,12 +114,21 @@ func PrepareFrame(f *dataset.Frame, cfg Config) (*Prepared, error) {
 	if cfg.AutoCV && cfg.Split.CV == 0 && cfg.Split.SplitCol == "" && cfg.Split.TimeCol == "" {
 		cfg.Split.CV = AutoFolds(t, cfg.Split)
 	}
-	prof := dataset.ProfileFrame(f)
+	prof, err := dataset.ProfileContext(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	sp, err := dataset.MakeSplit(f, t.Rows, t.Y, cfg.Split)
 	if err != nil {
 		return nil, err
 	}
-	plan := Guard(f, t, prof, sp, cfg)
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: stopped after the split: %w", f.Path, context.Cause(ctx))
+	}
+	plan, err := guard(ctx, f, t, prof, sp, cfg)
+	if err != nil {
+		return nil, err
+	}
 	if len(plan.Columns) == 0 {
 		return nil, noFeatures(f, cfg.Target, plan.Dropped)
 	}
@@ -131,7 +151,7 @@ func PrepareFrame(f *dataset.Frame, cfg Config) (*Prepared, error) {
 		e.Split.Folds = append(e.Split.Folds, len(fold))
 	}
 	base := preprocess.Spec{Columns: plan.Columns, MaxCategories: plan.MaxCategories, FillValue: "missing"}
-	d := &Data{Frame: f, Target: t, Split: sp, Plan: plan, Metric: cfg.Metric, Calibration: cfg.Calibration, classOf: rowClasses(f, t)}
+	d := &Data{Frame: f, Target: t, Split: sp, Plan: plan, Metric: cfg.Metric, Calibration: cfg.Calibration, classOf: rowClasses(t, f.NumRows())}
 	if s := planSampling(cfg, sp, len(plan.Columns)); s != nil {
 		d.Sampling, d.samples = s, newSamples(s, sp, d.classOf, cfg.Seed)
 		e.Sampling = s

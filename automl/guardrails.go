@@ -1,12 +1,14 @@
 package automl
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"runtime"
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
@@ -54,6 +56,14 @@ const (
 // Guard runs the guardrails on a frame whose target is encoded and whose rows
 // are split. Leakage is measured from training rows to validation rows only.
 func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.Split, cfg Config) Plan {
+	plan, _ := guard(context.Background(), f, t, p, sp, cfg)
+	return plan
+}
+
+// guard is Guard bounded by ctx: the duplicate count and the leakage scores
+// (the costly parts on large data) stop once ctx ends, with an error that
+// wraps context.Cause(ctx).
+func guard(ctx context.Context, f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.Split, cfg Config) (Plan, error) {
 	var plan Plan
 	add := func(g Guardrail) { plan.Guardrails = append(plan.Guardrails, g) }
 	drop := func(name, reason string) { plan.Dropped = append(plan.Dropped, DroppedColumn{name, reason}) }
@@ -75,7 +85,11 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 			Message: fmt.Sprintf("the smallest class has %d rows, %.1f%% of the largest (%d)", minC, 100*float64(minC)/float64(maxC), maxC),
 			Action:  "training rows are weighted by n / (classes × class count) so each class weighs the same"})
 	}
-	if dup := dataset.DuplicateRows(f, nil); dup > 0 {
+	dup, err := dataset.DuplicateRowsContext(ctx, f, nil)
+	if err != nil {
+		return plan, err
+	}
+	if dup > 0 {
 		add(Guardrail{Code: "duplicate_rows", Level: "info",
 			Message: fmt.Sprintf("%d rows repeat an earlier row exactly", dup),
 			Action:  "kept: duplicates can be genuine observations; check how the data was collected"})
@@ -159,24 +173,22 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 	if len(sp.Folds) > 0 {
 		train = without(append(slices.Clone(sp.Train), sp.Val...), sp.Folds[0])
 	}
-	yOf := rowClasses(f, t)
+	yOf := rowClasses(t, f.NumRows())
 	// On large data, every column is measured on a systematic sample of
-	// the rows (the same for every column), at once.
+	// the rows (the same for every column).
 	train, val = strided(train, maxLeakRows), strided(val, maxLeakRows/2)
 	aucs := make([]float64, len(plan.Columns))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, in := range plan.Columns {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			aucs[i] = leakAUC(f.Column(in.Name), train, val, yOf, len(t.Classes))
-		})
+	parallelColumns(len(plan.Columns), func(j int) {
+		if ctx.Err() == nil {
+			aucs[j] = leakAUC(f.Column(plan.Columns[j].Name), train, val, yOf, len(t.Classes))
+		}
+	})
+	if ctx.Err() != nil {
+		return plan, fmt.Errorf("%s: the leakage check stopped: %w", f.Path, context.Cause(ctx))
 	}
-	wg.Wait()
 	var kept []preprocess.Input
-	for i, in := range plan.Columns {
-		auc := aucs[i]
+	for j, in := range plan.Columns {
+		auc := aucs[j]
 		if auc >= leakageAUC && !keep(in.Name) {
 			drop(in.Name, fmt.Sprintf("leakage: alone it separates the target with validation AUC %.4f", auc))
 			add(Guardrail{Code: "leakage", Level: "warning", Column: in.Name,
@@ -187,7 +199,7 @@ func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.
 		kept = append(kept, in)
 	}
 	plan.Columns = kept
-	return plan
+	return plan, nil
 }
 
 // maxLeakRows caps the training rows the leakage check measures a column
@@ -208,10 +220,23 @@ func strided(rows []int, n int) []int {
 	return out
 }
 
-// rowClasses maps frame rows to class indices (-1 where the target is
-// missing), indexed by frame row.
-func rowClasses(f *dataset.Frame, t *dataset.Target) []int {
-	m := make([]int, f.NumRows())
+// parallelColumns runs fn(0..n-1) on GOMAXPROCS goroutines.
+func parallelColumns(n int, fn func(j int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for j := int(next.Add(1) - 1); j < n; j = int(next.Add(1) - 1) {
+				fn(j)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// rowClasses maps the frame's rows to class indices (-1 where the target is missing).
+func rowClasses(t *dataset.Target, rows int) []int {
+	m := make([]int, rows)
 	for i := range m {
 		m[i] = -1
 	}
@@ -241,9 +266,12 @@ func without(rows, remove []int) []int {
 // binary problems the raw value's own ranking counts too.
 func leakAUC(c *dataset.Column, train, val []int, y []int, k int) float64 {
 	key := keyFunc(c, train)
-	counts := map[int][]float64{}
+	var counts [][]float64 // by key
 	for _, r := range train {
 		kk := key(r)
+		for kk >= len(counts) {
+			counts = append(counts, nil)
+		}
 		if counts[kk] == nil {
 			counts[kk] = make([]float64, k)
 		}
@@ -263,7 +291,10 @@ func leakAUC(c *dataset.Column, train, val []int, y []int, k int) float64 {
 	}
 	for i, r := range val {
 		yv[i] = y[r]
-		cnt := counts[key(r)]
+		var cnt []float64
+		if kk := key(r); kk < len(counts) {
+			cnt = counts[kk]
+		}
 		var n float64
 		for _, v := range cnt {
 			n += v
@@ -314,32 +345,33 @@ func leakAUC(c *dataset.Column, train, val []int, y []int, k int) float64 {
 	return auc
 }
 
-// keyFunc returns the grouping key of a row for leakage scoring: the category
-// itself (numbered in order of appearance), or the quantile bin (32 bins
-// from training rows) of a number; -1 for a missing value.
+// keyFunc returns the grouping key of a row for leakage scoring, a small
+// integer: 0 for a missing cell, else one per category text (numbered in
+// order of appearance), or one per quantile bin (32 bins from training rows)
+// of a number.
 func keyFunc(c *dataset.Column, train []int) func(int) int {
 	if c.Num == nil {
 		ids := map[string]int{}
 		return func(r int) int {
 			if c.Missing[r] {
-				return -1
+				return 0
 			}
 			s := c.String(r)
 			id, ok := ids[s]
 			if !ok {
-				id = len(ids)
+				id = len(ids) + 1
 				ids[s] = id
 			}
 			return id
 		}
 	}
-	var vals []float64
+	vals := make([]float64, 0, len(train))
 	for _, r := range train {
 		if v := c.Num[r]; !math.IsNaN(v) {
 			vals = append(vals, v)
 		}
 	}
-	sort.Float64s(vals)
+	slices.Sort(vals)
 	var edges []float64
 	const bins = 32
 	for b := 1; b < bins && len(vals) > 0; b++ {
@@ -351,8 +383,8 @@ func keyFunc(c *dataset.Column, train []int) func(int) int {
 	return func(r int) int {
 		v := c.Num[r]
 		if math.IsNaN(v) {
-			return -1
+			return 0
 		}
-		return sort.SearchFloat64s(edges, v)
+		return 1 + sort.SearchFloat64s(edges, v)
 	}
 }

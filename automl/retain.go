@@ -80,6 +80,7 @@ func GC(dir string, keep int, dryRun bool) (*Retention, error) {
 		return a.ID - b.ID
 	})
 	r := &Retention{}
+	before := treeSize(dir)
 	for rank, t := range ranked {
 		if _, err := os.Stat(l.Bundle(t.ID)); err != nil {
 			continue
@@ -109,18 +110,32 @@ func GC(dir string, keep int, dryRun bool) (*Retention, error) {
 	slices.Sort(r.Kept)
 	slices.Sort(r.Removed)
 	r.Size = treeSize(dir)
+	if !dryRun {
+		// An ensemble's member files are hard links to its members'
+		// bundles: removing one of the two frees nothing.
+		r.Freed = before - r.Size
+	}
 	return r, nil
 }
 
-// treeSize is the bytes of the regular files under p (p itself when a file).
+// treeSize is the bytes of the regular files under p (p itself when a
+// file), a file with several links under p counted once.
 func treeSize(p string) int64 {
 	var n int64
+	seen := map[int64][]fs.FileInfo{} // by size: files counted
 	filepath.WalkDir(p, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if fi, err := d.Info(); err == nil {
-				n += fi.Size()
-			}
+		if err != nil || !d.Type().IsRegular() {
+			return nil
 		}
+		fi, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		if slices.ContainsFunc(seen[fi.Size()], func(o fs.FileInfo) bool { return os.SameFile(o, fi) }) {
+			return nil
+		}
+		seen[fi.Size()] = append(seen[fi.Size()], fi)
+		n += fi.Size()
 		return nil
 	})
 	return n

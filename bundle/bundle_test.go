@@ -316,3 +316,44 @@ func TestCombineLinks(t *testing.T) {
 		t.Fatalf("the combined bundle after its member was deleted: %v", err)
 	}
 }
+
+// TestCopyTreeLinks: Combine's member files are hard links to the parts'
+// files (no second copy on disk) that stay whole when a part's file is
+// replaced (as every write does, by a rename) or removed (retention).
+func TestCopyTreeLinks(t *testing.T) {
+	root := t.TempDir()
+	src, dst := filepath.Join(root, "trial", "model"), filepath.Join(root, "ens", "members", "0")
+	if err := store.WriteFile(filepath.Join(src, "sub", "model.txt"), []byte("trees")); err != nil {
+		t.Fatal(err)
+	}
+	if err := copyTree(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	a, err := os.Stat(filepath.Join(src, "sub", "model.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.Stat(filepath.Join(dst, "sub", "model.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(a, b) {
+		t.Error("the member file is a copy, not a link to the part's")
+	}
+	if err := copyTree(src, dst); err != nil { // again: replaces the links
+		t.Fatalf("copying over earlier links: %v", err)
+	}
+	if err := store.WriteFile(filepath.Join(src, "sub", "model.txt"), []byte("other trees")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(src); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dst, "sub", "model.txt"))
+	if err != nil || string(got) != "trees" {
+		t.Errorf("after the part was rewritten and removed: %q, %v", got, err)
+	}
+	if left, _ := store.RemoveTemps(filepath.Join(dst, "sub")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

@@ -1,6 +1,8 @@
 package bundle
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
@@ -86,7 +88,11 @@ func Combine(dst string, parts []Part) (*Bundle, error) {
 	return out, nil
 }
 
-// copyTree copies the regular files and folders under src into dst.
+// copyTree copies the regular files and folders under src into dst: each
+// file is a hard link to the source's where the file system allows (no
+// bytes copied, none stored twice), else a copy. Sharing is safe because
+// bundle files are never changed in place: writers replace them by a
+// rename, and removing the source (retention) leaves the link whole.
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -103,18 +109,7 @@ func copyTree(src, dst string) error {
 		if !d.Type().IsRegular() {
 			return fmt.Errorf("%s is not a regular file", p)
 		}
-		// A hard link where the file system allows one: bundle files are
-		// never changed in place (every write replaces the file), so the
-		// member's bytes are shared, not copied (an ensemble of big forests
-		// would double the experiment's size). The link is made under a
-		// temporary name and renamed, so a kill leaves no half state.
-		tmp := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".tmp0")
-		os.Remove(tmp)
-		if os.Link(p, tmp) == nil {
-			if err := os.Rename(tmp, target); err != nil {
-				os.Remove(tmp)
-				return err
-			}
+		if link(p, target) == nil {
 			return nil
 		}
 		in, err := os.Open(p)
@@ -127,4 +122,25 @@ func copyTree(src, dst string) error {
 			return err
 		})
 	})
+}
+
+// link makes target a hard link to src, replacing target atomically: the
+// link is made under a temporary name (one store.RemoveTemps recognises)
+// and renamed.
+func link(src, target string) error {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(target), fmt.Sprintf(".%s.tmp%d", filepath.Base(target), binary.LittleEndian.Uint32(b[:])))
+	if err := os.Link(src, tmp); err != nil {
+		return err
+	}
+	err := os.Rename(tmp, target)
+	// Renaming a link onto a link of the same file does nothing (POSIX):
+	// the temporary name is then still there.
+	if rerr := os.Remove(tmp); err == nil && rerr != nil && !os.IsNotExist(rerr) {
+		err = rerr
+	}
+	return err
 }

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -128,16 +129,29 @@ func (p *ColumnProfile) UnmarshalJSON(b []byte) error {
 
 // ProfileFrame computes per-column statistics and alerts.
 func ProfileFrame(f *Frame) *Profile {
+	p, _ := ProfileContext(context.Background(), f)
+	return p
+}
+
+// ProfileContext is ProfileFrame bounded by ctx: columns not started when
+// ctx ends are skipped and the error wraps context.Cause(ctx).
+func ProfileContext(ctx context.Context, f *Frame) (*Profile, error) {
 	p := &Profile{Rows: f.NumRows(), Columns: make([]ColumnProfile, len(f.Columns)), Alerts: []Alert{}}
 	parallel(len(f.Columns), f.NumRows()*len(f.Columns) >= 20000, func(j int) {
+		if ctx.Err() != nil {
+			return
+		}
 		scratch := scratchPool.Get().(*[]float64)
 		p.Columns[j] = profileColumn(f.Columns[j], f.DecimalComma, scratch)
 		scratchPool.Put(scratch)
 	})
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("%s: profiling stopped: %w", f.Path, context.Cause(ctx))
+	}
 	for j := range f.Columns {
 		p.Alerts = append(p.Alerts, p.Columns[j].Alerts...)
 	}
-	return p
+	return p, nil
 }
 
 // scratchPool recycles the sorted copies of columns between columns, so
@@ -437,6 +451,13 @@ func unixText(sec float64) string {
 // cols (indices into f.Columns; nil or empty means all columns). Missing
 // cells are equal to each other and differ from every present value.
 func DuplicateRows(f *Frame, cols []int) int {
+	n, _ := DuplicateRowsContext(context.Background(), f, cols)
+	return n
+}
+
+// DuplicateRowsContext is DuplicateRows bounded by ctx, checked every
+// 65,536 rows; the error wraps context.Cause(ctx).
+func DuplicateRowsContext(ctx context.Context, f *Frame, cols []int) (int, error) {
 	if len(cols) == 0 {
 		cols = make([]int, len(f.Columns))
 		for j := range cols {
@@ -456,13 +477,22 @@ func DuplicateRows(f *Frame, cols []int) int {
 	seed := maphash.MakeSeed()
 	hashes := make([]uint64, n)
 	const block = 1 << 14
+	stopped := func() error {
+		return fmt.Errorf("%s: looking for duplicate rows stopped: %w", f.Path, context.Cause(ctx))
+	}
 	parallel((n+block-1)/block, n > block, func(b int) {
+		if ctx.Err() != nil {
+			return
+		}
 		var key []byte
 		for i := b * block; i < min(n, (b+1)*block); i++ {
 			key = rowKey(key[:0], i)
 			hashes[i] = maphash.Bytes(seed, key)
 		}
 	})
+	if ctx.Err() != nil {
+		return 0, stopped()
+	}
 	order := make([]int32, n)
 	for i := range order {
 		order[i] = int32(i)
@@ -470,7 +500,13 @@ func DuplicateRows(f *Frame, cols []int) int {
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(hashes[a], hashes[b]) })
 	dup := 0
 	var a, b []byte
-	for lo := 0; lo < n; {
+	for lo, checked := 0, 0; lo < n; {
+		if lo-checked >= 1<<16 {
+			if ctx.Err() != nil {
+				return 0, stopped()
+			}
+			checked = lo
+		}
 		hi := lo + 1
 		for hi < n && hashes[order[hi]] == hashes[order[lo]] {
 			hi++
@@ -490,7 +526,7 @@ func DuplicateRows(f *Frame, cols []int) int {
 		}
 		lo = hi
 	}
-	return dup
+	return dup, nil
 }
 
 // valueCounts counts the rows of each present text and the missing rows.

@@ -132,10 +132,16 @@ func TestExperimentFiles(t *testing.T) {
 	if refits == 0 {
 		t.Error("KeepBundles 1 but no trial was refitted")
 	}
-	for _, f := range []string{"score_over_time.png", "score_by_family.svg"} {
+	for _, f := range []string{"score_over_time.png", "score_by_family.png"} {
 		if _, err := os.Stat(filepath.Join(store.At(res.Dir).ExperimentExplain(), f)); err != nil {
 			t.Error(err)
 		}
+	}
+	// PNG only by default (Options.Plots): no SVG anywhere.
+	svgs, _ := filepath.Glob(filepath.Join(res.Dir, "*", "*", "explain", "*.svg"))
+	more, _ := filepath.Glob(filepath.Join(store.At(res.Dir).ExperimentExplain(), "*.svg"))
+	if svgs = append(svgs, more...); len(svgs) > 0 {
+		t.Errorf("SVG files with the default plots setting: %v", svgs)
 	}
 }
 

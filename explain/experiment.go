@@ -55,7 +55,7 @@ func Experiment(ctx context.Context, dir string, top int, opt Options) ([]*Repor
 	if err != nil {
 		return nil, err
 	}
-	if err := ExperimentPlots(dir, trials, e.Config.Metric); err != nil {
+	if err := ExperimentPlots(dir, trials, e.Config.Metric, opt.Plots); err != nil {
 		return nil, err
 	}
 	if top <= 0 {
@@ -64,6 +64,9 @@ func Experiment(ctx context.Context, dir string, top int, opt Options) ([]*Repor
 	order := Top(e, trials, top)
 	if len(order) == 0 {
 		return nil, nil
+	}
+	if ctx.Err() != nil {
+		return nil, nil // the bound came before any trial: none explained, not an error
 	}
 	s, err := open(dir, opt)
 	if err != nil {
@@ -105,8 +108,8 @@ func Top(e *automl.Experiment, trials []automl.Trial, k int) []automl.Trial {
 }
 
 // ExperimentPlots draws the best validation score over time and the
-// scores by model family into <dir>/explain/.
-func ExperimentPlots(dir string, trials []automl.Trial, metric string) error {
+// scores by model family into <dir>/explain/, in the formats f.
+func ExperimentPlots(dir string, trials []automl.Trial, metric string, f Plots) error {
 	out := store.At(dir).ExperimentExplain()
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -115,13 +118,13 @@ func ExperimentPlots(dir string, trials []automl.Trial, metric string) error {
 	if err != nil {
 		return fmt.Errorf("plot score over time: %w", err)
 	}
-	if _, err := Save(p, Size+Size/3, Size, out, "score_over_time"); err != nil {
+	if _, err := Save(p, Size+Size/3, Size, out, "score_over_time", f); err != nil {
 		return err
 	}
 	p, err = ScoreByFamily(trials, metric)
 	if err != nil {
 		return fmt.Errorf("plot score by family: %w", err)
 	}
-	_, err = Save(p, Size+Size/3, Size, out, "score_by_family")
+	_, err = Save(p, Size+Size/3, Size, out, "score_by_family", f)
 	return err
 }

@@ -27,39 +27,83 @@ const Size = 4.5 * vg.Inch
 // DPI is the resolution of saved PNG images.
 const DPI = 96
 
+// Plots is which image files a plot is saved as.
+type Plots string
+
+const (
+	// PlotsPNG, the default, is what the web UI and the notebooks show.
+	PlotsPNG Plots = "png"
+	// PlotsSVG scales without blur; the web UI and notebooks do not show it.
+	PlotsSVG Plots = "svg"
+	// PlotsBoth writes name.png and name.svg.
+	PlotsBoth Plots = "both"
+)
+
+// Check reports whether f is one of the formats ("" is PlotsPNG).
+func (f Plots) Check() error {
+	switch f {
+	case "", PlotsPNG, PlotsSVG, PlotsBoth:
+		return nil
+	}
+	return fmt.Errorf("plots %q: expected png, svg or both", string(f))
+}
+
+func (f Plots) png() bool { return f != PlotsSVG }
+func (f Plots) svg() bool { return f == PlotsSVG || f == PlotsBoth }
+
 // Render draws p as PNG (at DPI) and as SVG. The SVG names its fonts
 // (Liberation, with the generic fallbacks a browser has) instead of
 // embedding them: embedded, each plot carried about 500 KB of font data.
 func Render(p *plot.Plot, w, h vg.Length) (pngData, svgData []byte, err error) {
-	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
-	p.Draw(draw.New(img))
-	var pb bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pb); err != nil {
-		return nil, nil, err
-	}
-	sv := vgsvg.NewWith(vgsvg.UseWH(w, h), vgsvg.EmbedFonts(false))
-	p.Draw(draw.New(sv))
-	var sb bytes.Buffer
-	if _, err := sv.WriteTo(&sb); err != nil {
-		return nil, nil, err
-	}
-	return pb.Bytes(), sb.Bytes(), nil
+	return render(p, w, h, PlotsBoth)
 }
 
-// Save writes p into dir as name.png and name.svg and returns the two
-// file names.
-func Save(p *plot.Plot, w, h vg.Length, dir, name string) ([]string, error) {
-	pngData, svgData, err := Render(p, w, h)
+// render draws p in the formats f asks for (nil for the other).
+func render(p *plot.Plot, w, h vg.Length, f Plots) (pngData, svgData []byte, err error) {
+	if f.png() {
+		img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(DPI))
+		p.Draw(draw.New(img))
+		var pb bytes.Buffer
+		if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&pb); err != nil {
+			return nil, nil, err
+		}
+		pngData = pb.Bytes()
+	}
+	if f.svg() {
+		sv := vgsvg.NewWith(vgsvg.UseWH(w, h), vgsvg.EmbedFonts(false))
+		p.Draw(draw.New(sv))
+		var sb bytes.Buffer
+		if _, err := sv.WriteTo(&sb); err != nil {
+			return nil, nil, err
+		}
+		svgData = sb.Bytes()
+	}
+	return pngData, svgData, nil
+}
+
+// Save writes p into dir as name.png, name.svg or both, as f says, and
+// returns the file names.
+func Save(p *plot.Plot, w, h vg.Length, dir, name string, f Plots) ([]string, error) {
+	if err := f.Check(); err != nil {
+		return nil, err
+	}
+	pngData, svgData, err := render(p, w, h, f)
 	if err != nil {
 		return nil, fmt.Errorf("explain: render %s: %w", name, err)
 	}
 	var files []string
-	for ext, data := range map[string][]byte{".png": pngData, ".svg": svgData} {
-		if err := store.WriteFile(filepath.Join(dir, name+ext), data); err != nil {
+	for _, out := range []struct {
+		ext  string
+		data []byte
+	}{{".png", pngData}, {".svg", svgData}} {
+		if out.data == nil {
+			continue
+		}
+		if err := store.WriteFile(filepath.Join(dir, name+out.ext), out.data); err != nil {
 			return nil, err
 		}
+		files = append(files, name+out.ext)
 	}
-	files = append(files, name+".png", name+".svg")
 	return files, nil
 }
 

@@ -160,3 +160,36 @@ func TestGoldenPlots(t *testing.T) {
 	}
 	checkGolden(t, "shap_beeswarm", bee, h, "column_a", "SHAP value")
 }
+
+// TestSavePlots: Save writes the files its format names, and only those.
+func TestSavePlots(t *testing.T) {
+	p, err := ScoreOverTime(fakeTrials(), "roc_auc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		f    Plots
+		want []string
+	}{
+		{"", []string{"p.png"}},
+		{PlotsPNG, []string{"p.png"}},
+		{PlotsSVG, []string{"p.svg"}},
+		{PlotsBoth, []string{"p.png", "p.svg"}},
+	} {
+		dir := t.TempDir()
+		files, err := Save(p, Size, Size, dir, "p", c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		on, _ := filepath.Glob(filepath.Join(dir, "p.*"))
+		for i := range on {
+			on[i] = filepath.Base(on[i])
+		}
+		if fmt.Sprint(files) != fmt.Sprint(c.want) || fmt.Sprint(on) != fmt.Sprint(c.want) {
+			t.Errorf("plots %q: returned %v, on disk %v, want %v", c.f, files, on, c.want)
+		}
+	}
+	if _, err := Save(p, Size, Size, t.TempDir(), "p", "gif"); err == nil || !strings.Contains(err.Error(), "png, svg or both") {
+		t.Errorf("plots gif: %v", err)
+	}
+}

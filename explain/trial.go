@@ -59,6 +59,8 @@ type Options struct {
 	DataPath string
 	// Logger receives progress (nil: discarded).
 	Logger *slog.Logger
+	// Plots is the plots' image format ("": PlotsPNG).
+	Plots Plots
 }
 
 func (o Options) withDefaults() Options {
@@ -107,7 +109,6 @@ type session struct {
 	exp    *automl.Experiment
 	data   *automl.Data
 	trials []automl.Trial
-	y      map[int]int // frame row -> class
 }
 
 func open(dir string, opt Options) (*session, error) {
@@ -138,11 +139,7 @@ func open(dir string, opt Options) (*session, error) {
 	if d.Frame.SHA256 != e.Data.SHA256 {
 		return nil, fmt.Errorf("%s is not the data the experiment ran on (sha256 %s, experiment.json records %s)", d.Frame.Path, d.Frame.SHA256, e.Data.SHA256)
 	}
-	s := &session{st: st, exp: e, data: d, trials: trials, y: map[int]int{}}
-	for i, r := range d.Target.Rows {
-		s.y[r] = d.Target.Y[i]
-	}
-	return s, nil
+	return &session{st: st, exp: e, data: d, trials: trials}, nil
 }
 
 func (s *session) trial(id int) (automl.Trial, error) {
@@ -163,13 +160,7 @@ func (s *session) trial(id int) (automl.Trial, error) {
 	return automl.Trial{}, fmt.Errorf("%s has no trial %d", s.st.Dir, id)
 }
 
-func (s *session) labels(rows []int) []int {
-	y := make([]int, len(rows))
-	for i, r := range rows {
-		y[i] = s.y[r]
-	}
-	return y
-}
+func (s *session) labels(rows []int) []int { return s.data.Labels(rows) }
 
 // Trial makes the explanations of trial id (-1: the best trial) of the
 // experiment in dir, in trials/<id>/explain/. A trial without a bundle is
@@ -242,6 +233,11 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 		if len(rows) == 0 {
 			continue
 		}
+		if ctx.Err() != nil {
+			// On large data a split's transform, prediction and plots take
+			// seconds: none is started once the bound has come.
+			return nil, fmt.Errorf("trial %d: %w", t.ID, context.Cause(ctx))
+		}
 		X, err := sc.transform(d.Frame, rows)
 		if err != nil {
 			return nil, fmt.Errorf("trial %d: %s rows: %w", t.ID, name, err)
@@ -258,7 +254,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 			sm.Confusion = metrics.Confusion(y, sc.labels(P), len(classes))
 		}
 		m.Splits[name] = sm
-		files, err := splitPlots(out, name, y, P, sm.Confusion, classes, pos)
+		files, err := splitPlots(out, name, y, P, sm.Confusion, classes, pos, opt.Plots)
 		if err != nil {
 			return nil, fmt.Errorf("trial %d: %w", t.ID, err)
 		}
@@ -349,7 +345,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	if err := writeImportance(lay.ExplainFile(t.ID, ImportanceFile), names, imp, perm); err != nil {
 		return nil, err
 	}
-	files, err := shapPlots(out, names, contrib, outs, rows, d.Frame, classes)
+	files, err := shapPlots(out, names, contrib, outs, rows, d.Frame, classes, opt.Plots)
 	if err != nil {
 		return nil, fmt.Errorf("trial %d: %w", t.ID, err)
 	}
@@ -450,7 +446,7 @@ func (s *session) shap(ctx context.Context, clf models.Classifier, pipe *preproc
 }
 
 // splitPlots draws the curves and confusion matrices of one split.
-func splitPlots(dir, name string, y []int, P *mat.Dense, cm [][]int, classes []string, pos int) ([]string, error) {
+func splitPlots(dir, name string, y []int, P *mat.Dense, cm [][]int, classes []string, pos int, format Plots) ([]string, error) {
 	title := name
 	var files []string
 	type mk struct {
@@ -474,7 +470,7 @@ func splitPlots(dir, name string, y []int, P *mat.Dense, cm [][]int, classes []s
 		if err != nil {
 			return nil, fmt.Errorf("plot %s: %w", p.file, err)
 		}
-		f, err := Save(pl, Size, Size, dir, p.file)
+		f, err := Save(pl, Size, Size, dir, p.file, format)
 		if err != nil {
 			return nil, err
 		}
@@ -485,7 +481,7 @@ func splitPlots(dir, name string, y []int, P *mat.Dense, cm [][]int, classes []s
 
 // shapPlots draws the SHAP bar chart and beeswarm. For multiclass problems
 // the beeswarm shows each row's values for the class predicted for it.
-func shapPlots(dir string, names []string, c *Contributions, outs []int, rows []int, f *dataset.Frame, classes []string) ([]string, error) {
+func shapPlots(dir string, names []string, c *Contributions, outs []int, rows []int, f *dataset.Frame, classes []string, format Plots) ([]string, error) {
 	n := len(rows)
 	imp := MeanAbs(c.Phi)
 	if imp == nil {
@@ -495,7 +491,7 @@ func shapPlots(dir string, names []string, c *Contributions, outs []int, rows []
 	if err != nil {
 		return nil, err
 	}
-	files, err := Save(bar, Size, h, dir, "shap_bar")
+	files, err := Save(bar, Size, h, dir, "shap_bar", format)
 	if err != nil {
 		return nil, err
 	}
@@ -529,7 +525,7 @@ func shapPlots(dir string, names []string, c *Contributions, outs []int, rows []
 	if err != nil {
 		return nil, err
 	}
-	more, err := Save(bee, Size+vg.Inch, h, dir, "shap_beeswarm")
+	more, err := Save(bee, Size+vg.Inch, h, dir, "shap_beeswarm", format)
 	if err != nil {
 		return nil, err
 	}

@@ -103,6 +103,9 @@ func (s *Step) Search(ctx context.Context, o automl.Options) automl.Options {
 	return o
 }
 
+// Timeout is the run's time budget (0: none).
+func (s *Step) Timeout() time.Duration { return s.timeout }
+
 // Deadline is when the step must be done (zero without a budget): the
 // budget's end less a closing margin, ClosingMargin(timeout), for what the
 // front end does after it (retention, the leaderboard, exiting).
@@ -274,7 +277,7 @@ func explainTop(ctx context.Context, dir string, top []automl.Trial, end time.Ti
 		// One slow model-agnostic SHAP estimate must not take every
 		// other trial's time: it gets half of the phase at most.
 		SHAPTimeout: max(time.Second, time.Until(end)/2),
-		Workers:     opt.Workers, Data: opt.Data, Logger: log})
+		Workers:     opt.Workers, Data: opt.Data, Logger: log, Plots: opt.Plots})
 	done := map[int]bool{}
 	for _, r := range reports {
 		done[r.Trial] = true

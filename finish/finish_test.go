@@ -54,6 +54,8 @@ func TestValidate(t *testing.T) {
 		{"timeout", func(o *Options) { o.Timeout = -time.Second }, "explain timeout"},
 		{"mlflow name without server", func(o *Options) { o.MLflow.RegisterModel = "m" }, "needs a tracking server"},
 		{"mlflow", func(o *Options) { o.MLflow = MLflow{URI: "http://x", RegisterModel: "m"} }, ""},
+		{"plots svg", func(o *Options) { o.Plots = explain.PlotsSVG }, ""},
+		{"plots gif", func(o *Options) { o.Plots = "gif" }, `plots "gif"`},
 	} {
 		o := Defaults()
 		c.edit(&o)

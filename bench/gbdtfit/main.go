@@ -123,7 +123,7 @@ func run(path, family string, rounds, trees int, lr float64, leaves, bins int, b
 		if err := tree.Save(dir, m.Ensemble()); err != nil {
 			return err
 		}
-		s, err := tree.LoadModel(filepath.Join(dir, tree.ModelFile))
+		s, err := tree.LoadModel(filepath.Join(dir, tree.ModelGzFile))
 		if err != nil {
 			return err
 		}

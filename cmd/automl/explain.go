@@ -26,6 +26,8 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	data := fs.String("data", "", "the experiment's CSV file, when it has moved since the run (its sha256 must match)")
 	workers := fs.Int("workers", 0, "goroutines (0 = number of cores)")
 	verbose := fs.Bool("v", false, "log progress")
+	var plots explain.Plots
+	fs.Var(plotsFlag{&plots}, "plots", "image format of the plots: png, svg or both (default: as the run recorded, else png)")
 	dir, err := parseExperiment(fs, args, "automl explain runs/<experiment> [--trial N|best] [--top K] [flags]")
 	if err != nil {
 		return err
@@ -47,7 +49,16 @@ func cmdExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *shapTimeout <= 0 {
 		return usagef("--shap-timeout %v: expected a positive duration", *shapTimeout)
 	}
-	opt := explain.Options{Rows: *rows, Permutations: *perms, Workers: *workers, Timeout: *timeout, SHAPTimeout: *shapTimeout, DataPath: *data}
+	if plots == "" {
+		// The format the run's finishing step used (--plots, recorded).
+		if e, _, err := automl.ReadExperiment(dir); err == nil {
+			plots = explain.Plots(e.Config.FinishFlags["plots"])
+		}
+		if plots.Check() != nil {
+			plots = ""
+		}
+	}
+	opt := explain.Options{Rows: *rows, Permutations: *perms, Workers: *workers, Timeout: *timeout, SHAPTimeout: *shapTimeout, DataPath: *data, Plots: plots}
 	if *verbose {
 		opt.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/goautoml/automl/samples"
@@ -14,7 +15,7 @@ func TestRunExplainsBestAndExplainCommand(t *testing.T) {
 	dir := t.TempDir()
 	gc := writeFile(t, dir, "gc.csv", samples.GermanCredit)
 	code, out, errOut := cli(t, "run", "--data", gc, "--target", "class", "--max-trials", "6", "--runs", filepath.Join(dir, "runs"),
-		"--include", "logistic,gbdt", "--explain-top", "1", "--notebooks", "none", "--json")
+		"--include", "logistic,gbdt", "--explain-top", "1", "--notebooks", "none", "--plots", "both", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -42,8 +43,14 @@ func TestRunExplainsBestAndExplainCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("automl explain: exit %d: %s", code, errOut)
 	}
-	if _, err := os.Stat(filepath.Join(s.ExperimentDir, "trials", strconv.Itoa(other), "explain", "shap_values.csv")); err != nil {
-		t.Fatal(err)
+	// ... in the plot formats the run recorded (--plots both), unless given anew.
+	for _, f := range []string{"shap_values.csv", "shap_bar.png", "shap_bar.svg"} {
+		if _, err := os.Stat(filepath.Join(s.ExperimentDir, "trials", strconv.Itoa(other), "explain", f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errOut = cli(t, "explain", s.ExperimentDir, "--trial", strconv.Itoa(other), "--rows", "20", "--plots", "gif"); code != 2 || !strings.Contains(errOut, "png, svg or both") {
+		t.Errorf("--plots gif: exit %d, want 2: %s", code, errOut)
 	}
 	if code, _, _ = cli(t, "explain", s.ExperimentDir, "--trial", "99"); code != 1 {
 		t.Fatalf("explain of a missing trial: exit %d, want 1", code)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/goautoml/automl/automl"
+	"github.com/goautoml/automl/explain"
 	"github.com/goautoml/automl/finish"
 	"github.com/goautoml/automl/mlflow"
 	"github.com/goautoml/automl/store"
@@ -34,8 +35,27 @@ func (f *finishFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.opt.MLflow.URI, "mlflow", "", "log each trial to this MLflow tracking server as it finishes (e.g. http://localhost:5000)")
 	fs.StringVar(&f.opt.MLflow.ExperimentName, "mlflow-experiment-name", "", "MLflow experiment for --mlflow (default: the experiment's name)")
 	fs.StringVar(&f.opt.MLflow.RegisterModel, "mlflow-register-model", "", "with --mlflow, register the best trial's model under this name")
+	fs.Var(plotsFlag{&f.opt.Plots}, "plots", "image format of the explanations' plots: png (shown by the web UI and the notebooks), svg or both")
 	fs.DurationVar(&f.opt.MLflow.Timeout, "mlflow-timeout", f.opt.MLflow.Timeout,
 		"with --mlflow, how long the end of the run waits for the logging (--timeout bounds it too)")
+}
+
+// plotsFlag sets an explain.Plots, refusing other values.
+type plotsFlag struct{ p *explain.Plots }
+
+func (f plotsFlag) String() string {
+	if f.p == nil {
+		return ""
+	}
+	return string(*f.p)
+}
+
+func (f plotsFlag) Set(s string) error {
+	if err := explain.Plots(s).Check(); err != nil {
+		return err
+	}
+	*f.p = explain.Plots(s)
+	return nil
 }
 
 // options returns the validated settings, with how the step runs.
@@ -51,8 +71,34 @@ func (f *finishFlags) options(workers int, d *automl.Data) (finish.Options, erro
 
 // finishRun runs the step after a search and prints what it made; its
 // failures are warnings: the experiment is done.
+//
+// The step stops its phases at the budget's end; should one not return
+// by then and half the grace, the command goes on without it (what
+// it wrote is complete: every file is written whole or not at all).
 func finishRun(ctx context.Context, step *finish.Step, res *automl.Result, quiet bool, stderr io.Writer) *finish.Report {
-	rep, err := step.Run(ctx, res)
+	type result struct {
+		rep *finish.Report
+		err error
+	}
+	rc := make(chan result, 1)
+	go func() {
+		rep, err := step.Run(ctx, res)
+		rc <- result{rep, err}
+	}()
+	var r result
+	if d := step.Deadline(); d.IsZero() {
+		r = <-rc
+	} else {
+		dctx, cancel := context.WithDeadline(context.Background(), d)
+		defer cancel()
+		select {
+		case r = <-rc:
+		case <-abandonAfter(dctx, step.Timeout(), 0.5):
+			r.err = fmt.Errorf("the step after the search (explanations, notebooks, MLflow) did not stop when the time budget ended: it was left unfinished; " +
+				"automl explain, automl notebook and automl export mlflow make the rest")
+		}
+	}
+	rep, err := r.rep, r.err
 	switch {
 	case rep == nil:
 	case !quiet:

@@ -22,28 +22,50 @@ import (
 )
 
 // TestRunNoTrial: a budget too short for any trial is an exit status of its
-// own, with the --json object still printed and a message saying what to do.
+// own, with the --json object still printed and a message saying what to do:
+// whether it ends before the search (reading and preparing the data count)
+// or during it, before the first trial finished.
 func TestRunNoTrial(t *testing.T) {
 	gc, err := samples.WriteGermanCredit(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := cli(t, "run", "--data", gc, "--target", "class", "--timeout", "1ms", "--runs", t.TempDir(), "--json")
-	var s struct {
+	type summary struct {
 		ExperimentDir string  `json:"experiment_dir"`
+		StopReason    string  `json:"stop_reason"`
 		Trials        int     `json:"trials"`
 		Best          *string `json:"best"`
 	}
-	if err := json.Unmarshal([]byte(out), &s); err != nil || s.ExperimentDir == "" || s.Best != nil {
-		t.Errorf("--json output %v: %s", err, out)
-	}
-	if code != exitNoTrial || !strings.Contains(errOut, "no trial succeeded") || !strings.Contains(errOut, "--timeout") {
-		t.Errorf("exit %d, want %d; stderr:\n%s", code, exitNoTrial, errOut)
-	}
-	// Without --json: the same status and message, and no "automl predict" advice.
-	code, out, errOut = cli(t, "run", "--data", gc, "--target", "class", "--timeout", "1ms", "--runs", t.TempDir(), "--quiet")
-	if code != exitNoTrial || strings.Contains(out, "automl predict") || !strings.Contains(errOut, "no trial succeeded") {
-		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		folder bool   // an experiment folder was made
+		msg    string // in the message
+	}{
+		// 1 ms runs out while the data is read or prepared.
+		{"before the search", []string{"--timeout", "1ms"}, false, "no trial ran"},
+		// The finishing step's share (90 %) and the search's grace (0.5 s)
+		// leave the search no time at all: it stops before its first
+		// trial. Reading and preparing get half the budget, 2.5 s.
+		{"in the search", []string{"--timeout", "5s", "--finish-share", "0.9"}, true, "no trial succeeded"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"run", "--data", gc, "--target", "class", "--runs", t.TempDir(), "--json"}, tc.args...)
+			code, out, errOut := cli(t, args...)
+			var s summary
+			if err := json.Unmarshal([]byte(out), &s); err != nil || (s.ExperimentDir != "") != tc.folder || s.Best != nil || s.Trials != 0 || s.StopReason != "timeout" {
+				t.Errorf("--json output %v: %s", err, out)
+			}
+			if code != exitNoTrial || !strings.Contains(errOut, tc.msg) || !strings.Contains(errOut, "--timeout") {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, exitNoTrial, errOut)
+			}
+			// Without --json: the same status and message, and no "automl predict" advice.
+			args = append([]string{"run", "--data", gc, "--target", "class", "--runs", t.TempDir(), "--quiet"}, tc.args...)
+			code, out, errOut = cli(t, args...)
+			if code != exitNoTrial || strings.Contains(out, "automl predict") || !strings.Contains(errOut, tc.msg) {
+				t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+			}
+		})
 	}
 }
 

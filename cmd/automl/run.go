@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -272,21 +273,48 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	}
 	// The data is read here rather than in automl.Prepare so that the
 	// budget bounds the read too, and a large file shows its progress.
+	// Reading and preparing end where the search would (the budget less
+	// what the finishing step keeps): data ready later could not be
+	// searched anyway, and the time left goes to exiting on time.
 	rctx := ctx
+	budget := fmt.Errorf("the time budget (--timeout %s) ran out", cfg.Timeout)
 	if cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		rctx, cancel = context.WithDeadlineCause(ctx, started.Add(cfg.Timeout), fmt.Errorf("the time budget (--timeout %s) ran out while reading the data", cfg.Timeout))
+		end := started.Add(cfg.Timeout - min(fo.Reserve(cfg.Timeout), cfg.Timeout/2))
+		rctx, cancel = context.WithDeadlineCause(ctx, end, budget)
 		defer cancel()
 	}
-	f, err := dataset.ReadContext(rctx, cfg.Data, dataset.Options{Progress: readBar(stderr, cfg.Data, c.quiet || c.jsonOut)})
-	if err != nil {
-		return err
+	type prepared struct {
+		p    *automl.Prepared
+		err  error
+		step string
 	}
-	memoryLimit(f.NumRows(), len(f.Columns))
-	p, err := automl.PrepareFrame(f, cfg)
-	if err != nil {
-		return err
+	// Reading and preparing stop at their next check once the budget
+	// ends; should that check be late (they can be a few hundred
+	// milliseconds apart on a loaded machine), they are abandoned at the
+	// deadline, as the search abandons fits: a preparation finished after
+	// it would leave the search no time anyway.
+	pc := make(chan prepared, 1)
+	go func() {
+		f, err := dataset.ReadContext(rctx, cfg.Data, dataset.Options{Progress: readBar(stderr, cfg.Data, c.quiet || c.jsonOut)})
+		if err != nil {
+			pc <- prepared{nil, err, "reading the data"}
+			return
+		}
+		memoryLimit(f.NumRows(), len(f.Columns))
+		p, err := automl.PrepareFrameContext(rctx, f, cfg)
+		pc <- prepared{p, err, "preparing the data (profile, split, guardrails)"}
+	}()
+	var pr prepared
+	select {
+	case pr = <-pc:
+	case <-abandonAfter(rctx, cfg.Timeout, 0):
+		pr = prepared{nil, context.Cause(rctx), "reading or preparing the data"}
 	}
+	if pr.err != nil {
+		return beforeSearch(pr.err, budget, pr.step, started, c.jsonOut, stdout)
+	}
+	p := pr.p
 	opt := automl.Options{}
 	done, err := c.exec.attach(ctx, &opt, p.Experiment, cfg.Workers > 0, stderr)
 	if err != nil {
@@ -315,6 +343,43 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	}
 	retain(res.Dir, keep, stderr)
 	return report(res, rep, c.jsonOut, nil, stdout)
+}
+
+// abandonAfter is closed the part (0 to 1) of the README's grace,
+// max(1 s, 2 % of timeout), after ctx ends: the time a step cut by the
+// budget is given to return before the command goes on without it. Never
+// closed without a timeout.
+func abandonAfter(ctx context.Context, timeout time.Duration, part float64) <-chan struct{} {
+	c := make(chan struct{})
+	if timeout <= 0 {
+		return c
+	}
+	go func() {
+		<-ctx.Done()
+		time.Sleep(time.Duration(part * float64(max(time.Second, timeout/50))))
+		close(c)
+	}()
+	return c
+}
+
+// beforeSearch turns an error of reading or preparing the data that the
+// time budget caused into a noTrialError (exit status 3, like a search that
+// ended before its first trial), saying in which step the budget ran out;
+// with --json it prints the summary of a run without an experiment folder.
+func beforeSearch(err, budget error, step string, started time.Time, jsonOut bool, stdout io.Writer) error {
+	if !errors.Is(err, budget) {
+		return err
+	}
+	if jsonOut {
+		s := automl.Summary{StopReason: automl.StopTimeout, WallSeconds: time.Since(started).Seconds(), Guardrails: []automl.Guardrail{}}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(s); err != nil {
+			return err
+		}
+	}
+	return noTrialError{fmt.Sprintf("no trial ran: %v while %s, before the search began; "+
+		"give it more time, or fewer rows (a sample of the file)", budget, step)}
 }
 
 func printGuardrails(w io.Writer, e *automl.Experiment) {

@@ -32,7 +32,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	s, err := tree.LoadModel(filepath.Join(dir, tree.ModelFile))
+	s, err := tree.LoadModel(filepath.Join(dir, tree.ModelGzFile))
 	if err != nil {
 		fmt.Println(err)
 		return

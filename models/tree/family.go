@@ -23,8 +23,8 @@ type ensembler interface {
 }
 
 // SaveClassifier writes the fitted tree model c of family f into dir:
-// model.txt in LightGBM's text format (version v3) and ensemble.json, the
-// tree view.
+// model.txt.gz, LightGBM's text format (version v3) gzipped, and
+// ensemble.json.gz, the tree view.
 func SaveClassifier(dir string, f models.Family, c models.Classifier) error {
 	e, ok := c.(ensembler)
 	if !ok {
