@@ -71,6 +71,14 @@ type Config struct {
 	// KeepCols are columns kept even when a guardrail would exclude them
 	// (leakage, ID-like, constant).
 	KeepCols []string `json:"keep_cols,omitempty"`
+	// Kinds forces the kind of named columns when the data is read (for
+	// instance a numeric code read as categorical); Delimiter (one ASCII
+	// character) and Encoding (a dataset.Encodings name) force how the file
+	// is read. Empty: detected. Every reading of the experiment's data
+	// (resume, workers, re-creating a bundle) reads it the same way.
+	Kinds     map[string]dataset.Kind `json:"kinds,omitempty"`
+	Delimiter string                  `json:"delimiter,omitempty"`
+	Encoding  string                  `json:"encoding,omitempty"`
 	// RunsDir is where experiments are stored (default "runs").
 	RunsDir string `json:"runs_dir"`
 	// Name is the experiment's folder name under RunsDir (default: data file
@@ -110,6 +118,15 @@ type Config struct {
 	// is reached (default half of max(1 s, 2 % of Timeout), leaving the other
 	// half for writing the results).
 	Grace time.Duration `json:"-"`
+}
+
+// ReadOptions are the options that read the experiment's data file.
+func (c Config) ReadOptions() dataset.Options {
+	o := dataset.Options{Kinds: c.Kinds, Encoding: c.Encoding}
+	if r := []rune(c.Delimiter); len(r) == 1 {
+		o.Delimiter = r[0]
+	}
+	return o
 }
 
 // Families lists the families the search tries when Include is empty:
@@ -168,6 +185,19 @@ func (c Config) Validate() error {
 	}
 	if c.Metric != "" && !slices.Contains(metrics.Names, c.Metric) {
 		return fmt.Errorf("unknown metric %q: expected one of %v", c.Metric, metrics.Names)
+	}
+	if r := []rune(c.Delimiter); c.Delimiter != "" && (len(r) != 1 || r[0] >= 0x80 || r[0] == '"' || r[0] == '\n' || r[0] == '\r') {
+		return fmt.Errorf("delimiter %q: expected one ASCII character other than a quote or line break", c.Delimiter)
+	}
+	if c.Encoding != "" && !slices.Contains(dataset.Encodings, c.Encoding) {
+		return fmt.Errorf("encoding %q: expected one of %v", c.Encoding, dataset.Encodings)
+	}
+	for col, k := range c.Kinds {
+		switch k {
+		case dataset.Numeric, dataset.Boolean, dataset.Categorical, dataset.Datetime, dataset.Text, dataset.ID:
+		default:
+			return fmt.Errorf("column %q: unknown type %q: expected numeric, boolean, categorical, datetime, text or id", col, k)
+		}
 	}
 	if c.Timeout < 0 {
 		return fmt.Errorf("timeout %v is negative", c.Timeout)

@@ -73,7 +73,7 @@ func Prepare(cfg Config) (*Prepared, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	f, err := dataset.Read(cfg.Data, dataset.Options{})
+	f, err := dataset.Read(cfg.Data, cfg.ReadOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -130,7 +130,7 @@ func reopen(st *Store) (*Prepared, []Trial, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := dataset.Read(e.Config.Data, dataset.Options{})
+	f, err := dataset.Read(e.Config.Data, e.Config.ReadOptions())
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -17,6 +18,53 @@ const (
 	EncodingUTF16BE     = "utf-16be"
 	EncodingWindows1252 = "windows-1252"
 )
+
+// Encodings lists the names Options.Encoding accepts.
+var Encodings = []string{EncodingUTF8, EncodingUTF8BOM, EncodingUTF16LE, EncodingUTF16BE, EncodingWindows1252}
+
+// namedEncoding is the encoding called name, and the bytes of its byte order
+// mark at the start of head (0 when absent).
+func namedEncoding(name string, head []byte) (encoding, int, bool) {
+	switch strings.ToLower(name) {
+	case "latin-1", "latin1", "iso-8859-1":
+		name = EncodingWindows1252
+	}
+	detected, skip := detectEncoding(head, true)
+	bom := func(mark string) int {
+		if bytes.HasPrefix(head, []byte(mark)) {
+			return len(mark)
+		}
+		return 0
+	}
+	switch strings.ToLower(name) {
+	case EncodingUTF8, EncodingUTF8BOM:
+		return encoding{name: detectedName(detected, skip, name)}, bom("\xef\xbb\xbf"), true
+	case EncodingUTF16LE, EncodingUTF16BE:
+		order, mark := unicode.LittleEndian, "\xff\xfe"
+		if name == EncodingUTF16BE {
+			order, mark = unicode.BigEndian, "\xfe\xff"
+		}
+		return encoding{name, func(r io.Reader) io.Reader {
+			return unicode.UTF16(order, unicode.IgnoreBOM).NewDecoder().Reader(r)
+		}}, bom(mark), true
+	case EncodingWindows1252:
+		return encoding{EncodingWindows1252, func(r io.Reader) io.Reader {
+			return charmap.Windows1252.NewDecoder().Reader(r)
+		}}, 0, true
+	}
+	return encoding{}, 0, false
+}
+
+// detectedName names forced UTF-8 as the file is: with or without its mark.
+func detectedName(d encoding, skip int, name string) string {
+	if d.name == EncodingUTF8BOM && skip == 3 {
+		return EncodingUTF8BOM
+	}
+	if name == EncodingUTF8BOM {
+		return EncodingUTF8
+	}
+	return name
+}
 
 type encoding struct {
 	name    string

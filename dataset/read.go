@@ -25,6 +25,10 @@ type Options struct {
 	Kinds map[string]Kind
 	// Delimiter forces the delimiter (0 = detect). It must be a single-byte character.
 	Delimiter rune
+	// Encoding forces the text encoding of delimited text ("" = detect): one of the
+	// Encoding* names; "latin-1" and "iso-8859-1" read as windows-1252. A byte order
+	// mark matching the encoding is skipped.
+	Encoding string
 	// MaxBytes stops reading once the input (decompressed, for a compressed
 	// file) passes this many bytes (0 = no limit).
 	MaxBytes int64
@@ -370,6 +374,12 @@ func (d *delimited) open() error {
 		return err
 	}
 	enc, skip := detectEncoding(d.buf, d.eof)
+	if d.opt.Encoding != "" {
+		var ok bool
+		if enc, skip, ok = namedEncoding(d.opt.Encoding, d.buf); !ok {
+			return &ParseError{File: d.name, Msg: fmt.Sprintf("encoding %q is not supported: expected %s", d.opt.Encoding, strings.Join(Encodings, ", "))}
+		}
+	}
 	d.encoding = enc.name
 	if enc.decoder != nil || skip > 0 {
 		rest := io.MultiReader(bytes.NewReader(bytes.Clone(d.buf[skip:])), d.src)

@@ -58,7 +58,11 @@ func EncodeTarget(f *Frame, column, posLabel string) (*Target, error) {
 	}
 	for _, s := range t.Classes {
 		if counts[s] < MinClassRows {
-			return nil, fail("class %q has %d rows: expected at least %d rows in every class (drop or merge rare classes)", s, counts[s], MinClassRows)
+			rows := "rows"
+			if counts[s] == 1 {
+				rows = "row"
+			}
+			return nil, fail("class %q has %d %s: expected at least %d rows in every class (drop or merge rare classes)", s, counts[s], rows, MinClassRows)
 		}
 	}
 	if len(t.Classes) == 2 {

@@ -418,7 +418,7 @@ func (w *Worker) prepare(ctx context.Context, m TrialMsg) (*automl.Data, error) 
 	if err != nil {
 		return nil, err
 	}
-	f, err := dataset.Read(path, dataset.Options{})
+	f, err := dataset.Read(path, m.Config.ReadOptions())
 	if err != nil {
 		return nil, refusal{fmt.Sprintf("worker %s cannot read experiment %s's data: %v", w.opt.Name, m.Experiment, err)}
 	}

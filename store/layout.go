@@ -23,6 +23,7 @@ const (
 	BestAlias       = "best"
 	UploadsDir      = ".uploads"
 	PinFile         = ".keep" // in a trial folder: its bundle was opened, served or exported
+	DataDir         = "data"  // the experiment's own copy of its data file (the web UI's uploads)
 )
 
 // Layout names every file and folder of one experiment folder.
@@ -47,6 +48,9 @@ func (l Layout) ExplorationNotebook() string { return filepath.Join(l.Dir, Explo
 
 // ExperimentExplain holds the experiment-wide plots (best score over time, score by family).
 func (l Layout) ExperimentExplain() string { return filepath.Join(l.Dir, ExplainDir) }
+
+// Data is the experiment's own copy of its data file called name.
+func (l Layout) Data(name string) string { return filepath.Join(l.Dir, DataDir, filepath.Base(name)) }
 
 // Trials is the folder holding one sub-folder per trial.
 func (l Layout) Trials() string { return filepath.Join(l.Dir, TrialsDir) }

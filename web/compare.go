@@ -225,7 +225,7 @@ func (s *Server) trialCurves(x *expState, ts []automl.Trial) ([]curve, string) {
 	if x.Exp.Problem != "binary" {
 		return nil, "Curves are drawn for two-class targets."
 	}
-	f, err := s.frames.read(x.Exp.Data.Path)
+	f, err := s.frames.read(x.Exp.Data.Path, x.Exp.Config.ReadOptions())
 	if err != nil {
 		return nil, "No curves: the experiment's data file is no longer available."
 	}

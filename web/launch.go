@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,31 +25,51 @@ import (
 //
 // With exec a nats:// URL, the trials run on the workers of that NATS
 // server (credentials from the URL or the NATS_* environment variables).
-func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, started time.Time, exec string) (string, error) {
+//
+// The data file (an upload) is linked or copied into the experiment's
+// folder first (store.Layout.Data): the experiment owns its data, so the
+// upload can go, and resume, explanations and re-created bundles read the
+// copy. It returns the copy's path too.
+func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, started time.Time, exec string) (name, data string, err error) {
 	cfg.Workers = s.cfg.Workers
 	cfg.RunsDir = s.cfg.Runs
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cfg.Name = s.freeName(strings.TrimSuffix(filepath.Base(cfg.Data), filepath.Ext(cfg.Data)))
 	cfg.FinishFlags = fo.Flags() // automl resume finishes it the same way
-	p, err := automl.PrepareFrame(f, cfg)
+	dir := store.ExperimentDir(s.cfg.Runs, cfg.Name)
+	data = store.At(dir).Data(cfg.Data)
+	if err := linkOrCopy(cfg.Data, data); err != nil {
+		os.RemoveAll(dir)
+		return "", "", fmt.Errorf("cannot keep a copy of the data with the experiment: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(dir) // nothing of a failed start is left
+		}
+	}()
+	cfg.Data = data
+	g := *f // the frame is the cache's: the copy names the experiment's file
+	g.Path = data
+	p, err := automl.PrepareFrame(&g, cfg)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if err := s.ctx.Err(); err != nil {
-		return "", fmt.Errorf("the server is shutting down")
+		return "", "", fmt.Errorf("the server is shutting down")
 	}
 	var opt automl.Options
 	closeExec := func() {}
 	if exec != "" {
 		conn, err := remote.Dial(s.ctx, remote.Config{URL: exec, Name: "automl ui " + cfg.Name, Logger: s.log})
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		x, err := remote.NewExecutor(s.ctx, conn, p.Experiment, remote.ExecutorOptions{Logger: s.log})
 		if err != nil {
 			conn.Close()
-			return "", err
+			return "", "", err
 		}
 		opt.Executor = x
 		closeExec = func() { x.Close(); conn.Close() }
@@ -64,6 +85,7 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, 
 	fo.OnPhase = func(p finish.Phase) { l.setPhase(string(p), fcancel) }
 	step := finish.Start(fo, started, cfg.Timeout)
 	s.live.add(l)
+	ok = true
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -101,7 +123,27 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, 
 		}
 		l.end(status, stop)
 	}()
-	return snap.Name, nil
+	return snap.Name, data, nil
+}
+
+// linkOrCopy makes dst hold src's bytes: a hard link when both are on one
+// file system, else a copy (written through a temporary file and renamed).
+func linkOrCopy(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return store.Write(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
 }
 
 // freeName picks stem-<UTC time>, with a suffix when that folder is taken.

@@ -67,10 +67,11 @@ type Server struct {
 	live   *registry
 	cache  trialCache
 	frames frameCache
-	jobs   jobs       // explanations made on request (explainjob.go)
-	boards boardMemo  // the last leaderboard's ranking and rows (board.go)
-	upMu   sync.Mutex // guards upHeld
-	upHeld int64      // bytes of uploads being received, counted against the quota
+	jobs   jobs              // explanations made on request (explainjob.go)
+	boards boardMemo         // the last leaderboard's ranking and rows (board.go)
+	upMu   sync.Mutex        // guards upHeld
+	upHeld int64             // bytes of uploads being received, counted against the quota
+	moved  map[string]string // upload id -> the data copy of the experiment it started (guarded by upMu)
 	wg     sync.WaitGroup
 	mu     sync.Mutex // guards naming of new experiments
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -21,6 +22,7 @@ import (
 type newView struct {
 	page
 	MaxUpload string
+	Error     string // why the last upload was refused
 }
 
 // newPage is the first step of a new experiment: upload a CSV or pick a sample.
@@ -35,7 +37,7 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 	const overhead = 64 << 10 // multipart headers and the token field
 	tooBig := fmt.Sprintf("The file is larger than this server's limit of %s.", formatBytes(limit))
 	if r.ContentLength > limit+overhead {
-		h.fail(w, r, http.StatusRequestEntityTooLarge, tooBig)
+		h.refuse(w, r, http.StatusRequestEntityTooLarge, tooBig)
 		return
 	}
 	// A slow upload holds only its own connection; give it time, not forever.
@@ -43,7 +45,7 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, limit+overhead)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		h.fail(w, r, http.StatusBadRequest, "Expected a file upload form (multipart/form-data).")
+		h.refuse(w, r, http.StatusBadRequest, "Expected a file upload form (multipart/form-data).")
 		return
 	}
 	tokenOK := r.Header.Get(csrfHeader) != "" // checked by the middleware already
@@ -68,22 +70,22 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 			tokenOK = equal(string(b), csrfToken(r))
 		case "file":
 			if !tokenOK {
-				h.fail(w, r, http.StatusForbidden, "The form's security token is missing or out of date. Go back, reload the page and try again.")
+				h.refuse(w, r, http.StatusForbidden, "The form's security token is missing or out of date. Go back, reload the page and try again.")
 				return
 			}
 			if dir != "" {
-				h.fail(w, r, http.StatusBadRequest, "Upload one file at a time.")
+				h.refuse(w, r, http.StatusBadRequest, "Upload one file at a time.")
 				return
 			}
 			name := sanitizeName(part.FileName())
 			room, release := h.s.reserveUpload(limit)
 			defer release()
 			if room <= 0 {
-				h.fail(w, r, http.StatusInsufficientStorage, h.s.quotaFull())
+				h.refuse(w, r, http.StatusInsufficientStorage, h.s.quotaFull())
 				return
 			}
 			if dir, err = h.s.newUploadDir(); err != nil {
-				h.fail(w, r, http.StatusInternalServerError, "Cannot store the upload: "+err.Error())
+				h.refuse(w, r, http.StatusInternalServerError, "Cannot store the upload: "+err.Error())
 				return
 			}
 			n, err := saveFile(filepath.Join(dir, name), io.LimitReader(part, room+1))
@@ -92,20 +94,25 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if n > limit {
-				h.fail(w, r, http.StatusRequestEntityTooLarge, tooBig)
+				h.refuse(w, r, http.StatusRequestEntityTooLarge, tooBig)
 				return
 			}
 			if n > room {
-				h.fail(w, r, http.StatusInsufficientStorage, h.s.quotaFull())
+				h.refuse(w, r, http.StatusInsufficientStorage, h.s.quotaFull())
 				return
 			}
 			if n == 0 {
-				h.fail(w, r, http.StatusBadRequest, "The file "+name+" is empty.")
+				h.refuse(w, r, http.StatusBadRequest, "The file "+name+" is empty.")
 				return
 			}
+			// A file that is not text is refused here; text the reader
+			// cannot take as it guessed goes on to the set-up page, which
+			// shows why beside the choice of encoding and separator.
 			if _, err := dataset.Read(filepath.Join(dir, name), dataset.Options{}); err != nil {
-				h.fail(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+strings.TrimPrefix(err.Error(), h.s.cfg.Runs+string(filepath.Separator)))
-				return
+				if what := notText(filepath.Join(dir, name)); what != "" {
+					h.refuse(w, r, http.StatusBadRequest, "This file cannot be read as a table: "+name+" is "+what)
+					return
+				}
 			}
 			path = filepath.Join(dir, name)
 		default:
@@ -114,10 +121,10 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	if path == "" {
 		if !tokenOK {
-			h.fail(w, r, http.StatusForbidden, "The form's security token is missing or out of date. Go back, reload the page and try again.")
+			h.refuse(w, r, http.StatusForbidden, "The form's security token is missing or out of date. Go back, reload the page and try again.")
 			return
 		}
-		h.fail(w, r, http.StatusBadRequest, "No file was sent: choose a CSV file first.")
+		h.refuse(w, r, http.StatusBadRequest, "No file was sent: choose a CSV file first.")
 		return
 	}
 	http.Redirect(w, r, "/new/"+filepath.Base(dir), http.StatusSeeOther)
@@ -126,10 +133,52 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request) {
 func (h *handler) uploadError(w http.ResponseWriter, r *http.Request, err error, tooBig string) {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		h.fail(w, r, http.StatusRequestEntityTooLarge, tooBig)
+		h.refuse(w, r, http.StatusRequestEntityTooLarge, tooBig)
 		return
 	}
-	h.fail(w, r, http.StatusBadRequest, "The upload was cut short or malformed: "+err.Error())
+	h.refuse(w, r, http.StatusBadRequest, "The upload was cut short or malformed: "+err.Error())
+}
+
+// refuse shows the upload page again with why the upload was refused
+// (plain text to clients that do not ask for HTML).
+func (h *handler) refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		http.Error(w, msg, status)
+		return
+	}
+	h.render(w, r, status, "new.html", &newView{MaxUpload: formatBytes(h.s.cfg.MaxUpload), Error: msg})
+}
+
+// notText says what kind of file path is when its first bytes show that it
+// is not text ("" when they do not): images, PDFs and spreadsheets are what
+// people upload by mistake.
+func notText(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	const save = " Open it in Excel (or LibreOffice) and save it as CSV (File › Save as › CSV UTF-8), then upload the .csv file."
+	for _, m := range []struct{ magic, what string }{
+		{"\x89PNG", "a PNG image, not a table."},
+		{"\xff\xd8\xff", "a JPEG image, not a table."},
+		{"GIF8", "a GIF image, not a table."},
+		{"%PDF", "a PDF document, not a table."},
+		{"PK\x03\x04", "a ZIP archive: an Excel workbook (.xlsx) is one, not a CSV file." + save},
+		{"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls), not a CSV file." + save},
+	} {
+		if bytes.HasPrefix(head, []byte(m.magic)) {
+			return m.what
+		}
+	}
+	// UTF-16 text holds NUL bytes but starts with a mark or ASCII (the reader takes it).
+	if bytes.IndexByte(head, 0) >= 0 && !bytes.HasPrefix(head, []byte{0xff, 0xfe}) && !bytes.HasPrefix(head, []byte{0xfe, 0xff}) {
+		return "a binary file, not text: expected a CSV file (a header line naming the columns, then one line per row)."
+	}
+	return ""
 }
 
 // sample copies a bundled sample into a new upload folder.
@@ -177,6 +226,12 @@ func (s *Server) uploadFile(id string) string {
 	dir := filepath.Join(store.Uploads(s.cfg.Runs), id)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
+		s.upMu.Lock()
+		data := s.moved[id]
+		s.upMu.Unlock()
+		if fi, err := os.Stat(data); data != "" && err == nil && fi.Mode().IsRegular() {
+			return data
+		}
 		return ""
 	}
 	for _, e := range entries {
@@ -293,10 +348,21 @@ func (s *Server) sweepUploads(now time.Time) {
 	}
 }
 
-// usedUpload records that an upload started an experiment: its frame
-// leaves memory (the search holds its own), and its expiry starts again.
-func (s *Server) usedUpload(path string) {
-	s.frames.forget(filepath.Dir(path))
-	now := time.Now()
-	os.Chtimes(filepath.Dir(path), now, now)
+// movedUpload removes the upload that started an experiment, whose folder
+// now holds its own copy at data. Later starts from the same upload id (a
+// second experiment, the browser's back button) read that copy.
+func (s *Server) movedUpload(id, path, data string) {
+	dir := filepath.Dir(path)
+	s.frames.forget(dir)
+	s.upMu.Lock()
+	if s.moved == nil {
+		s.moved = map[string]string{}
+	}
+	s.moved[id] = data
+	s.upMu.Unlock()
+	if filepath.Dir(dir) == store.Uploads(s.cfg.Runs) {
+		if err := os.RemoveAll(dir); err != nil {
+			s.log.Warn("removing an upload that started an experiment", "dir", dir, "err", err)
+		}
+	}
 }
