@@ -53,6 +53,12 @@ type Options struct {
 	// Source names the model in /status (default: the bundle's directory),
 	// for instance the .zip it was unpacked from.
 	Source string
+	// BasePath is the path prefix the handler is mounted under, when it is
+	// not the root (the web UI serves models at /api/models/<exp>/<trial>):
+	// the OpenAPI document's server. ExternalAuth documents a bearer token
+	// that the caller checks in front of the handler (Token is then unset).
+	BasePath     string
+	ExternalAuth bool
 }
 
 // handler serves one loaded model.

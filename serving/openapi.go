@@ -19,8 +19,13 @@ import (
 type document struct {
 	OpenAPI    string               `json:"openapi"`
 	Info       info                 `json:"info"`
+	Servers    []server             `json:"servers,omitempty"`
 	Paths      map[string]*pathItem `json:"paths"`
 	Components components           `json:"components"`
+}
+
+type server struct {
+	URL string `json:"url"`
 }
 
 type info struct {
@@ -365,7 +370,10 @@ func (h *handler) document() *document {
 		},
 		Components: components{Schemas: schemas},
 	}
-	if h.opts.Token != "" {
+	if h.opts.BasePath != "" {
+		doc.Servers = []server{{URL: h.opts.BasePath}}
+	}
+	if h.opts.Token != "" || h.opts.ExternalAuth {
 		doc.Components.SecuritySchemes = map[string]*securityScheme{"bearerAuth": {Type: "http", Scheme: "bearer"}}
 		for _, op := range []*operation{score, status, metrics} {
 			op.Security = []map[string][]string{{"bearerAuth": {}}}

@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,4 +129,120 @@ func TestBrowserUploadAndSettingsErrors(t *testing.T) {
 	shoot(t, ctx, "errors-3-bad-setting")
 	// Fixed, it starts.
 	mustAct(t, ctx, "start", `document.getElementById('budget').value = '5'; document.getElementById('start').click()`, loaded("leaderboard"), 30*time.Second)
+}
+
+// TestBrowserFrenchExcelToAPI goes, in the browser only, from the upload of
+// a French Excel export (Windows-1252, ';' between fields, decimal commas)
+// to a file of predictions and a request to the deployed model's endpoint,
+// behind the server's token (issue 15: encodings, score a file, deploy).
+func TestBrowserFrenchExcelToAPI(t *testing.T) {
+	t.Parallel()
+	ctx := newTab(t, 5*time.Minute)
+	const token = "s3cret-token"
+	s, c := newTestServer(t, Config{Token: token, Workers: 1})
+	data, err := filepath.Abs("testdata/credit_fr.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	visit(t, ctx, c.base+"/new", "token")
+	mustAct(t, ctx, "log in", `document.getElementById('token').value = '`+token+`'; document.querySelector('form[action="/login"] button').click()`, loaded("file"), 30*time.Second)
+	step(t, ctx, "pick the French file", chromedp.SetUploadFiles(chromedp.ID("file"), []string{data}))
+	mustAct(t, ctx, "upload", `document.querySelector('#upload-form button[type=submit]').click()`, loaded("target"), 30*time.Second)
+	dialect := eval[string](t, ctx, `['encoding', 'delimiter', 'decimal'].map(k => document.getElementById('dialect-' + k).textContent).join(' | ')`)
+	if dialect != "windows-1252 | semicolon ; | comma (1,5)" {
+		t.Errorf("dialect shown: %q", dialect)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#preview thead').textContent`); !strings.Contains(got, "Durée (mois)") || !strings.Contains(got, "Âge") {
+		t.Errorf("accented column names misread: %q", got)
+	}
+	if got := eval[string](t, ctx, `document.querySelector('#target optgroup[label=Suggested] option').value`); got != "Risque" {
+		t.Errorf("first suggested target %q, want Risque", got)
+	}
+	shoot(t, ctx, "french-1-setup")
+	mustAct(t, ctx, "choose Risque", `document.getElementById('target').value = 'Risque'; document.querySelector('#target-form button[type=submit]').click()`, settingsLoaded, 30*time.Second)
+	if got := eval[string](t, ctx, `document.getElementById('positive-shown').textContent`); got != "mauvais" {
+		t.Errorf("positive class %q, want mauvais", got)
+	}
+	mustAct(t, ctx, "start", `document.getElementById('budget').value = '8'; document.getElementById('cv').value = '0';
+		document.querySelectorAll('input[name=family]').forEach(b => b.checked = ['logistic','naive_bayes'].includes(b.value));
+		document.getElementById('start').click()`, loaded("leaderboard"), 30*time.Second)
+	poll(t, ctx, "the end of the search", `document.readyState === 'complete' && document.getElementById('status').textContent === 'done' && document.querySelectorAll('#rows tr').length > 0 && !document.getElementById('stop')`, 150*time.Second)
+	name := eval[string](t, ctx, `document.querySelector('h1').textContent`)
+
+	// The upload went into the experiment: nothing is left in the uploads.
+	if ents, _ := os.ReadDir(filepath.Join(s.cfg.Runs, uploadsDir)); len(ents) != 0 {
+		t.Errorf("%d uploads left after the experiment started", len(ents))
+	}
+	best := eval[string](t, ctx, `Array.from(document.querySelectorAll('#rows tr')).find(r => r.cells[0].textContent.trim() === '1').querySelector('a').getAttribute('href')`)
+	visit(t, ctx, c.base+best, "use-model")
+	mustAct(t, ctx, "use the model", `document.getElementById('use-model').click()`, loaded("score-form"), 30*time.Second)
+	unlabelled(t, ctx)
+	shoot(t, ctx, "french-2-use")
+
+	// Score the French file itself: its predictions come back as a CSV.
+	step(t, ctx, "pick the file to score", chromedp.SetUploadFiles(chromedp.ID("score-file"), []string{data}))
+	got := eval[string](t, ctx, `(async () => { const f = document.getElementById('score-form');
+		const r = await fetch(f.action, {method: 'POST', body: new FormData(f)});
+		return r.status + '\n' + r.headers.get('content-type') + '\n' + r.headers.get('content-disposition') + '\n' + await r.text(); })()`)
+	lines := strings.Split(strings.TrimSpace(got), "\n")
+	if len(lines) != 3+1+1000 || lines[0] != "200" || !strings.HasPrefix(lines[1], "text/csv") || !strings.Contains(lines[2], "credit_fr-predictions") {
+		t.Fatalf("scoring answered %d lines: %q", len(lines), lines[:min(len(lines), 6)])
+	}
+	if lines[3] != "row,prediction,probability_bon,probability_mauvais" || !strings.HasPrefix(lines[4], "1,") {
+		t.Errorf("predictions start %q, %q", lines[3], lines[4])
+	}
+	for _, l := range lines[4:] {
+		f := strings.Split(l, ",")
+		if len(f) != 4 || f[1] != "bon" && f[1] != "mauvais" {
+			t.Fatalf("prediction line %q", l)
+		}
+	}
+	// A file without the model's columns is refused on the page, by name.
+	bad := writeTemp(t, "autre.csv", []byte("a;b\n1;2\n"))
+	step(t, ctx, "pick a wrong file", chromedp.SetUploadFiles(chromedp.ID("score-file"), []string{bad}))
+	mustAct(t, ctx, "score a wrong file", `document.getElementById('score-submit').click()`, loaded("score-error"), 30*time.Second)
+	if msg := eval[string](t, ctx, `document.getElementById('score-error').textContent`); !strings.Contains(msg, "autre.csv") || !strings.Contains(msg, "columns are missing") {
+		t.Errorf("wrong file says %q", msg)
+	}
+	noServerPaths(t, ctx, s.cfg.Runs)
+
+	// Deploy, then call the endpoint as curl would: no cookie, the token.
+	mustAct(t, ctx, "deploy", `document.getElementById('deploy-button').click()`, loaded("deployed"), 60*time.Second)
+	shoot(t, ctx, "french-3-deployed")
+	curl := eval[string](t, ctx, `document.getElementById('curl').value`)
+	endpoint := strings.TrimPrefix(eval[string](t, ctx, `document.getElementById('endpoint').textContent`), "POST ")
+	body := eval[string](t, ctx, `document.getElementById('example-body').value`)
+	if !strings.Contains(curl, endpoint) || !strings.Contains(curl, `Authorization: Bearer $AUTOML_TOKEN`) || strings.Contains(curl, token) {
+		t.Errorf("curl example:\n%s", curl)
+	}
+	want := c.base + "/api/models/" + name + "/"
+	if !strings.HasPrefix(endpoint, want) {
+		t.Fatalf("endpoint %q, want under %s", endpoint, want)
+	}
+	for _, tc := range []struct {
+		auth string
+		code int
+		has  string
+	}{{"", 401, "token"}, {"Bearer " + token, 200, `"probabilities"`}} {
+		req, _ := http.NewRequest("POST", endpoint+"?method=predict_proba", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || !strings.Contains(string(b), tc.has) {
+			t.Errorf("POST %s with %q: %d %s", endpoint, tc.auth, resp.StatusCode, b)
+		}
+	}
+	doc := eval[string](t, ctx, `(async () => { const r = await fetch(document.getElementById('openapi').href); const j = await r.json(); return r.status + ' ' + j.servers[0].url + ' ' + !!j.paths['/score'].post; })()`)
+	if want := "200 /api/models/" + name + "/"; !strings.HasPrefix(doc, want) || !strings.HasSuffix(doc, " true") {
+		t.Errorf("OpenAPI document: %q", doc)
+	}
 }

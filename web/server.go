@@ -62,18 +62,19 @@ type Server struct {
 	secret []byte // keys CSRF tokens and the login cookie
 	pages  map[string]*template.Template
 
-	ctx    context.Context // parent of every experiment started here
-	cancel context.CancelFunc
-	live   *registry
-	cache  trialCache
-	frames frameCache
-	jobs   jobs              // explanations made on request (explainjob.go)
-	boards boardMemo         // the last leaderboard's ranking and rows (board.go)
-	upMu   sync.Mutex        // guards upHeld
-	upHeld int64             // bytes of uploads being received, counted against the quota
-	moved  map[string]string // upload id -> the data copy of the experiment it started (guarded by upMu)
-	wg     sync.WaitGroup
-	mu     sync.Mutex // guards naming of new experiments
+	ctx      context.Context // parent of every experiment started here
+	cancel   context.CancelFunc
+	live     *registry
+	cache    trialCache
+	frames   frameCache
+	jobs     jobs              // explanations made on request (explainjob.go)
+	boards   boardMemo         // the last leaderboard's ranking and rows (board.go)
+	upMu     sync.Mutex        // guards upHeld
+	upHeld   int64             // bytes of uploads being received, counted against the quota
+	moved    map[string]string // upload id -> the data copy of the experiment it started (guarded by upMu)
+	deployed deployments       // models served at /api/models/
+	wg       sync.WaitGroup
+	mu       sync.Mutex // guards naming of new experiments
 }
 
 // New opens (creating if needed) the runs folder and parses the templates.
@@ -158,6 +159,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /experiments/{exp}/trials/{id}/explain", h.explainStatus)
 	mux.HandleFunc("GET /experiments/{exp}/compare", h.compareTrials)
 	mux.HandleFunc("GET /compare", h.compareExperiments)
+	// Using a model, and managing experiments (use.go, manage.go).
+	mux.HandleFunc("GET /experiments/{exp}/trials/{id}/use", h.use)
+	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/score", h.score)
+	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/deploy", h.deploy)
+	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/undeploy", h.undeploy)
+	mux.HandleFunc("/api/models/{exp}/{id}/{rest...}", h.api)
 	mux.HandleFunc("/", h.notFound)
 	return s.secure(mux)
 }

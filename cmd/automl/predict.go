@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/dataset"
@@ -40,12 +37,8 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if err := hasInputs(f, m, *data); err != nil {
+	if err := m.CheckInputs(f, *data); err != nil {
 		return err
-	}
-	p, err := m.PredictProba(f)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *data, err)
 	}
 	w := stdout
 	var file *os.File
@@ -55,24 +48,11 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		w = file
 	}
-	cw := csv.NewWriter(w)
-	head := []string{"row", "prediction"}
-	for _, c := range m.Classes {
-		head = append(head, "probability_"+c)
-	}
-	cw.Write(head)
-	rows, k := p.Dims()
-	rec := make([]string, 2+k)
-	for i := range rows {
-		best := m.Label(p.RawRowView(i))
-		rec[0], rec[1] = strconv.Itoa(i+1), m.Classes[best]
-		for j := range k {
-			rec[2+j] = strconv.FormatFloat(p.At(i, j), 'g', *digits, 64)
+	rows, err := m.WritePredictions(w, f, *data, *digits)
+	if err != nil {
+		if file != nil {
+			file.Close()
 		}
-		cw.Write(rec)
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
 		return err
 	}
 	if file != nil {
@@ -80,25 +60,6 @@ func cmdPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 		fmt.Fprintf(stderr, "%d predictions written to %s\n", rows, *out)
-	}
-	return nil
-}
-
-// hasInputs checks that the file has every column the model was trained
-// on, and names the missing ones.
-func hasInputs(f *dataset.Frame, m *bundle.Model, name string) error {
-	var missing, want []string
-	for _, c := range m.Inputs {
-		want = append(want, strconv.Quote(c.Name))
-		if f.Column(c.Name) == nil {
-			missing = append(missing, strconv.Quote(c.Name))
-		}
-	}
-	switch {
-	case len(missing) == 1:
-		return fmt.Errorf("%s: the column %s is missing: the model was trained with it, so every row to score needs it (the model's columns: %s)", name, missing[0], strings.Join(want, ", "))
-	case len(missing) > 1:
-		return fmt.Errorf("%s: %d columns are missing: %s; the model was trained with them, so every row to score needs them (the model's columns: %s)", name, len(missing), strings.Join(missing, ", "), strings.Join(want, ", "))
 	}
 	return nil
 }
