@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -244,5 +245,84 @@ func TestBrowserFrenchExcelToAPI(t *testing.T) {
 	doc := eval[string](t, ctx, `(async () => { const r = await fetch(document.getElementById('openapi').href); const j = await r.json(); return r.status + ' ' + j.servers[0].url + ' ' + !!j.paths['/score'].post; })()`)
 	if want := "200 /api/models/" + name + "/"; !strings.HasPrefix(doc, want) || !strings.HasSuffix(doc, " true") {
 		t.Errorf("OpenAPI document: %q", doc)
+	}
+}
+
+// TestBrowserSetupChoices: the positive class, column types (from the
+// guardrail's link), columns left out, folds, the metric and the finishing
+// step are chosen on the set-up page and recorded with the experiment; a
+// file whose encoding detection gets wrong is read after choosing it
+// (issue 15: choices, encodings).
+func TestBrowserSetupChoices(t *testing.T) {
+	t.Parallel()
+	ctx := newTab(t, 4*time.Minute)
+	s, c := newTestServer(t, Config{Workers: 1})
+
+	// Windows-1252 whose first accented letter lies past the reader's first
+	// megabyte: detection takes it for UTF-8 and the set-up page says where
+	// reading failed, beside the choice of encoding.
+	var b strings.Builder
+	b.WriteString("ville;prix;classe\n")
+	for i := range 100000 {
+		fmt.Fprintf(&b, "Paris;%d,%d;%s\n", i%97, i%10, []string{"oui", "non"}[i%3%2])
+	}
+	b.WriteString("Orl\xe9ans;2,5;oui\n")
+	late := writeTemp(t, "villes.csv", []byte(b.String()))
+	uploadFile(t, ctx, c.base, late, "data-error")
+	if msg := eval[string](t, ctx, `document.getElementById('data-error').textContent`); !strings.Contains(msg, "villes.csv, line 100002") {
+		t.Errorf("late Windows-1252 byte says %q", msg)
+	}
+	noServerPaths(t, ctx, s.cfg.Runs)
+	mustAct(t, ctx, "read as Windows-1252", `document.getElementById('encoding').value = 'windows-1252'; document.getElementById('reread').click()`,
+		loaded("target")+` && !document.getElementById('data-error')`, 30*time.Second)
+	if got := eval[string](t, ctx, `document.getElementById('dialect-encoding').textContent + ' ' + document.getElementById('dialect-decimal').textContent`); got != "windows-1252 comma (1,5)" {
+		t.Errorf("after choosing the encoding: %q", got)
+	}
+	shoot(t, ctx, "choices-1-encoding")
+
+	// German Credit with every choice made on the page.
+	gc, err := samples.WriteGermanCredit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploadFile(t, ctx, c.base, gc, "target")
+	mustAct(t, ctx, "choose class", chooseTarget, settingsLoaded, 30*time.Second)
+	// A guardrail about a coded category links to its column's type.
+	href := eval[string](t, ctx, `(Array.from(document.querySelectorAll('#alerts li')).find(l => l.textContent.includes('consider treating it as categorical')) || {querySelector: () => null}).querySelector('a.fix')?.getAttribute('href') || ''`)
+	if !strings.HasPrefix(href, "#col-") {
+		t.Fatalf("the coded-category guardrail has no link to its column (%q)", href)
+	}
+	col := eval[string](t, ctx, `document.querySelector('`+href+` th').textContent`)
+	idx := strings.TrimPrefix(href, "#col-")
+	mustAct(t, ctx, "follow the guardrail's link", `document.querySelector('#alerts a.fix[href="`+href+`"]').click()`, `location.hash === '`+href+`'`, 10*time.Second)
+	mustAct(t, ctx, "treat it as categorical and check again", `document.getElementById('type-`+idx+`').value = 'categorical';
+		document.getElementById('pos_label').value = '1'; document.getElementById('recheck').click()`,
+		settingsLoaded+` && document.getElementById('positive-shown').textContent === '1'`, 30*time.Second)
+	if eval[bool](t, ctx, `Array.from(document.querySelectorAll('#alerts li')).some(l => l.textContent.includes('`+col+`') && l.textContent.includes('treating it as categorical'))`) {
+		t.Errorf("the guardrail about %s stays after making it categorical", col)
+	}
+	if got := eval[string](t, ctx, `document.getElementById('type-`+idx+`').value`); got != "categorical" {
+		t.Errorf("the type choice was not kept: %q", got)
+	}
+	shoot(t, ctx, "choices-2-setup")
+	mustAct(t, ctx, "start", `document.getElementById('budget').value = '6'; document.getElementById('cv').value = '3';
+		document.getElementById('metric').value = 'f1'; document.getElementById('exclude-1').checked = true;
+		document.querySelectorAll('input[name=family]').forEach(b => b.checked = b.value === 'logistic');
+		document.getElementById('explain_top').value = '0'; document.getElementById('notebooks').value = 'none';
+		document.getElementById('start').click()`, loaded("leaderboard"), 30*time.Second)
+	name := eval[string](t, ctx, `document.querySelector('h1').textContent`)
+	waitRun(t, s, name)
+	x, err := s.load(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := x.Exp.Config
+	got := fmt.Sprintf("%s %v %v %d %s %v %s", cfg.PosLabel, cfg.Kinds, cfg.ExcludeCols, cfg.Split.CV, cfg.Metric, cfg.Include, cfg.FinishFlags["explain-top"])
+	want := fmt.Sprintf("1 map[%s:categorical] [Duration in month] 3 f1 [logistic] 0", col)
+	if got != want {
+		t.Errorf("recorded settings %q, want %q", got, want)
+	}
+	if x.Exp.Target.Classes[x.Exp.Target.Positive] != "1" {
+		t.Errorf("positive class recorded %q", x.Exp.Target.Classes[x.Exp.Target.Positive])
 	}
 }
