@@ -74,25 +74,59 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, 
 		opt.Executor = x
 		closeExec = func() { x.Close(); conn.Close() }
 	}
+	snap := *p.Experiment
+	snap.Status, snap.Started = "running", started.UTC()
+	fo.Data = p.Data
+	s.run(snap, nil, fo, started, cfg.Timeout, closeExec, func(ctx context.Context, opt automl.Options) (*automl.Result, error) {
+		return automl.RunPrepared(ctx, p, opt)
+	}, opt)
+	ok = true
+	return snap.Name, data, nil
+}
+
+// linkOrCopy makes dst hold src's bytes: a hard link when both are on one
+// file system, else a copy (written through a temporary file and renamed).
+func linkOrCopy(src, dst string) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	if err := os.Link(src, dst); err == nil {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return store.Write(dst, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+}
+
+// run starts search (a new run or a resume) under the server's context,
+// shown live as the experiment snap holding the trials done, then the
+// finishing step fo within timeout from started, then retention. Called
+// with s.mu held.
+func (s *Server) run(snap automl.Experiment, done []automl.Trial, fo finish.Options, started time.Time, timeout time.Duration,
+	closeExec func(), search func(context.Context, automl.Options) (*automl.Result, error), opt automl.Options) {
 	ctx, cancel := context.WithCancel(s.ctx)
 	// The finishing step has a context of its own: a stopped search is
 	// still finished, and stop ends the current phase.
 	fctx, fcancel := context.WithCancel(s.ctx)
-	snap := *p.Experiment
-	snap.Status, snap.Started = "running", started.UTC()
 	l := newLiveRun(snap, cancel)
-	fo.Workers, fo.Data, fo.Logger, fo.ModuleDir = s.cfg.Workers, p.Data, s.log, s.cfg.Finish.ModuleDir
+	l.trials = append(l.trials, done...)
+	fo.Workers, fo.Logger, fo.ModuleDir = s.cfg.Workers, s.log, s.cfg.Finish.ModuleDir
 	fo.OnPhase = func(p finish.Phase) { l.setPhase(string(p), fcancel) }
-	step := finish.Start(fo, started, cfg.Timeout)
+	step := finish.Start(fo, started, timeout)
 	s.live.add(l)
-	ok = true
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		defer cancel()
 		defer fcancel()
 		opt.Logger, opt.OnTrial = s.log, l.add
-		res, err := automl.RunPrepared(ctx, p, step.Search(ctx, opt))
+		res, err := search(ctx, step.Search(ctx, opt))
 		closeExec()
 		status, stop := "failed", automl.StopReason("")
 		if res != nil {
@@ -123,27 +157,6 @@ func (s *Server) launch(f *dataset.Frame, cfg automl.Config, fo finish.Options, 
 		}
 		l.end(status, stop)
 	}()
-	return snap.Name, data, nil
-}
-
-// linkOrCopy makes dst hold src's bytes: a hard link when both are on one
-// file system, else a copy (written through a temporary file and renamed).
-func linkOrCopy(src, dst string) error {
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return err
-	}
-	if err := os.Link(src, dst); err == nil {
-		return nil
-	}
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	return store.Write(dst, func(w io.Writer) error {
-		_, err := io.Copy(w, in)
-		return err
-	})
 }
 
 // freeName picks stem-<UTC time>, with a suffix when that folder is taken.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/goautoml/automl/automl"
@@ -21,44 +22,123 @@ type listRow struct {
 	Trials                             int
 	Started                            time.Time
 	Size                               string // bytes of the experiment's folder
+	Resumable                          bool
 }
 
 type listView struct {
 	page
-	Rows []listRow
+	Rows    []listRow
+	Deleted string
 }
 
 // list is the home page: every experiment in the store, newest first.
+// Rows of experiments not running here come from a cache kept while their
+// record and trial log are unchanged, so the page stays fast with a
+// thousand experiments (BenchmarkListPage1000).
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
-	names, err := h.s.experimentNames()
+	entries, err := os.ReadDir(h.s.cfg.Runs)
 	if err != nil {
-		h.fail(w, r, http.StatusInternalServerError, "Cannot read the runs folder: "+err.Error())
+		h.fail(w, r, http.StatusInternalServerError, "Cannot read the runs folder: "+h.s.hidePaths(err.Error()))
 		return
 	}
-	v := &listView{}
-	for _, n := range names {
-		x, err := h.s.load(n)
-		if err != nil {
-			h.s.log.Warn("skipping experiment", "name", n, "err", err)
+	v := &listView{Deleted: r.URL.Query().Get("deleted")}
+	now := time.Now()
+	for _, e := range entries {
+		n := e.Name()
+		if !e.IsDir() || !validName(n) {
 			continue
 		}
-		e := x.Exp
-		row := listRow{Name: n, Status: x.Status, Data: filepath.Base(e.Data.Path), Target: e.Config.Target,
-			Metric: e.Config.Metric, Best: math.NaN(), Trials: e.Trials, Started: e.Started,
-			Size: fmt.Sprintf("%.1f MB", float64(automl.Size(filepath.Join(h.s.cfg.Runs, n)))/1e6)}
-		if x.Live != nil {
-			snap := x.Live.since(math.MaxInt)
-			row.Best, row.Trials = snap.Progress.BestScore, snap.Progress.Done
-			if snap.Progress.Done == 0 {
-				row.Best = math.NaN()
-			}
-		} else if e.Best != nil {
-			row.Best = bestScore(x.Store, *e.Best, e.Config.Metric)
+		row, ok := h.s.listed.row(h.s, n, now)
+		if ok {
+			v.Rows = append(v.Rows, row)
 		}
-		v.Rows = append(v.Rows, row)
 	}
 	slices.SortFunc(v.Rows, func(a, b listRow) int { return cmp.Or(b.Started.Compare(a.Started), cmp.Compare(a.Name, b.Name)) })
 	h.render(w, r, http.StatusOK, "list.html", v)
+}
+
+// listCache keeps the list's row of each experiment, by folder name.
+type listCache struct {
+	mu sync.Mutex
+	m  map[string]cachedRow
+}
+
+type cachedRow struct {
+	expSize, logSize int64
+	expMod, logMod   time.Time
+	sized            time.Time // when Size was measured
+	row              listRow
+}
+
+// sizeTTL is how long a folder's measured size is shown before it is
+// measured again (files such as plots come without a change to the record).
+const sizeTTL = time.Minute
+
+// row returns the list's row of experiment name; false when the folder holds none.
+func (c *listCache) row(s *Server, name string, now time.Time) (listRow, bool) {
+	lay := store.At(store.ExperimentDir(s.cfg.Runs, name))
+	var key cachedRow
+	fi, err := os.Stat(lay.Experiment())
+	if err != nil {
+		return listRow{}, false
+	}
+	key.expSize, key.expMod = fi.Size(), fi.ModTime()
+	if fi, err := os.Stat(lay.TrialLog()); err == nil {
+		key.logSize, key.logMod = fi.Size(), fi.ModTime()
+	}
+	live := s.live.get(name)
+	c.mu.Lock()
+	got, hit := c.m[name]
+	c.mu.Unlock()
+	if hit && live == nil && got.expSize == key.expSize && got.expMod.Equal(key.expMod) && got.logSize == key.logSize && got.logMod.Equal(key.logMod) {
+		if now.Sub(got.sized) > sizeTTL {
+			got.row.Size, got.sized = folderSize(lay.Dir), now
+			c.put(name, got)
+		}
+		return got.row, true
+	}
+	x, err := s.load(name)
+	if err != nil {
+		s.log.Warn("skipping experiment", "name", name, "err", err)
+		return listRow{}, false
+	}
+	e := x.Exp
+	row := listRow{Name: name, Status: x.Status, Data: filepath.Base(e.Data.Path), Target: e.Config.Target,
+		Metric: e.Config.Metric, Best: math.NaN(), Trials: e.Trials, Started: e.Started,
+		Resumable: resumable(x.Status) && (x.Live == nil || x.Status != "running")}
+	if hit && now.Sub(got.sized) <= sizeTTL && x.Live == nil {
+		row.Size = got.row.Size
+		key.sized = got.sized
+	} else {
+		row.Size, key.sized = folderSize(lay.Dir), now
+	}
+	if x.Live != nil {
+		snap := x.Live.since(math.MaxInt)
+		row.Best, row.Trials = snap.Progress.BestScore, snap.Progress.Done
+		if snap.Progress.Done == 0 {
+			row.Best = math.NaN()
+		}
+	} else if e.Best != nil {
+		row.Best = bestScore(x.Store, *e.Best, e.Config.Metric)
+	}
+	if x.Live == nil {
+		key.row = row
+		c.put(name, key)
+	}
+	return row, true
+}
+
+func (c *listCache) put(name string, r cachedRow) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]cachedRow{}
+	}
+	c.m[name] = r
+}
+
+func folderSize(dir string) string {
+	return fmt.Sprintf("%.1f MB", float64(automl.Size(dir))/1e6)
 }
 
 // bestScore reads one trial's record for its primary score.

@@ -73,6 +73,7 @@ type Server struct {
 	upHeld   int64             // bytes of uploads being received, counted against the quota
 	moved    map[string]string // upload id -> the data copy of the experiment it started (guarded by upMu)
 	deployed deployments       // models served at /api/models/
+	listed   listCache         // rows of the experiments' list
 	wg       sync.WaitGroup
 	mu       sync.Mutex // guards naming of new experiments
 }
@@ -165,6 +166,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/deploy", h.deploy)
 	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/undeploy", h.undeploy)
 	mux.HandleFunc("/api/models/{exp}/{id}/{rest...}", h.api)
+	mux.HandleFunc("GET /experiments/{exp}/manage", h.managePage)
+	mux.HandleFunc("POST /experiments/{exp}/rename", h.rename)
+	mux.HandleFunc("POST /experiments/{exp}/delete", h.remove)
+	mux.HandleFunc("POST /experiments/{exp}/resume", h.resume)
 	mux.HandleFunc("/", h.notFound)
 	return s.secure(mux)
 }
