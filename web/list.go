@@ -23,6 +23,14 @@ type listRow struct {
 	Started                            time.Time
 	Size                               string // bytes of the experiment's folder
 	Resumable                          bool
+	// As shown, formatted once per row (the template of a long list is
+	// most of its cost).
+	BestText, MetricText, StartedText string
+}
+
+// format fills in the row's shown texts.
+func (r *listRow) format() {
+	r.BestText, r.MetricText, r.StartedText = formatScore(r.Best), metricLabel(r.Metric), r.Started.Local().Format("2006-01-02 15:04:05")
 }
 
 type listView struct {
@@ -43,14 +51,31 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	v := &listView{Deleted: r.URL.Query().Get("deleted")}
 	now := time.Now()
+	var names []string
 	for _, e := range entries {
-		n := e.Name()
-		if !e.IsDir() || !validName(n) {
-			continue
+		if n := e.Name(); e.IsDir() && validName(n) {
+			names = append(names, n)
 		}
-		row, ok := h.s.listed.row(h.s, n, now)
+	}
+	// Reading records is I/O: a few at once (a cold list reads them all).
+	rows, oks := make([]listRow, len(names)), make([]bool, len(names))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(8, len(names)) {
+		wg.Go(func() {
+			for i := range next {
+				rows[i], oks[i] = h.s.listed.row(h.s, names[i], now)
+			}
+		})
+	}
+	for i := range names {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, ok := range oks {
 		if ok {
-			v.Rows = append(v.Rows, row)
+			v.Rows = append(v.Rows, rows[i])
 		}
 	}
 	slices.SortFunc(v.Rows, func(a, b listRow) int { return cmp.Or(b.Started.Compare(a.Started), cmp.Compare(a.Name, b.Name)) })
@@ -97,34 +122,65 @@ func (c *listCache) row(s *Server, name string, now time.Time) (listRow, bool) {
 		}
 		return got.row, true
 	}
-	x, err := s.load(name)
-	if err != nil {
-		s.log.Warn("skipping experiment", "name", name, "err", err)
-		return listRow{}, false
-	}
-	e := x.Exp
-	row := listRow{Name: name, Status: x.Status, Data: filepath.Base(e.Data.Path), Target: e.Config.Target,
-		Metric: e.Config.Metric, Best: math.NaN(), Trials: e.Trials, Started: e.Started,
-		Resumable: resumable(x.Status) && (x.Live == nil || x.Status != "running")}
-	if hit && now.Sub(got.sized) <= sizeTTL && x.Live == nil {
-		row.Size = got.row.Size
-		key.sized = got.sized
-	} else {
-		row.Size, key.sized = folderSize(lay.Dir), now
-	}
-	if x.Live != nil {
+	var row listRow
+	if live != nil {
+		x, err := s.load(name)
+		if err != nil {
+			s.log.Warn("skipping experiment", "name", name, "err", err)
+			return listRow{}, false
+		}
+		e := x.Exp
+		row = listRow{Name: name, Status: x.Status, Data: filepath.Base(e.Data.Path), Target: e.Config.Target,
+			Metric: e.Config.Metric, Trials: e.Trials, Started: e.Started, Resumable: resumable(x.Status) && x.Status != "running"}
 		snap := x.Live.since(math.MaxInt)
 		row.Best, row.Trials = snap.Progress.BestScore, snap.Progress.Done
 		if snap.Progress.Done == 0 {
 			row.Best = math.NaN()
 		}
-	} else if e.Best != nil {
-		row.Best = bestScore(x.Store, *e.Best, e.Config.Metric)
+		row.Size = folderSize(lay.Dir)
+		row.format()
+		return row, true
 	}
-	if x.Live == nil {
-		key.row = row
-		c.put(name, key)
+	// The few fields the list shows: decoding the whole record (profile,
+	// plan) costs most of a cold render of a long list.
+	b, err := os.ReadFile(lay.Experiment())
+	var rec struct {
+		Status  string    `json:"status"`
+		Best    *int      `json:"best"`
+		Trials  int       `json:"trials"`
+		Started time.Time `json:"started"`
+		Data    struct {
+			Path string `json:"path"`
+		} `json:"data"`
+		Config struct {
+			Target string `json:"target"`
+			Metric string `json:"metric"`
+		} `json:"config"`
 	}
+	if err == nil {
+		err = json.Unmarshal(b, &rec)
+	}
+	if err != nil {
+		s.log.Warn("skipping experiment", "name", name, "err", err)
+		return listRow{}, false
+	}
+	if rec.Status == "running" { // not here: its process was stopped or killed
+		rec.Status = "interrupted"
+	}
+	row = listRow{Name: name, Status: rec.Status, Data: filepath.Base(rec.Data.Path), Target: rec.Config.Target,
+		Metric: rec.Config.Metric, Best: math.NaN(), Trials: rec.Trials, Started: rec.Started, Resumable: resumable(rec.Status)}
+	if rec.Best != nil {
+		row.Best = bestScore(lay, *rec.Best, rec.Config.Metric)
+	}
+	if hit && now.Sub(got.sized) <= sizeTTL {
+		row.Size = got.row.Size
+		key.sized = got.sized
+	} else {
+		row.Size, key.sized = folderSize(lay.Dir), now
+	}
+	row.format()
+	key.row = row
+	c.put(name, key)
 	return row, true
 }
 
@@ -142,8 +198,8 @@ func folderSize(dir string) string {
 }
 
 // bestScore reads one trial's record for its primary score.
-func bestScore(st *automl.Store, id int, metric string) float64 {
-	b, err := os.ReadFile(store.At(st.Dir).TrialRecord(id))
+func bestScore(lay store.Layout, id int, metric string) float64 {
+	b, err := os.ReadFile(lay.TrialRecord(id))
 	if err != nil {
 		return math.NaN()
 	}
