@@ -313,16 +313,26 @@ func (x *Exporter) Parent(ctx context.Context) (exported bool, err error) {
 // (created when missing), with source = the trial run's artifact_uri + "/model". Repeating it
 // returns the same version. The best trial must have been exported with its bundle.
 func (x *Exporter) Register(ctx context.Context, name string) (*ModelVersion, error) {
-	e, parent, err := x.ensure(ctx)
+	e, _, err := x.ensure(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if e.Best == nil {
 		return nil, fmt.Errorf("register model %q: experiment %s has no successful trial", name, e.Name)
 	}
-	id := *e.Best
+	return x.RegisterTrial(ctx, name, *e.Best)
+}
+
+// RegisterTrial registers trial id's model as a version of the registered model name, as
+// Register does for the best trial (the web UI registers the trial a person chose). The trial
+// must have been exported with its bundle (Trial).
+func (x *Exporter) RegisterTrial(ctx context.Context, name string, id int) (*ModelVersion, error) {
+	e, parent, err := x.ensure(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if _, err := os.Stat(x.st.Layout.Bundle(id)); err != nil {
-		return nil, fmt.Errorf("register model %q: best trial %d has no model bundle (%s)", name, id, x.st.Layout.Bundle(id))
+		return nil, fmt.Errorf("register model %q: trial %d has no model bundle (%s)", name, id, x.st.Layout.Bundle(id))
 	}
 	x.mu.Lock()
 	run := x.runs[id]
@@ -333,7 +343,7 @@ func (x *Exporter) Register(ctx context.Context, name string) (*ModelVersion, er
 			return nil, err
 		}
 		if run == nil {
-			return nil, fmt.Errorf("register model %q: best trial %d is not exported yet", name, id)
+			return nil, fmt.Errorf("register model %q: trial %d is not exported yet", name, id)
 		}
 	}
 	if err := x.c.EnsureRegisteredModel(ctx, name, "", nil); err != nil {

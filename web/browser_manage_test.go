@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goautoml/automl/finish"
+	"github.com/goautoml/automl/mlflow/mlflowtest"
 )
 
 // TestBrowserManageExperiments: an interrupted experiment is resumed from
@@ -99,3 +102,63 @@ func TestBrowserManageExperiments(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestBrowserRegisterInMLflow registers a chosen trial's model from its use
+// page in a tracking server (package mlflow's fake server): the trial's run
+// and model are exported, and the version's source is that model (issue 15:
+// register in MLflow).
+func TestBrowserRegisterInMLflow(t *testing.T) {
+	t.Parallel()
+	ctx := newTab(t, 4*time.Minute)
+	fake := mlflowtest.NewServer(mlflowtest.Options{Seed: 1})
+	defer fake.Close()
+	s, c := newTestServer(t, Config{Workers: 1, Finish: &finish.Options{Notebooks: finish.None, MLflow: finish.MLflow{URI: fake.URL}}})
+	run := url.Values{"finishing": {"set"}} // the search itself logs nothing
+	for k, v := range fastRun {
+		run[k] = v
+	}
+	name := c.startExperiment(run)
+	waitRun(t, s, name)
+	x, err := s.load(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fake.Runs()) != 0 {
+		t.Fatalf("the search logged %d runs though MLflow was off", len(fake.Runs()))
+	}
+	trials, _ := x.Store.Trials()
+	last := trials[len(trials)-1] // any trial, not only the best
+	for i := len(trials) - 1; i >= 0 && last.Status != "ok"; i-- {
+		last = trials[i]
+	}
+	visit(t, ctx, c.base+"/experiments/"+name+"/trials/"+itoa(last.ID)+"/use", "register-form")
+	unlabelled(t, ctx)
+	mustAct(t, ctx, "register with a bad name", `document.getElementById('register-name').value = 'a/b'; document.getElementById('register').click()`, loaded("register-error"), 30*time.Second)
+	mustAct(t, ctx, "register", `document.getElementById('register-name').value = 'credit-risk'; document.getElementById('register').click()`, loaded("registered"), 2*time.Minute)
+	if msg := eval[string](t, ctx, `document.getElementById('registered').textContent`); !strings.Contains(msg, "credit-risk version 1") {
+		t.Errorf("registration says %q", msg)
+	}
+	shoot(t, ctx, "mlflow-registered")
+	vs := fake.ModelVersions("credit-risk")
+	if len(vs) != 1 || !strings.HasSuffix(vs[0].Source, "/model") {
+		t.Fatalf("versions %+v", vs)
+	}
+	found := false
+	for _, r := range fake.Runs() {
+		if r.ID == vs[0].RunID && r.Tags["goautoml.trial"] == name+"/"+itoa(last.ID) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the version's run is not trial %d's run: %+v", last.ID, fake.Runs())
+	}
+	has := false
+	for _, p := range fake.ArtifactPaths() {
+		if strings.HasSuffix(p, "model/MLmodel") {
+			has = true
+		}
+	}
+	if !has {
+		t.Error("no MLmodel was exported")
+	}
+}

@@ -165,6 +165,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/score", h.score)
 	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/deploy", h.deploy)
 	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/undeploy", h.undeploy)
+	mux.HandleFunc("POST /experiments/{exp}/trials/{id}/register", h.register)
 	mux.HandleFunc("/api/models/{exp}/{id}/{rest...}", h.api)
 	mux.HandleFunc("GET /experiments/{exp}/manage", h.managePage)
 	mux.HandleFunc("POST /experiments/{exp}/rename", h.rename)

@@ -132,7 +132,7 @@ func (h *handler) useTrial(w http.ResponseWriter, r *http.Request) (*expState, a
 func (s *Server) model(ctx context.Context, x *expState, id int, why string) (*bundle.Model, error) {
 	dir := x.Store.Layout.Trial(id)
 	if _, err := os.Stat(x.Store.Layout.Bundle(id)); errors.Is(err, fs.ErrNotExist) {
-		if x.Live != nil {
+		if x.Live != nil && x.Status == "running" {
 			return nil, fmt.Errorf("the model of trial %d was not kept; it can be re-created once the experiment has ended", id)
 		}
 		if _, err := automl.Recreate(ctx, x.Store.Dir, id, s.cfg.Workers); err != nil {
