@@ -22,7 +22,7 @@ func TestBrowserManageExperiments(t *testing.T) {
 	t.Parallel()
 	ctx := newTab(t, 4*time.Minute)
 	s, c := newTestServer(t, Config{Workers: 1})
-	name := c.startExperiment(url.Values{"budget": {"120"}, "max_trials": {"4"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}})
+	name := c.startExperiment(url.Values{"budget": {"120"}, "max_trials": {"4"}, "family": {"logistic", "naive_bayes"}, "cv": {"0"}, "ensemble": {"none"}})
 	code, body, _ := c.post("/experiments/"+name+"/stop", url.Values{"csrf": {c.csrf()}})
 	wantStatus(t, "stop", code, http.StatusSeeOther, body)
 	waitRun(t, s, name)
@@ -70,7 +70,7 @@ func TestBrowserManageExperiments(t *testing.T) {
 	best := *x.Exp.Best
 	os.RemoveAll(filepath.Join(x.Store.Layout.Trial(best), "model"))
 	os.Remove(x.Store.Layout.Bundle(best))
-	code, body, _ = c.get("/experiments/credit-v2/trials/" + itoa(best) + "/bundle.zip")
+	code, body, _ = c.get("/experiments/credit-v2/trials/" + istr(best) + "/bundle.zip")
 	wantStatus(t, "bundle re-created after the rename", code, 200, body)
 	code, body, _ = c.get("/experiments/" + name)
 	wantStatus(t, "old name", code, 404, body)
@@ -101,7 +101,7 @@ func TestBrowserManageExperiments(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
+func istr(n int) string { return strconv.Itoa(n) }
 
 // TestBrowserRegisterInMLflow registers a chosen trial's model from its use
 // page in a tracking server (package mlflow's fake server): the trial's run
@@ -131,7 +131,7 @@ func TestBrowserRegisterInMLflow(t *testing.T) {
 	for i := len(trials) - 1; i >= 0 && last.Status != "ok"; i-- {
 		last = trials[i]
 	}
-	visit(t, ctx, c.base+"/experiments/"+name+"/trials/"+itoa(last.ID)+"/use", "register-form")
+	visit(t, ctx, c.base+"/experiments/"+name+"/trials/"+istr(last.ID)+"/use", "register-form")
 	unlabelled(t, ctx)
 	mustAct(t, ctx, "register with a bad name", `document.getElementById('register-name').value = 'a/b'; document.getElementById('register').click()`, loaded("register-error"), 30*time.Second)
 	mustAct(t, ctx, "register", `document.getElementById('register-name').value = 'credit-risk'; document.getElementById('register').click()`, loaded("registered"), 2*time.Minute)
@@ -145,7 +145,7 @@ func TestBrowserRegisterInMLflow(t *testing.T) {
 	}
 	found := false
 	for _, r := range fake.Runs() {
-		if r.ID == vs[0].RunID && r.Tags["goautoml.trial"] == name+"/"+itoa(last.ID) {
+		if r.ID == vs[0].RunID && r.Tags["goautoml.trial"] == name+"/"+istr(last.ID) {
 			found = true
 		}
 	}

@@ -56,6 +56,8 @@ type settings struct {
 	Seed      string
 	MaxTrials string
 	Executor  string
+	// How the search runs: searcher, calibration, ensemble step.
+	Search, Calibration, Ensemble []option
 	// The finishing step (package finish), with the command line's choices.
 	ExplainTop       string
 	Notebooks        []option
@@ -621,6 +623,16 @@ func settingsOf(cfg automl.Config, f *dataset.Frame, classes int) settings {
 	for _, m := range metrics.Names {
 		s.Metrics = append(s.Metrics, option{Value: m, Label: metricLabel(m), Selected: m == s.Metric})
 	}
+	opts := func(cur string, vals ...[2]string) []option {
+		var out []option
+		for _, v := range vals {
+			out = append(out, option{Value: v[0], Label: v[1], Selected: v[0] == cur})
+		}
+		return out
+	}
+	s.Search = opts(cfg.Search, [2]string{automl.SearchAdaptive, "adaptive (starting points, strong defaults, then steps around the best)"}, [2]string{automl.SearchRandom, "random"})
+	s.Calibration = opts(cfg.Calibration, [2]string{automl.CalibrationAuto, "auto (chosen per trial on held-out rows)"}, [2]string{automl.CalibrationNone, "none"})
+	s.Ensemble = opts(cfg.Ensemble, [2]string{automl.EnsembleAuto, "auto (a weighted blend of the best trials)"}, [2]string{automl.EnsembleNone, "none"})
 	for _, d := range models.All() {
 		on := slices.Contains(cfg.Include, d.Name) || len(cfg.Include) == 0 && !d.OptIn
 		s.Families = append(s.Families, option{Value: string(d.Name), Label: familyLabel(d.Name), Selected: on})

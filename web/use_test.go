@@ -75,7 +75,7 @@ func TestDeployedAPI(t *testing.T) {
 			req.Header.Set("Sec-Fetch-Site", tc.site)
 		}
 		code, body, _ := c.do(req)
-		wantStatus(t, "score from "+cmpOr(tc.site, "a program"), code, tc.want, body)
+		wantStatus(t, "score from "+orText(tc.site, "a program"), code, tc.want, body)
 		if tc.want == 200 && !strings.Contains(body, `"probabilities"`) {
 			t.Errorf("score answer %s", body)
 		}
@@ -91,7 +91,7 @@ func TestDeployedAPI(t *testing.T) {
 	}
 }
 
-func cmpOr(a, b string) string {
+func orText(a, b string) string {
 	if a != "" {
 		return a
 	}
