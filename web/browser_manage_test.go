@@ -33,7 +33,7 @@ func TestBrowserManageExperiments(t *testing.T) {
 	}
 	mustAct(t, ctx, "open resume", `document.querySelector('#experiments a.manage').click()`, loaded("resume-button"), 30*time.Second)
 	unlabelled(t, ctx)
-	shoot(t, ctx, "manage-1")
+	widths(t, ctx, "manage-1")
 	mustAct(t, ctx, "resume", `document.getElementById('resume-button').click()`, loaded("leaderboard"), 30*time.Second)
 	poll(t, ctx, "the resumed search's end", `document.readyState === 'complete' && document.getElementById('status').textContent === 'done' && !document.getElementById('stop')`, 120*time.Second)
 	x, err := s.load(name)
@@ -88,7 +88,7 @@ func TestBrowserManageExperiments(t *testing.T) {
 	if eval[bool](t, ctx, `!!document.getElementById('experiments')`) {
 		t.Error("the list still shows an experiment")
 	}
-	shoot(t, ctx, "manage-2-deleted")
+	widths(t, ctx, "manage-2-deleted")
 	// Path safety: names that leave the runs folder are not experiments.
 	for _, bad := range []string{"..", ".uploads", "%2e%2e%2fetc"} {
 		code, body, _ = c.post("/experiments/"+bad+"/delete", url.Values{"csrf": {c.csrf()}, "confirm": {bad}})
@@ -138,7 +138,7 @@ func TestBrowserRegisterInMLflow(t *testing.T) {
 	if msg := eval[string](t, ctx, `document.getElementById('registered').textContent`); !strings.Contains(msg, "credit-risk version 1") {
 		t.Errorf("registration says %q", msg)
 	}
-	shoot(t, ctx, "mlflow-registered")
+	widths(t, ctx, "mlflow-registered")
 	vs := fake.ModelVersions("credit-risk")
 	if len(vs) != 1 || !strings.HasSuffix(vs[0].Source, "/model") {
 		t.Fatalf("versions %+v", vs)

@@ -73,7 +73,7 @@ func TestBrowserUploadAndSettingsErrors(t *testing.T) {
 		t.Error("the refused upload does not show the upload form again")
 	}
 	noServerPaths(t, ctx, s.cfg.Runs)
-	shoot(t, ctx, "errors-1-png")
+	widths(t, ctx, "errors-1-png")
 
 	// An Excel workbook: told to save it as CSV.
 	xlsx := writeTemp(t, "book.csv", []byte("PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00"))
@@ -109,7 +109,7 @@ func TestBrowserUploadAndSettingsErrors(t *testing.T) {
 	if msg := eval[string](t, ctx, `document.getElementById('data-error').textContent`); !strings.Contains(msg, "looks numeric") || !strings.Contains(msg, "pick a categorical target") && !strings.Contains(msg, "Pick a categorical target") || strings.Contains(msg, "has 1 rows") {
 		t.Errorf("numeric target says %q", msg)
 	}
-	shoot(t, ctx, "errors-2-numeric-target")
+	widths(t, ctx, "errors-2-numeric-target")
 
 	// A bad setting: the set-up page comes back with the message at the
 	// form, the bad field marked and every other value as it was typed.
@@ -127,7 +127,7 @@ func TestBrowserUploadAndSettingsErrors(t *testing.T) {
 		t.Errorf("form after the error: %q, want the values as sent", kept)
 	}
 	unlabelled(t, ctx)
-	shoot(t, ctx, "errors-3-bad-setting")
+	widths(t, ctx, "errors-3-bad-setting")
 	// Fixed, it starts.
 	mustAct(t, ctx, "start", `document.getElementById('budget').value = '5'; document.getElementById('start').click()`, loaded("leaderboard"), 30*time.Second)
 }
@@ -160,7 +160,7 @@ func TestBrowserFrenchExcelToAPI(t *testing.T) {
 	if got := eval[string](t, ctx, `document.querySelector('#target optgroup[label=Suggested] option').value`); got != "Risque" {
 		t.Errorf("first suggested target %q, want Risque", got)
 	}
-	shoot(t, ctx, "french-1-setup")
+	widths(t, ctx, "french-1-setup")
 	mustAct(t, ctx, "choose Risque", `document.getElementById('target').value = 'Risque'; document.querySelector('#target-form button[type=submit]').click()`, settingsLoaded, 30*time.Second)
 	if got := eval[string](t, ctx, `document.getElementById('positive-shown').textContent`); got != "mauvais" {
 		t.Errorf("positive class %q, want mauvais", got)
@@ -179,7 +179,7 @@ func TestBrowserFrenchExcelToAPI(t *testing.T) {
 	visit(t, ctx, c.base+best, "use-model")
 	mustAct(t, ctx, "use the model", `document.getElementById('use-model').click()`, loaded("score-form"), 30*time.Second)
 	unlabelled(t, ctx)
-	shoot(t, ctx, "french-2-use")
+	widths(t, ctx, "french-2-use")
 
 	// Score the French file itself: its predictions come back as a CSV.
 	step(t, ctx, "pick the file to score", chromedp.SetUploadFiles(chromedp.ID("score-file"), []string{data}))
@@ -210,7 +210,7 @@ func TestBrowserFrenchExcelToAPI(t *testing.T) {
 
 	// Deploy, then call the endpoint as curl would: no cookie, the token.
 	mustAct(t, ctx, "deploy", `document.getElementById('deploy-button').click()`, loaded("deployed"), 60*time.Second)
-	shoot(t, ctx, "french-3-deployed")
+	widths(t, ctx, "french-3-deployed")
 	curl := eval[string](t, ctx, `document.getElementById('curl').value`)
 	endpoint := strings.TrimPrefix(eval[string](t, ctx, `document.getElementById('endpoint').textContent`), "POST ")
 	body := eval[string](t, ctx, `document.getElementById('example-body').value`)
@@ -278,7 +278,7 @@ func TestBrowserSetupChoices(t *testing.T) {
 	if got := eval[string](t, ctx, `document.getElementById('dialect-encoding').textContent + ' ' + document.getElementById('dialect-decimal').textContent`); got != "windows-1252 comma (1,5)" {
 		t.Errorf("after choosing the encoding: %q", got)
 	}
-	shoot(t, ctx, "choices-1-encoding")
+	widths(t, ctx, "choices-1-encoding")
 
 	// German Credit with every choice made on the page.
 	gc, err := samples.WriteGermanCredit(t.TempDir())
@@ -304,7 +304,7 @@ func TestBrowserSetupChoices(t *testing.T) {
 	if got := eval[string](t, ctx, `document.getElementById('type-`+idx+`').value`); got != "categorical" {
 		t.Errorf("the type choice was not kept: %q", got)
 	}
-	shoot(t, ctx, "choices-2-setup")
+	widths(t, ctx, "choices-2-setup")
 	mustAct(t, ctx, "start", `document.getElementById('budget').value = '6'; document.getElementById('cv').value = '3';
 		document.getElementById('metric').value = 'f1'; document.getElementById('exclude-1').checked = true;
 		document.querySelectorAll('input[name=family]').forEach(b => b.checked = b.value === 'logistic');
@@ -325,4 +325,23 @@ func TestBrowserSetupChoices(t *testing.T) {
 	if x.Exp.Target.Classes[x.Exp.Target.Positive] != "1" {
 		t.Errorf("positive class recorded %q", x.Exp.Target.Classes[x.Exp.Target.Positive])
 	}
+}
+
+// widths shoots the page at a desktop and a phone width (when screenshots
+// are asked for) and fails the test when, at the phone width, the page
+// itself scrolls sideways (tables may scroll in their own box).
+func widths(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	for _, w := range []int64{1400, 400} {
+		step(t, ctx, "viewport", chromedp.EmulateViewport(w, 900))
+		poll(t, ctx, "the new width", fmt.Sprintf(`window.innerWidth === %d`, w), 10*time.Second)
+		if w == 400 {
+			if got := eval[int](t, ctx, `document.documentElement.scrollWidth`); got > 400 {
+				wide := eval[string](t, ctx, `Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 401 && !e.closest('.scroll')).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(', ')`)
+				t.Errorf("%s at 400 px is %d px wide: %s", name, got, wide)
+			}
+		}
+		shoot(t, ctx, fmt.Sprintf("%s-%d", name, w))
+	}
+	step(t, ctx, "viewport", chromedp.EmulateViewport(1400, 900))
 }

@@ -282,11 +282,6 @@ func formatBytes(n int64) string {
 // uploadTimeout bounds how long one upload may take.
 const uploadTimeout = 30 * time.Minute
 
-// plainError is err's message without the server's folder of the upload
-// at path: a person sees "data.csv: ...", never where the server keeps it.
-func plainError(err error, path string) string {
-	return strings.ReplaceAll(err.Error(), filepath.Dir(path)+string(filepath.Separator), "")
-}
 
 // reserveUpload sweeps expired uploads and sets aside room for one upload
 // of at most limit bytes within the quota; release gives the room back
