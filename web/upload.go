@@ -282,7 +282,6 @@ func formatBytes(n int64) string {
 // uploadTimeout bounds how long one upload may take.
 const uploadTimeout = 30 * time.Minute
 
-
 // reserveUpload sweeps expired uploads and sets aside room for one upload
 // of at most limit bytes within the quota; release gives the room back
 // once the upload is on disk (where it is counted from then on).
