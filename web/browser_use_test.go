@@ -309,7 +309,7 @@ func TestBrowserSetupChoices(t *testing.T) {
 		document.getElementById('metric').value = 'f1'; document.getElementById('exclude-1').checked = true;
 		document.querySelectorAll('input[name=family]').forEach(b => b.checked = b.value === 'logistic');
 		document.getElementById('explain_top').value = '0'; document.getElementById('notebooks').value = 'none';
-		document.getElementById('start').click()`, loaded("leaderboard"), 30*time.Second)
+		document.getElementById('ensemble').value = 'none'; document.getElementById('start').click()`, loaded("leaderboard"), 30*time.Second)
 	name := eval[string](t, ctx, `document.querySelector('h1').textContent`)
 	waitRun(t, s, name)
 	x, err := s.load(name)
@@ -317,8 +317,8 @@ func TestBrowserSetupChoices(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := x.Exp.Config
-	got := fmt.Sprintf("%s %v %v %d %s %v %s", cfg.PosLabel, cfg.Kinds, cfg.ExcludeCols, cfg.Split.CV, cfg.Metric, cfg.Include, cfg.FinishFlags["explain-top"])
-	want := fmt.Sprintf("1 map[%s:categorical] [Duration in month] 3 f1 [logistic] 0", col)
+	got := fmt.Sprintf("%s %v %v %d %s %v %s %s", cfg.PosLabel, cfg.Kinds, cfg.ExcludeCols, cfg.Split.CV, cfg.Metric, cfg.Include, cfg.FinishFlags["explain-top"], cfg.Ensemble)
+	want := fmt.Sprintf("1 map[%s:categorical] [Duration in month] 3 f1 [logistic] 0 none", col)
 	if got != want {
 		t.Errorf("recorded settings %q, want %q", got, want)
 	}
