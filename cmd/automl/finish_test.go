@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/goautoml/automl/samples"
+	"github.com/goautoml/automl/store"
 	"github.com/goautoml/automl/web"
 )
 
@@ -182,17 +183,26 @@ func TestSameFilesCLIAndUI(t *testing.T) {
 	if !ended {
 		t.Fatalf("the web experiment's event stream ended without an end event: %v", sc.Err())
 	}
-	// The command line then runs the same experiment in the same folder on
-	// the same file (notebooks name both), once the web UI's is moved away.
-	webData, _ := filepath.Glob(filepath.Join(webRuns, ".uploads", up, "*.csv"))
-	if len(webData) != 1 {
-		t.Fatalf("upload %s: %v", up, webData)
+	// The upload moved into the experiment (its data/ copy). The command
+	// line then runs the same experiment in the same folder on the same
+	// file (notebooks name both), once the web UI's is moved away and the
+	// data copy put back where it was.
+	webData := filepath.Join(webRuns, name, "data", "german_credit.csv")
+	if ups, _ := os.ReadDir(filepath.Join(webRuns, ".uploads")); len(ups) != 0 {
+		t.Fatalf("upload %s still in the uploads: %v", up, ups)
 	}
 	webDir := filepath.Join(t.TempDir(), name)
 	if err := os.Rename(filepath.Join(webRuns, name), webDir); err != nil {
 		t.Fatal(err)
 	}
-	cliDir, errOut := runJSON(t, "run", "--data", webData[0], "--target", "class", "--max-trials", "12", "--cv", "0", "--seed", "7",
+	data, err := os.ReadFile(filepath.Join(webDir, "data", "german_credit.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.WriteFile(webData, data); err != nil {
+		t.Fatal(err)
+	}
+	cliDir, errOut := runJSON(t, "run", "--data", webData, "--target", "class", "--max-trials", "12", "--cv", "0", "--seed", "7",
 		"--timeout", "10m", "--include", "decision_tree,gbdt", "--workers", "2", "--runs", webRuns, "--name", name,
 		"--explain-top", "2", "--notebooks", "all", "--ensemble", "none", "--json")
 	t.Logf("command line: %s", errOut)
