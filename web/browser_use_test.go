@@ -327,21 +327,11 @@ func TestBrowserSetupChoices(t *testing.T) {
 	}
 }
 
-// widths shoots the page at a desktop and a phone width (when screenshots
-// are asked for) and fails the test when, at the phone width, the page
-// itself scrolls sideways (tables may scroll in their own box).
+// widths checks that the page fits a phone's width and shoots it at 1400
+// and 400 px when screenshots are asked for (the results half's helpers,
+// screens_test.go).
 func widths(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	for _, w := range []int64{1400, 400} {
-		step(t, ctx, "viewport", chromedp.EmulateViewport(w, 900))
-		poll(t, ctx, "the new width", fmt.Sprintf(`window.innerWidth === %d`, w), 10*time.Second)
-		if w == 400 {
-			if got := eval[int](t, ctx, `document.documentElement.scrollWidth`); got > 400 {
-				wide := eval[string](t, ctx, `Array.from(document.querySelectorAll('main *')).filter(e => e.getBoundingClientRect().right > 401 && !e.closest('.scroll')).slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className).join(', ')`)
-				t.Errorf("%s at 400 px is %d px wide: %s", name, got, wide)
-			}
-		}
-		shoot(t, ctx, fmt.Sprintf("%s-%d", name, w))
-	}
-	step(t, ctx, "viewport", chromedp.EmulateViewport(1400, 900))
+	fits(t, ctx, name)
+	screenshot(t, ctx, name)
 }

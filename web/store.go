@@ -25,6 +25,24 @@ func validName(name string) bool {
 		filepath.IsLocal(name) && len(name) <= 200
 }
 
+// experimentNames lists the folders of the runs folder that hold an experiment.
+func (s *Server) experimentNames() ([]string, error) {
+	entries, err := os.ReadDir(s.cfg.Runs)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() || !validName(e.Name()) {
+			continue
+		}
+		if _, err := os.Stat(store.At(store.ExperimentDir(s.cfg.Runs, e.Name())).Experiment()); err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
 // expState is an experiment as the UI shows it: the store's record, with
 // the status corrected for runs this server does not hold.
 type expState struct {
