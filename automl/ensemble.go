@@ -212,6 +212,14 @@ const (
 	EnsembleNone = "none" // also "", for now the default
 )
 
+// ClosingMargin is the end of a time budget no step of a run may use:
+// what the front end does after the run (retention, the leaderboard,
+// closing an executor, exiting). 2 % of the budget, between 0.1 s and 2 s
+// (at most half of it).
+func ClosingMargin(timeout time.Duration) time.Duration {
+	return min(timeout/2, max(100*time.Millisecond, min(2*time.Second, timeout/50)))
+}
+
 // ensembleReserve is the share of a time budget the search leaves for the
 // ensemble step: a tenth, within [0.5 s, 10 s].
 func ensembleReserve(timeout time.Duration) time.Duration {
@@ -251,7 +259,7 @@ func (s *search) ensembleStep() {
 	}()
 	var late <-chan time.Time
 	if s.cfg.Timeout > 0 {
-		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve))
+		end := s.start.Add(s.cfg.Timeout - max(s.opt.Reserve, ClosingMargin(s.cfg.Timeout)))
 		late = time.After(time.Until(end))
 	}
 	var f *finished

@@ -117,10 +117,8 @@ func (s *Step) Deadline() time.Time {
 }
 
 // ClosingMargin is the part at the end of a budget the finishing step
-// leaves to its caller: 2 % of it, between 0.3 s and 2 s (at most half).
-func ClosingMargin(timeout time.Duration) time.Duration {
-	return min(timeout/2, max(300*time.Millisecond, min(2*time.Second, timeout/50)))
-}
+// leaves to its caller (automl.ClosingMargin).
+func ClosingMargin(timeout time.Duration) time.Duration { return automl.ClosingMargin(timeout) }
 
 // Run finishes the searched experiment res (nil when the search failed
 // before it had a folder: then it only stops the logging).
