@@ -44,13 +44,34 @@ type listView struct {
 // record and trial log are unchanged, so the page stays fast with a
 // thousand experiments (BenchmarkListPage1000).
 func (h *handler) list(w http.ResponseWriter, r *http.Request) {
-	entries, err := os.ReadDir(h.s.cfg.Runs)
+	rows, err := h.s.listRows(time.Now())
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, "Cannot read the runs folder: "+h.s.hidePaths(err.Error()))
 		return
 	}
-	v := &listView{Deleted: r.URL.Query().Get("deleted")}
-	now := time.Now()
+	v := &listView{Deleted: r.URL.Query().Get("deleted"), Rows: rows}
+	h.render(w, r, http.StatusOK, "list.html", v)
+}
+
+// warmList reads every experiment's list row once, in the background of a
+// starting server, so that the first visit to the list finds them cached
+// rather than reading a thousand records; listWarm is closed when it is done.
+func (s *Server) warmList() {
+	s.listWarm = make(chan struct{})
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(s.listWarm)
+		s.listRows(time.Now())
+	}()
+}
+
+// listRows returns the list's rows, newest first.
+func (s *Server) listRows(now time.Time) ([]listRow, error) {
+	entries, err := os.ReadDir(s.cfg.Runs)
+	if err != nil {
+		return nil, err
+	}
 	var names []string
 	for _, e := range entries {
 		if n := e.Name(); e.IsDir() && validName(n) {
@@ -64,7 +85,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	for range min(8, len(names)) {
 		wg.Go(func() {
 			for i := range next {
-				rows[i], oks[i] = h.s.listed.row(h.s, names[i], now)
+				rows[i], oks[i] = s.listed.row(s, names[i], now)
 			}
 		})
 	}
@@ -73,13 +94,14 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 	}
 	close(next)
 	wg.Wait()
+	var out []listRow
 	for i, ok := range oks {
 		if ok {
-			v.Rows = append(v.Rows, rows[i])
+			out = append(out, rows[i])
 		}
 	}
-	slices.SortFunc(v.Rows, func(a, b listRow) int { return cmp.Or(b.Started.Compare(a.Started), cmp.Compare(a.Name, b.Name)) })
-	h.render(w, r, http.StatusOK, "list.html", v)
+	slices.SortFunc(out, func(a, b listRow) int { return cmp.Or(b.Started.Compare(a.Started), cmp.Compare(a.Name, b.Name)) })
+	return out, nil
 }
 
 // listCache keeps the list's row of each experiment, by folder name.

@@ -74,6 +74,7 @@ type Server struct {
 	moved    map[string]string // upload id -> the data copy of the experiment it started (guarded by upMu)
 	deployed deployments       // models served at /api/models/
 	listed   listCache         // rows of the experiments' list
+	listWarm chan struct{}     // closed once warmList has read them all
 	wg       sync.WaitGroup
 	mu       sync.Mutex // guards naming of new experiments
 }
@@ -118,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 	rand.Read(s.secret)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.sweepUploads(time.Now())
+	s.warmList()
 	return s, nil
 }
 
