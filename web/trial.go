@@ -161,7 +161,10 @@ func (h *handler) trial(w http.ResponseWriter, r *http.Request) {
 	}
 	if fileExists(lay.Bundle(id)) {
 		v.Bundle = base + "/trials/" + strconv.Itoa(id) + "/bundle.zip"
-		v.PredictCommand = "automl predict --model " + shellQuote(tdir) + " --data new.csv"
+		// The downloaded bundle, not the server's folder: the zip holds
+		// <exp>-trial<id>/ (zipTrial).
+		folder := x.Exp.Name + "-trial" + strconv.Itoa(id)
+		v.PredictCommand = "unzip " + shellQuote(folder+"-bundle.zip") + " && automl predict --model " + shellQuote(folder) + " --data new.csv"
 	}
 	if _, err := os.Stat(tdir); err == nil {
 		v.Zip = base + "/trials/" + strconv.Itoa(id) + "/artifacts.zip"
