@@ -263,11 +263,12 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	names, groups := sc.names, sc.groups
 	// The SHAP estimate stops early enough for its own plots and files
 	// to be made within the caller's bound: about what the splits' plots
-	// took, twice over.
+	// took, twice over, but never more than a quarter of the time left.
 	shapCtx := ctx
 	if dl, ok := ctx.Deadline(); ok {
+		keep := min(2*time.Since(plotStart), time.Until(dl)/4)
 		var cancel context.CancelFunc
-		shapCtx, cancel = context.WithDeadlineCause(ctx, dl.Add(-2*time.Since(plotStart)), ErrTimeout)
+		shapCtx, cancel = context.WithDeadlineCause(ctx, dl.Add(-keep), ErrTimeout)
 		defer cancel()
 	}
 
