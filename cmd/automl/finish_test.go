@@ -102,8 +102,14 @@ func TestRunBudget(t *testing.T) {
 			Notebooks int   `json:"notebooks"`
 		} `json:"finish"`
 	}
-	if err := json.Unmarshal([]byte(out), &s); err != nil || s.Finish.Notebooks == 0 && len(s.Finish.Explained) == 0 {
-		t.Errorf("the finishing step made nothing (%v): %s\n%s", err, out, errOut)
+	if err := json.Unmarshal([]byte(out), &s); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	// Under the race detector every notebook renders several times slower
+	// and the step is abandoned at its deadline before it reports: only
+	// the bound is checked there.
+	if !raceEnabled && s.Finish.Notebooks == 0 && len(s.Finish.Explained) == 0 {
+		t.Errorf("the finishing step made nothing: %s\n%s", out, errOut)
 	}
 	t.Logf("took %v; finish %+v", took, s.Finish)
 }
