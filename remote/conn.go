@@ -127,14 +127,14 @@ func (c *Conn) setup(ctx context.Context) error {
 		}
 		return fmt.Errorf("NATS server %s: JetStream: %w", c.URL, err)
 	}
-	if c.trials, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if c.trials, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name: TrialStream, Description: "automl: trials waiting for a worker",
 		Subjects: []string{trialSubjects}, Retention: jetstream.WorkQueuePolicy, Storage: jetstream.FileStorage,
 		Duplicates: 2 * time.Minute,
 	}); err != nil {
 		return fmt.Errorf("NATS server %s: stream %s: %w", c.URL, TrialStream, err)
 	}
-	if c.results, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+	if c.results, err = ensureStream(ctx, js, jetstream.StreamConfig{
 		Name: ResultStream, Description: "automl: finished trials",
 		Subjects: []string{resultSubjects}, Retention: jetstream.LimitsPolicy, Storage: jetstream.FileStorage,
 		MaxAge: 7 * 24 * time.Hour, Duplicates: 2 * time.Minute,
@@ -193,4 +193,19 @@ func redact(s string) string {
 	}
 	u.User = url.User(u.User.Username())
 	return u.String()
+}
+
+// ensureStream returns the stream cfg names, creating it, or updating it
+// only when its settings differ: every connection used to update it, and
+// an update racing a worker's consumer creation is a data race inside the
+// NATS server (fileStore.UpdateConfig against ConsumerStore, v2.15.2).
+func ensureStream(ctx context.Context, js jetstream.JetStream, cfg jetstream.StreamConfig) (jetstream.Stream, error) {
+	if st, err := js.Stream(ctx, cfg.Name); err == nil {
+		have := st.CachedInfo().Config
+		if have.Description == cfg.Description && slices.Equal(have.Subjects, cfg.Subjects) && have.Retention == cfg.Retention &&
+			have.Storage == cfg.Storage && have.MaxAge == cfg.MaxAge && have.Duplicates == cfg.Duplicates {
+			return st, nil
+		}
+	}
+	return js.CreateOrUpdateStream(ctx, cfg)
 }
