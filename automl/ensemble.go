@@ -2,6 +2,7 @@ package automl
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -243,17 +244,36 @@ func (s *search) ensembleStep() {
 	id := s.next
 	// The step works in the background, into a temporary folder: when the
 	// budget (its end less the finishing step's share) runs out first, it
-	// is abandoned, as fits in flight are, and nothing of it is recorded.
+	// is abandoned, as fits in flight are: told to stop (it does at its next
+	// checkpoint), it removes its folder and nothing of it is recorded. The
+	// temporary folder is renamed into place under mu, so an abandoned step
+	// never writes a trial's folder. Options.Background counts it until it
+	// has stopped writing.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var mu sync.Mutex
 	abandoned := false
 	done := make(chan *finished, 1)
+	if s.opt.Background != nil {
+		s.opt.Background.Add(1)
+	}
 	go func() {
-		f := s.makeEnsemble(id, start)
+		if s.opt.Background != nil {
+			defer s.opt.Background.Done()
+		}
+		f, tmp := s.makeEnsemble(ctx, id, start)
 		mu.Lock()
 		defer mu.Unlock()
-		if f != nil && abandoned {
-			os.RemoveAll(s.st.Layout.Trial(id))
-			f = nil
+		if f != nil && !abandoned {
+			dir := s.st.Layout.Trial(id)
+			os.RemoveAll(dir) // a killed run's leftovers
+			if err := os.Rename(tmp, dir); err != nil {
+				s.log.Warn("ensemble not recorded", "err", err)
+				f = nil
+			}
+		}
+		if tmp != "" && (f == nil || abandoned) {
+			os.RemoveAll(tmp)
 		}
 		done <- f
 	}()
@@ -271,6 +291,7 @@ func (s *search) ensembleStep() {
 		case f = <-done:
 		default:
 			abandoned = true
+			cancel()
 			s.log.Warn("the ensemble step did not finish within the budget: no ensemble recorded")
 		}
 		mu.Unlock()
@@ -284,43 +305,47 @@ func (s *search) ensembleStep() {
 	s.commit(*f)
 }
 
-// makeEnsemble selects and builds ensemble trial id, or returns nil when
-// there is none (a failure is logged). The trial's folder is built under a
-// temporary name and renamed into place, under which name nothing else
-// writes until the step is done.
-func (s *search) makeEnsemble(id int, start time.Time) *finished {
+// makeEnsemble selects and builds ensemble trial id in a new temporary
+// folder under the trials, and returns it with the trial; nil when there
+// is none (a failure is logged; a cancelled ctx is not a failure). The
+// caller renames the folder into place or removes it.
+func (s *search) makeEnsemble(ctx context.Context, id int, start time.Time) (*finished, string) {
 	d := s.data
 	cands := ensembleCandidates(s.st, s.res.Trials, s.cfg.Metric)
 	spec, blend, err := selectEnsemble(s.st, d, cands, s.cfg.Seed)
-	if err != nil || spec == nil {
+	if err != nil || spec == nil || ctx.Err() != nil {
 		if err != nil {
 			s.log.Warn("ensemble selection failed", "err", err)
 		}
-		return nil
+		return nil, ""
 	}
 	t := Trial{TrialSpec: TrialSpec{ID: id, Seed: TrialSeed(s.cfg.Seed, id), Model: models.Spec{Family: EnsembleFamily}, Ensemble: spec},
 		Timing: Timing{Started: start.UTC()}}
 	tmp, err := os.MkdirTemp(s.st.Layout.Trials(), ".ensemble.tmp")
-	if err == nil {
-		err = s.buildEnsemble(&t, blend, tmp)
-	}
-	if err == nil {
-		dir := s.st.Layout.Trial(id)
-		os.RemoveAll(dir) // a killed run's leftovers
-		err = os.Rename(tmp, dir)
-	}
 	if err != nil {
 		s.log.Warn("ensemble not recorded", "err", err)
-		os.RemoveAll(tmp)
-		return nil
+		return nil, ""
+	}
+	if err := s.buildEnsemble(ctx, &t, blend, tmp); err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("ensemble not recorded", "err", err)
+		}
+		return nil, tmp
+	}
+	if ensembleBuilt != nil {
+		ensembleBuilt(ctx, tmp)
 	}
 	t.Status = "ok"
-	return &finished{id: id, out: Outcome{Trial: t, Predictions: blend}}
+	return &finished{id: id, out: Outcome{Trial: t, Predictions: blend}}, tmp
 }
 
+// ensembleBuilt, when set (by tests), is called once the ensemble's bundle
+// is written into its temporary folder: a slow step, seen from the search.
+var ensembleBuilt func(ctx context.Context, dir string)
+
 // buildEnsemble writes the ensemble's bundle into dir and fills in its
-// metrics.
-func (s *search) buildEnsemble(t *Trial, blend *Predictions, dir string) error {
+// metrics; it checks ctx between its phases.
+func (s *search) buildEnsemble(ctx context.Context, t *Trial, blend *Predictions, dir string) error {
 	d := s.data
 	var parts []bundle.Part
 	for _, m := range t.Ensemble.Members {
@@ -330,12 +355,21 @@ func (s *search) buildEnsemble(t *Trial, blend *Predictions, dir string) error {
 	if err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m, err := bundle.Load(dir)
 	if err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	f, err := d.ensembleMetrics(t, blend, m)
 	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	b.TrialID, b.Val, b.Test = t.ID, t.Val, t.Test

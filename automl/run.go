@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/goautoml/automl/dataset"
@@ -41,6 +42,12 @@ type Options struct {
 	// own step after the search (package finish): the search stops at
 	// Started + Timeout - Reserve. It has no effect without a Timeout.
 	Reserve time.Duration
+	// Background, when set, counts the work of the run still going on after
+	// Run returns: a late step abandoned at the deadline (the ensemble) is
+	// told to stop and removes what it wrote, but it may take a moment to
+	// reach its next checkpoint. A process that lives on after the run (a
+	// server, a test) waits for it before it removes or moves the folder.
+	Background *sync.WaitGroup
 }
 
 // Result sums up a finished experiment.

@@ -125,7 +125,7 @@ func (s *Server) run(snap automl.Experiment, done []automl.Trial, fo finish.Opti
 		defer s.wg.Done()
 		defer cancel()
 		defer fcancel()
-		opt.Logger, opt.OnTrial = s.log, l.add
+		opt.Logger, opt.OnTrial, opt.Background = s.log, l.add, &s.wg
 		res, err := search(ctx, step.Search(ctx, opt))
 		closeExec()
 		status, stop := "failed", automl.StopReason("")

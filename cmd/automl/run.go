@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goautoml/automl/automl"
@@ -315,7 +316,12 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 		return beforeSearch(pr.err, budget, pr.step, started, c.jsonOut, stdout)
 	}
 	p := pr.p
-	opt := automl.Options{}
+	// A late step the search abandoned (the ensemble) stops at its next
+	// check and removes its temporary folder; the command gives it until
+	// the finishing step is done and a moment more, not the budget.
+	var bg sync.WaitGroup
+	opt := automl.Options{Background: &bg}
+	defer waitAtMost(&bg, 250*time.Millisecond)
 	done, err := c.exec.attach(ctx, &opt, p.Experiment, cfg.Workers > 0, stderr)
 	if err != nil {
 		return err
@@ -444,4 +450,14 @@ func report(res *automl.Result, fin *finish.Report, jsonOut bool, fitSeconds *fl
 	}
 	fmt.Fprintf(stdout, "score new data: automl predict --model %s --data new.csv --out predictions.csv\n", filepath.Join(lay.Dir, store.BestAlias))
 	return nil
+}
+
+// waitAtMost waits for wg, or for d, whichever comes first.
+func waitAtMost(wg *sync.WaitGroup, d time.Duration) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(d):
+	}
 }
