@@ -39,11 +39,13 @@ func reference(x []float64) []float64 {
 func TestSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	gens := map[string]func() float64{
-		"normal":    func() float64 { return rng.NormFloat64() * 1000 },
-		"integers":  func() float64 { return float64(rng.IntN(20) - 10) },
-		"positive":  func() float64 { return rng.Float64() },
-		"wide":      func() float64 { return math.Ldexp(rng.Float64()-0.5, rng.IntN(2000)-1000) },
-		"specials":  func() float64 { return []float64{math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), math.SmallestNonzeroFloat64, -math.MaxFloat64, 1}[rng.IntN(7)] },
+		"normal":   func() float64 { return rng.NormFloat64() * 1000 },
+		"integers": func() float64 { return float64(rng.IntN(20) - 10) },
+		"positive": func() float64 { return rng.Float64() },
+		"wide":     func() float64 { return math.Ldexp(rng.Float64()-0.5, rng.IntN(2000)-1000) },
+		"specials": func() float64 {
+			return []float64{math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), math.SmallestNonzeroFloat64, -math.MaxFloat64, 1}[rng.IntN(7)]
+		},
 		"one value": func() float64 { return 3.25 },
 	}
 	var buf []float64
