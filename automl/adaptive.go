@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/preprocess"
 )
@@ -245,4 +246,4 @@ func step(r *rand.Rand, dims []models.Dim, v models.Values, sigma float64) model
 	return out
 }
 
-func higherIsBetter(metric string) bool { return metric != "log_loss" }
+func higherIsBetter(metric string) bool { return metrics.HigherIsBetter(metric) }

@@ -40,7 +40,7 @@ type Config struct {
 	// PosLabel names the positive class of a binary target ("" = the greater label).
 	PosLabel string `json:"pos_label,omitempty"`
 	// Metric is the primary metric that ranks trials: roc_auc (binary default),
-	// log_loss (multiclass default), pr_auc, f1, precision, recall, accuracy,
+	// log_loss (multiclass default), brier, pr_auc, f1, precision, recall, accuracy,
 	// balanced_accuracy.
 	Metric string `json:"metric"`
 	// Timeout bounds the search's wall time; 0 means no time limit.
@@ -48,7 +48,7 @@ type Config struct {
 	// MaxTrials bounds the number of trials; 0 means no limit.
 	MaxTrials int `json:"max_trials,omitempty"`
 	// ExitScore stops the search once the primary validation metric reaches
-	// it (at or above; at or below for log_loss). Nil means never.
+	// it (at or above; at or below for log_loss and brier). Nil means never.
 	ExitScore *float64 `json:"exit_score,omitempty"`
 	// EarlyStop stops the search after this many finished trials in a row
 	// without a better primary score; 0 means never.

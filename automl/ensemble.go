@@ -183,7 +183,8 @@ func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64) (*EnsembleSp
 }
 
 // metricScore rates a probability matrix by metric, higher is better (log
-// loss negated); an undefined value is NaN, which never wins.
+// loss and the Brier score negated); an undefined value is NaN, which never
+// wins.
 func metricScore(metric string, y []int, k, pos int) ensemble.Score {
 	return func(p []float64) float64 {
 		if metric == "roc_auc" && k == 2 {
@@ -200,6 +201,9 @@ func metricScore(metric string, y []int, k, pos int) ensemble.Score {
 		v, ok := metrics.Evaluate(y, P, pos)[metric]
 		if !ok {
 			return nan
+		}
+		if !metrics.HigherIsBetter(metric) {
+			return -v
 		}
 		return v
 	}

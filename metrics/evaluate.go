@@ -8,13 +8,13 @@ import (
 )
 
 // Names lists the metrics Evaluate computes, in display order.
-var Names = []string{"roc_auc", "pr_auc", "log_loss", "accuracy", "balanced_accuracy", "precision", "recall", "f1"}
+var Names = []string{"roc_auc", "pr_auc", "log_loss", "brier", "accuracy", "balanced_accuracy", "precision", "recall", "f1"}
 
 // HigherIsBetter reports whether a larger value of the named metric is
-// better: false only for log_loss (and for names not in Names, which no
-// one should rank by, true).
+// better: false only for log_loss and brier (and for names not in Names,
+// which no one should rank by, true).
 func HigherIsBetter(metric string) bool {
-	return metric != "log_loss"
+	return metric != "log_loss" && metric != "brier"
 }
 
 // Evaluate computes every metric in Names for the probabilities P (n×K)
@@ -56,6 +56,7 @@ func Evaluate(y []int, P *mat.Dense, pos int) map[string]float64 {
 		"roc_auc":           rocAUC,
 		"pr_auc":            prAUC,
 		"log_loss":          LogLoss(y, P),
+		"brier":             Brier(y, P, pos),
 		"accuracy":          Accuracy(y, pred),
 		"balanced_accuracy": BalancedAccuracy(y, pred, k),
 		"precision":         precision,

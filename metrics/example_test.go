@@ -57,6 +57,7 @@ func ExampleEvaluate() {
 	// roc_auc 0.8333
 	// pr_auc 0.9167
 	// log_loss 0.5036
+	// brier 0.1720
 	// accuracy 0.6000
 	// balanced_accuracy 0.5833
 	// precision 0.6667

@@ -225,7 +225,7 @@ func TestLogLossClipping(t *testing.T) {
 
 func TestHigherIsBetter(t *testing.T) {
 	for _, name := range Names {
-		if HigherIsBetter(name) == (name == "log_loss") {
+		if HigherIsBetter(name) == (name == "log_loss" || name == "brier") {
 			t.Errorf("HigherIsBetter(%q) = %v", name, HigherIsBetter(name))
 		}
 	}

@@ -48,6 +48,7 @@ type refCase struct {
 	Pred              []int   `json:"pred"`
 	LogLoss           float64 `json:"log_loss"`
 	LogLossMachineEps float64 `json:"log_loss_machine_eps"`
+	Brier             float64 `json:"brier"`
 	Accuracy          float64 `json:"accuracy"`
 	BalancedAccuracy  float64 `json:"balanced_accuracy"`
 	MacroPrecision    float64 `json:"macro_precision"`
@@ -158,6 +159,8 @@ func TestReference(t *testing.T) {
 				ck.num("Evaluate f1", ev["f1"], c.MacroF1)
 			}
 			ck.num("Evaluate log_loss", ev["log_loss"], c.LogLoss)
+			ck.num("Brier", Brier(c.Y, P, c.Pos), c.Brier)
+			ck.num("Evaluate brier", ev["brier"], c.Brier)
 			ck.num("Evaluate accuracy", ev["accuracy"], c.Accuracy)
 			ck.num("Evaluate balanced_accuracy", ev["balanced_accuracy"], c.BalancedAccuracy)
 			if len(ev) != len(Names) {

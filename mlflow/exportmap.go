@@ -48,6 +48,7 @@ var metricNames = map[string]string{
 	"roc_auc":           "roc_auc_score",
 	"pr_auc":            "average_precision_score",
 	"log_loss":          "log_loss",
+	"brier":             "brier_score_loss",
 	"accuracy":          "accuracy_score",
 	"balanced_accuracy": "balanced_accuracy_score",
 	"precision":         "precision_score",

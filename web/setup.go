@@ -741,7 +741,7 @@ func likelyTargets(f *dataset.Frame, p *dataset.Profile) []string {
 func familyLabel(f models.Family) string { return models.Label(f) }
 
 var metricLabels = map[string]string{
-	"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "log_loss": "log loss", "accuracy": "accuracy",
+	"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "log_loss": "log loss", "brier": "Brier score", "accuracy": "accuracy",
 	"balanced_accuracy": "balanced acc.", "precision": "precision", "recall": "recall", "f1": "F1",
 }
 

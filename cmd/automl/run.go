@@ -98,7 +98,7 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 	fs.StringVar(&c.cfg.Data, "data", "", "CSV file to learn from (required)")
 	fs.StringVar(&c.cfg.Target, "target", "", "column to predict (required)")
 	fs.StringVar(&c.cfg.PosLabel, "pos-label", "", "positive class of a binary target (default: the greater label)")
-	fs.StringVar(&c.cfg.Metric, "metric", "", "primary metric: roc_auc (binary default), log_loss (multiclass default), pr_auc, f1, precision, recall, accuracy, balanced_accuracy")
+	fs.StringVar(&c.cfg.Metric, "metric", "", "primary metric: roc_auc (binary default), log_loss (multiclass default), brier, pr_auc, f1, precision, recall, accuracy, balanced_accuracy")
 	fs.Uint64Var(&c.seed, "seed", 1, "seed of the split and of every trial")
 	if search {
 		c.cfg.AutoCV = true

@@ -18,6 +18,7 @@ from sklearn.metrics import (
     accuracy_score,
     average_precision_score,
     balanced_accuracy_score,
+    brier_score_loss,
     confusion_matrix,
     log_loss,
     precision_recall_curve,
@@ -91,6 +92,7 @@ def binary_case(name, y, score, pos=1, P=None):
         "precision": float(p),
         "recall": float(r),
         "f1": float(f),
+        "brier": float(brier_score_loss(yb, score)),
         "calibration": {},
     }
     out.update(common(y, P, 2))
@@ -116,6 +118,9 @@ def multiclass_case(name, y, P, k):
         "per_class_roc_auc": per_auc,
         "per_class_ap": per_ap,
         "present": present,
+        # Brier's multi-category score (scikit-learn 1.2 scores binary
+        # targets only; 1.6 computes this for multiclass ones).
+        "brier": float(np.mean(np.sum((P - np.eye(k)[y]) ** 2, axis=1))),
     }
     if len(present) == k:
         # The library's own multiclass entry points; they refuse absent classes.
