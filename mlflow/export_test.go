@@ -385,7 +385,8 @@ func TestMetricName(t *testing.T) {
 		{"test", "precision", "test_precision_score"},
 		{"val", "recall", "val_recall_score"},
 		{"val", "accuracy", "val_accuracy_score"},
-		{"val", "brier", "val_brier"},
+		{"val", "brier", "val_brier_score_loss"},
+		{"val", "mcc", "val_mcc"}, // a name without a mapping keeps its own
 	} {
 		if got := MetricName(c.split, c.name); got != c.want {
 			t.Errorf("MetricName(%q, %q) = %q, want %q", c.split, c.name, got, c.want)
