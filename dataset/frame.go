@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"math"
+	"sync/atomic"
 )
 
 // Kind is the semantic type inferred for a column.
@@ -84,7 +85,8 @@ type Frame struct {
 	DecimalComma bool      `json:"decimal_comma"`
 	Columns      []*Column `json:"columns"`
 
-	lines []int32 // physical line on which each data row starts (nil: row i+2)
+	lines []int32      // physical line on which each data row starts (nil: row i+2)
+	index atomic.Value // *columnIndex, made by Index for wide frames
 }
 
 // NumRows is the number of data rows (header excluded).
@@ -97,12 +99,46 @@ func (f *Frame) NumRows() int {
 
 // Index returns the position of the column named name, or -1.
 func (f *Frame) Index(name string) int {
+	if len(f.Columns) >= indexMin {
+		ix, _ := f.index.Load().(*columnIndex)
+		if ix == nil || len(ix.cols) != len(f.Columns) || &ix.cols[0] != &f.Columns[0] {
+			ix = newColumnIndex(f.Columns)
+			f.index.Store(ix)
+		}
+		// A hit is checked, and a miss scans: Columns may have been
+		// changed in place since the index was made.
+		if i, ok := ix.at[name]; ok && i < len(f.Columns) && f.Columns[i].Name == name {
+			return i
+		}
+	}
 	for i, c := range f.Columns {
 		if c.Name == name {
 			return i
 		}
 	}
 	return -1
+}
+
+// indexMin is the number of columns from which Index looks names up in a
+// map: preprocessing a table of 20,000 columns looks each one up, and the
+// scans made that quadratic (seconds of a trial, going on after its
+// deadline).
+const indexMin = 64
+
+// columnIndex maps names to positions in the columns slice it was made from.
+type columnIndex struct {
+	cols []*Column
+	at   map[string]int
+}
+
+func newColumnIndex(cols []*Column) *columnIndex {
+	ix := &columnIndex{cols: cols, at: make(map[string]int, len(cols))}
+	for i, c := range cols {
+		if _, dup := ix.at[c.Name]; !dup {
+			ix.at[c.Name] = i
+		}
+	}
+	return ix
 }
 
 // Column returns the column named name, or nil.

@@ -137,13 +137,13 @@ func (s *Step) Run(ctx context.Context, res *automl.Result) (*Report, error) {
 		l.close()
 		l = nil
 	}
-	return run(ctx, res.Dir, s.Deadline(), s.opt, l)
+	return run(ctx, res.Dir, s.Deadline(), s.opt, l, res)
 }
 
 // Run finishes the experiment in dir, searched earlier, within
 // opt.Timeout (explanations and notebooks) and opt.MLflow.Timeout.
 func Run(ctx context.Context, dir string, opt Options) (*Report, error) {
-	return run(ctx, dir, time.Time{}, opt, nil)
+	return run(ctx, dir, time.Time{}, opt, nil, nil)
 }
 
 // Phases run in the order notebooks, explanations, MLflow (which logs what
@@ -151,7 +151,11 @@ func Run(ctx context.Context, dir string, opt Options) (*Report, error) {
 // when it starts, so time a phase does not use goes to the next.
 var weights = map[Phase]float64{PhaseNotebooks: 2, PhaseExplain: 6, PhaseMLflow: 4}
 
-func run(ctx context.Context, dir string, deadline time.Time, opt Options, l *live) (*Report, error) {
+// run finishes the experiment in dir. known, when set, is the result of
+// the search that just wrote it: its experiment and trials are what the
+// folder holds, and are used instead of reading them again (the record of
+// a table of 20,000 columns takes a second to read, after the deadline).
+func run(ctx context.Context, dir string, deadline time.Time, opt Options, l *live, known *automl.Result) (*Report, error) {
 	start := time.Now()
 	log := opt.Logger
 	if log == nil {
@@ -170,7 +174,15 @@ func run(ctx context.Context, dir string, deadline time.Time, opt Options, l *li
 	if err != nil {
 		log.Warn("stale temporary files", "err", err)
 	}
-	e, trials, err := automl.ReadExperiment(dir)
+	var e *automl.Experiment
+	var trials []automl.Trial
+	if known != nil && known.Experiment != nil && known.Experiment.Status != "failed" && len(known.Trials) == known.Experiment.Trials {
+		// (a failed search may have trials it could not log; a result
+		// made by hand may lack the trials)
+		e, trials, err = known.Experiment, slices.Clone(known.Trials), nil
+	} else {
+		e, trials, err = automl.ReadExperiment(dir)
+	}
 	if err != nil {
 		if l != nil {
 			l.close()

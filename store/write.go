@@ -1,20 +1,35 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 )
 
-// WriteJSON writes v as indented JSON to path atomically.
+// WriteJSON writes v as JSON to path atomically, indented unless it is
+// large.
 func WriteJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
+	if len(b) <= indentMax {
+		var ind bytes.Buffer
+		if err := json.Indent(&ind, b, "", "  "); err != nil {
+			return err
+		}
+		b = ind.Bytes()
+	}
 	return WriteFile(path, append(b, '\n'))
 }
+
+// indentMax is the size of JSON WriteJSON still indents for people to
+// read. Larger files (the experiment record of a table of 20,000 columns
+// is tens of MB) are written compact: indenting took most of the time of
+// writing them, over a second after a search's deadline.
+const indentMax = 1 << 20
 
 // WriteFile writes data to path atomically: readers see the old content or
 // the new, never a part, and a crash leaves no partial file under path.

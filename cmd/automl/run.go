@@ -347,7 +347,12 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	if keep == 0 {
 		keep = cfg.KeepBundles
 	}
-	retain(res.Dir, keep, stderr)
+	if keep == 0 {
+		keep = defaultKeep
+	}
+	if len(res.Trials) > keep { // with fewer, every bundle is kept: no need to read the record again
+		retain(res.Dir, keep, stderr)
+	}
 	return report(res, rep, c.jsonOut, nil, stdout)
 }
 
