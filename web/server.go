@@ -141,7 +141,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	h := &handler{s: s}
 	static, _ := fs.Sub(assets, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(assetFS{static})))
 	mux.HandleFunc("GET /{$}", h.list)
 	mux.HandleFunc("GET /login", h.loginPage)
 	mux.HandleFunc("POST /login", h.login)
@@ -230,4 +230,18 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(net.Addr)) e
 	err = srv.Shutdown(sctx)
 	s.Close()
 	return err
+}
+
+// assetFS serves the embedded assets: a name that is not one (including a
+// name the embedded files refuse as invalid, such as bytes that are not
+// UTF-8) is not found, a 404, where the file server answered 500 to
+// anything but a missing file.
+type assetFS struct{ fs.FS }
+
+func (a assetFS) Open(name string) (fs.File, error) {
+	f, err := a.FS.Open(name)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return f, err
 }
