@@ -3,7 +3,8 @@ package metrics
 import (
 	"fmt"
 	"math"
-	"slices"
+
+	"github.com/goautoml/automl/internal/floatsort"
 )
 
 // counts holds, for each distinct score in decreasing order, how many
@@ -40,8 +41,12 @@ func binaryCounts(y []int, score []float64, pos int) (c counts, ok bool) {
 			n = append(n, s)
 		}
 	}
-	slices.Sort(p)
-	slices.Sort(n)
+	// A radix sort: several times faster than a comparison sort on the
+	// validation rows of a large data set, where every trial's metrics
+	// sort them a few times. (-0 and +0 may come in either order: they are
+	// one distinct value below.)
+	tmp := floatsort.Sort(p, nil)
+	floatsort.Sort(n, tmp)
 	distinct := countDistinct(p, n)
 	cells := make([]float64, 3*distinct)
 	c.fps = cells[:0:distinct]
