@@ -169,29 +169,46 @@ func Choose(p []float64, y []int, classes, pos int, classWeights []float64, fold
 	}
 	methods = append(methods, Platt, Isotonic)
 	fold := stratifiedFolds(y, classes, folds, seed)
+	// Each fold's rows are split out once, for every method, into
+	// slices sized up front.
+	size := make([]int, folds)
+	for _, k := range fold {
+		size[k]++
+	}
+	type split struct {
+		trP, teP []float64
+		trY, teY []int
+	}
+	splits := make([]split, folds)
+	for k := range splits {
+		n := len(y) - size[k]
+		splits[k] = split{trP: make([]float64, 0, n*classes), teP: make([]float64, 0, size[k]*classes),
+			trY: make([]int, 0, n), teY: make([]int, 0, size[k])}
+	}
+	for i, yi := range y {
+		row := p[i*classes : (i+1)*classes]
+		for k := range splits {
+			sp := &splits[k]
+			if fold[i] == k {
+				sp.teP, sp.teY = append(sp.teP, row...), append(sp.teY, yi)
+			} else {
+				sp.trP, sp.trY = append(sp.trP, row...), append(sp.trY, yi)
+			}
+		}
+	}
 	ch := Choice{LogLoss: map[string]float64{}}
 	best := ""
 	for _, m := range methods {
 		var total float64
-		for k := range folds {
-			var trP, teP []float64
-			var trY, teY []int
-			for i, yi := range y {
-				row := p[i*classes : (i+1)*classes]
-				if fold[i] == k {
-					teP, teY = append(teP, row...), append(teY, yi)
-				} else {
-					trP, trY = append(trP, row...), append(trY, yi)
-				}
-			}
-			if len(teY) == 0 {
+		for _, sp := range splits {
+			if len(sp.teY) == 0 {
 				continue
 			}
-			c, err := Fit(m, trP, trY, classes, pos, classWeights)
+			c, err := Fit(m, sp.trP, sp.trY, classes, pos, classWeights)
 			if err != nil {
 				return Choice{}, err
 			}
-			total += logLossSum(c.Apply(teP), teY, classes)
+			total += logLossSum(c.Apply(sp.teP), sp.teY, classes)
 		}
 		ch.LogLoss[m] = total / float64(len(y))
 		if best == "" || ch.LogLoss[m] < ch.LogLoss[best] {

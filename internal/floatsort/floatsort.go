@@ -113,3 +113,63 @@ func orderZeros(x []float64) {
 		}
 	}
 }
+
+// Order returns the permutation that sorts x, which must hold no NaN, in
+// increasing order, stably: equal values (-0 and +0 among them) keep the
+// order of their indices, as slices.SortStableFunc with a < comparison
+// would give, so sums over a run of ties add in the same order.
+func Order(x []float64) []int {
+	n := len(x)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	if n < small {
+		slices.SortStableFunc(idx, func(a, b int) int {
+			switch {
+			case x[a] < x[b]:
+				return -1
+			case x[a] > x[b]:
+				return 1
+			}
+			return 0
+		})
+		return idx
+	}
+	const passes = (64 + digit - 1) / digit
+	var counts [passes][1 << digit]int
+	keys := make([]uint64, 2*n)
+	a, b := keys[:n], keys[n:]
+	for i, v := range x {
+		if v == 0 {
+			v = 0 // -0 sorts as +0
+		}
+		u := key(math.Float64bits(v))
+		a[i] = u
+		for p := range passes {
+			counts[p][(u>>(p*digit))&(1<<digit-1)]++
+		}
+	}
+	tmp := make([]int, n)
+	srcK, dstK, srcI, dstI := a, b, idx, tmp
+	for p := range passes {
+		c := &counts[p]
+		if c[(srcK[0]>>(p*digit))&(1<<digit-1)] == n {
+			continue
+		}
+		sum := 0
+		for d, k := range c {
+			c[d] = sum
+			sum += k
+		}
+		shift := uint(p * digit)
+		for i, u := range srcK {
+			d := (u >> shift) & (1<<digit - 1)
+			dstK[c[d]] = u
+			dstI[c[d]] = srcI[i]
+			c[d]++
+		}
+		srcK, dstK, srcI, dstI = dstK, srcK, dstI, srcI
+	}
+	return srcI
+}

@@ -64,6 +64,75 @@ func TestSort(t *testing.T) {
 	}
 }
 
+// TestOrder checks Order against a stable comparison sort of the indices:
+// the same permutation, ties (-0 and +0 among them) in index order.
+func TestOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	gens := map[string]func() float64{
+		"normal":   func() float64 { return rng.NormFloat64() * 1000 },
+		"integers": func() float64 { return float64(rng.IntN(20) - 10) },
+		"rounded":  func() float64 { return math.Round(rng.Float64()*1000) / 1000 },
+		"specials": func() float64 {
+			return []float64{math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), math.SmallestNonzeroFloat64, -math.MaxFloat64, 1}[rng.IntN(7)]
+		},
+		"one value": func() float64 { return 3.25 },
+	}
+	for name, gen := range gens {
+		for _, n := range []int{0, 1, 7, small - 1, small, small + 1, 100_000} {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = gen()
+			}
+			want := make([]int, n)
+			for i := range want {
+				want[i] = i
+			}
+			slices.SortStableFunc(want, func(a, b int) int {
+				switch {
+				case x[a] < x[b]:
+					return -1
+				case x[a] > x[b]:
+					return 1
+				}
+				return 0
+			})
+			if got := Order(x); !slices.Equal(got, want) {
+				t.Fatalf("%s, %d values: Order differs from a stable sort of the indices", name, n)
+			}
+		}
+	}
+}
+
+func BenchmarkOrder(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	x := make([]float64, 50_000)
+	for i := range x {
+		x[i] = math.Round(rng.Float64()*1e4) / 1e4
+	}
+	b.Run("radix", func(b *testing.B) {
+		for b.Loop() {
+			Order(x)
+		}
+	})
+	b.Run("stable", func(b *testing.B) {
+		for b.Loop() {
+			idx := make([]int, len(x))
+			for i := range idx {
+				idx[i] = i
+			}
+			slices.SortStableFunc(idx, func(a, b int) int {
+				switch {
+				case x[a] < x[b]:
+					return -1
+				case x[a] > x[b]:
+					return 1
+				}
+				return 0
+			})
+		}
+	})
+}
+
 func BenchmarkSort(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	x := make([]float64, 1_000_000)
