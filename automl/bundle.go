@@ -57,14 +57,33 @@ func TrialBundle(d *Data, exp string, t Trial, f *Fitted) *bundle.Bundle {
 	if f.Threshold != nil {
 		b.Threshold = &bundle.Threshold{Version: bundle.ThresholdVersion, Value: *f.Threshold, Metric: thresholdMetric(d.Metric)}
 	}
-	train := d.Split.Train
-	if len(d.Split.Folds) > 0 {
-		train = append(slices.Clone(d.Split.Train), d.Split.Val...)
-	}
 	for _, in := range f.Pipeline.Spec.Columns {
-		b.Inputs = append(b.Inputs, describeInput(d.Frame.Column(in.Name), in.Kind, train))
+		b.Inputs = append(b.Inputs, d.describeInput(in.Name, in.Kind))
 	}
 	return b
+}
+
+// describeInput describes an input column from the training rows (with
+// cross-validation, the training and validation rows), once per
+// experiment: on a million rows it took longer than writing the bundle.
+func (d *Data) describeInput(name string, kind dataset.Kind) bundle.Input {
+	d.inputsMu.Lock()
+	defer d.inputsMu.Unlock()
+	k := inputKey{name, kind}
+	in, ok := d.inputs[k]
+	if !ok {
+		train := d.Split.Train
+		if len(d.Split.Folds) > 0 {
+			train = append(slices.Clone(d.Split.Train), d.Split.Val...)
+		}
+		in = describeInput(d.Frame.Column(name), kind, train)
+		if d.inputs == nil {
+			d.inputs = map[inputKey]bundle.Input{}
+		}
+		d.inputs[k] = in
+	}
+	in.Categories = slices.Clone(in.Categories)
+	return in
 }
 
 // SaveBundle writes trial t's bundle into dir.
@@ -84,7 +103,9 @@ func describeInput(c *dataset.Column, kind dataset.Kind, rows []int) bundle.Inpu
 			in.Example = c.String(r)
 		}
 		if kind == dataset.Categorical && len(seen) <= maxEnum {
-			seen[c.String(r)] = true
+			if v := c.String(r); !seen[v] {
+				seen[v] = true
+			}
 		}
 	}
 	if kind == dataset.Categorical && len(seen) <= maxEnum {

@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/goautoml/automl/bundle"
 	"github.com/goautoml/automl/calibrate"
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/metrics"
@@ -78,6 +79,16 @@ type Data struct {
 	mu          sync.Mutex
 	cache       map[string]*prepared
 	cachedBytes int
+
+	// inputs caches the bundles' descriptions of the input columns, which
+	// every trial's bundle repeats (they depend on the training rows only).
+	inputsMu sync.Mutex
+	inputs   map[inputKey]bundle.Input
+}
+
+type inputKey struct {
+	name string
+	kind dataset.Kind
 }
 
 // Labels are the class indices of the given frame rows.
