@@ -152,7 +152,7 @@ func (s *search) sampleRefitStep(parent context.Context) {
 	ctx := parent
 	if s.cfg.Timeout > 0 {
 		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve))
-		if s.cfg.Ensemble == EnsembleAuto {
+		if s.ensembles() {
 			end = end.Add(-ensembleReserve(s.cfg.Timeout))
 		}
 		var cancel context.CancelFunc

@@ -149,7 +149,7 @@ func (s *search) run(parent context.Context) error {
 	if s.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		end := s.start.Add(s.cfg.Timeout - max(0, s.opt.Reserve))
-		if s.cfg.Ensemble == EnsembleAuto {
+		if s.ensembles() {
 			end = end.Add(-ensembleReserve(s.cfg.Timeout))
 		}
 		if s.data != nil && s.data.Sampling != nil {

@@ -185,6 +185,6 @@ func refitReserve(timeout time.Duration) time.Duration {
 
 // String is the line the CLI prints about a sampled search.
 func (s *Sampling) String() string {
-	return fmt.Sprintf("search on samples of %v training rows (successive halving, eta %d), each trial scored on %d validation rows; the best refit on all %d",
+	return fmt.Sprintf("search on samples of %v training rows (successive halving, eta %d), each trial scored on %d validation rows; the best refit on all %d (no ensemble of trials fitted on samples)",
 		s.Rungs, s.Eta, s.ValRows, s.TrainRows)
 }
