@@ -28,15 +28,17 @@ func smallSizes(t *testing.T) {
 // the same trials bit for bit whatever the number of slots; trials carry
 // their rows, configurations that lead climb the rungs with the same
 // model, preprocessing and seed, and the best is refit on every training
-// row at the end.
+// row at the end (and no ensemble of sampled trials follows).
 func TestSampledSearchReproducible(t *testing.T) {
 	smallSizes(t)
 	data := germanCredit(t)
 	var logs [2][]string
 	var res [2]*Result
 	for i, workers := range []int{1, 3} {
+		// Ensemble auto, as the CLI's default: a search on samples has no
+		// ensemble step, so the refit is the last trial.
 		cfg := Config{Data: data, Target: "class", MaxTrials: 40, Seed: 5, Workers: workers, Include: fastFamilies,
-			RunsDir: t.TempDir(), Name: "sampled"}
+			RunsDir: t.TempDir(), Name: "sampled", Ensemble: EnsembleAuto}
 		res[i] = runFor(t, cfg)
 		logs[i] = stripTiming(t, filepath.Join(res[i].Dir, "trials.jsonl"))
 	}
