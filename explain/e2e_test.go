@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -215,5 +216,83 @@ func TestExperimentTimeBound(t *testing.T) {
 	reps, err = Experiment(context.Background(), res.Dir, 0, Options{})
 	if err != nil || len(reps) != 0 {
 		t.Errorf("top 0: %d reports, %v", len(reps), err)
+	}
+}
+
+// TestLargeSplitsSampled: a split above SplitRows is explained on a
+// stratified sample of that many rows, which metrics.json reports with the
+// split's size, and permutation importance scores ImportanceRows of them.
+func TestLargeSplitsSampled(t *testing.T) {
+	res := runExperiment(t, "german_credit.csv", -1, logistic.Name)
+	tr := res.Trials[0]
+	r, err := Trial(context.Background(), res.Dir, tr.ID, Options{Rows: 10, Permutations: 2, Workers: 2, SplitRows: 60, ImportanceRows: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Metrics
+	raw, err := os.ReadFile(filepath.Join(r.Dir, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"validation", "test"} {
+		sm := m.Splits[name]
+		if sm == nil || sm.Rows != 60 || sm.Of != 200 {
+			t.Fatalf("%s split: %+v, want 60 rows of 200", name, sm)
+		}
+		n := 0
+		for _, row := range sm.Confusion {
+			for _, c := range row {
+				n += c
+			}
+		}
+		if n != 60 {
+			t.Errorf("%s confusion matrix counts %d rows, want 60", name, n)
+		}
+	}
+	if p := m.Permutation; p == nil || p.Rows != 30 {
+		t.Errorf("permutation importance %+v, want 30 rows", m.Permutation)
+	}
+}
+
+func TestStratifiedSubset(t *testing.T) {
+	labels := make([]int, 1000)
+	for i := range labels {
+		labels[i] = map[bool]int{true: 1}[i%10 == 0] // 10 % class 1
+		if i%97 == 0 {
+			labels[i] = 2 // a rare class: 11 rows
+		}
+	}
+	count := func(idx []int) [3]int {
+		var c [3]int
+		for _, i := range idx {
+			c[labels[i]]++
+		}
+		return c
+	}
+	all := count(stratifiedSubset(labels, 0, 1))
+	for _, k := range []int{1, 3, 50, 333, 999} {
+		idx := stratifiedSubset(labels, k, 1)
+		if len(idx) != k || !slices.IsSorted(idx) || len(slices.Compact(slices.Clone(idx))) != k {
+			t.Fatalf("k=%d: %d indices, sorted %v, want k distinct increasing", k, len(idx), slices.IsSorted(idx))
+		}
+		got := count(idx)
+		for c := range got {
+			share := float64(all[c]) * float64(k) / 1000
+			if math.Abs(float64(got[c])-share) > 1 && got[c] != 1 {
+				t.Errorf("k=%d class %d: %d rows, its share is %.1f", k, c, got[c], share)
+			}
+		}
+		if !slices.Equal(idx, stratifiedSubset(labels, k, 1)) {
+			t.Errorf("k=%d: not reproducible", k)
+		}
+		if k == 50 && slices.Equal(idx, stratifiedSubset(labels, k, 2)) {
+			t.Errorf("k=%d: the seed changes nothing", k)
+		}
+	}
+	if got := stratifiedSubset(labels, 2000, 1); len(got) != 1000 {
+		t.Errorf("k above n: %d rows", len(got))
 	}
 }

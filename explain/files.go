@@ -41,7 +41,10 @@ type Metrics struct {
 
 // SplitMetrics evaluates the model on one split's rows.
 type SplitMetrics struct {
-	Rows      int                `json:"rows"`
+	Rows int `json:"rows"`
+	// Of is the number of rows in the split when Rows are a sample of
+	// them (Options.SplitRows; 0: Rows are the whole split).
+	Of        int                `json:"of,omitempty"`
 	Metrics   map[string]float64 `json:"metrics"`
 	Confusion [][]int            `json:"confusion"` // rows = true class, columns = predicted (argmax, or the bundle's threshold)
 	// ROC and PR hold the positive class's curve (binary) or one
@@ -103,6 +106,8 @@ type PermutationInfo struct {
 	Metric   string  `json:"metric"`
 	Baseline float64 `json:"baseline"`
 	Repeats  int     `json:"repeats"`
+	// Rows is how many rows were shuffled and scored (Options.ImportanceRows).
+	Rows int `json:"rows,omitempty"`
 }
 
 func finitePtr(v float64) *float64 {

@@ -280,3 +280,69 @@ func (s *Sampler) row(ctx context.Context, predict Predictor, x []float64, group
 	}
 	return phi, full, nil
 }
+
+// stratifiedSubset returns the indices, increasing, of a seeded sample of k
+// of the len(labels) rows (all of them when k >= len(labels) or k <= 0)
+// that holds each class in its share of the rows: each class gets its
+// share of k rounded down, the rows left over go to the classes with the
+// largest remainders (ties to the smaller class index), and every class
+// present keeps at least one row when k allows.
+func stratifiedSubset(labels []int, k int, seed uint64) []int {
+	n := len(labels)
+	if k <= 0 || k >= n {
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx
+	}
+	classes := 0
+	for _, c := range labels {
+		classes = max(classes, c+1)
+	}
+	byClass := make([][]int, classes)
+	for i, c := range labels {
+		byClass[c] = append(byClass[c], i)
+	}
+	take := make([]int, classes)
+	rem := make([]float64, classes)
+	left := k
+	for c, rows := range byClass {
+		share := float64(len(rows)) * float64(k) / float64(n)
+		take[c] = int(share)
+		if take[c] == 0 && len(rows) > 0 {
+			take[c] = 1
+		}
+		rem[c] = share - float64(int(share))
+		left -= take[c]
+	}
+	for left > 0 {
+		best := -1
+		for c := range byClass {
+			if take[c] < len(byClass[c]) && (best < 0 || rem[c] > rem[best]) {
+				best = c
+			}
+		}
+		take[best]++
+		rem[best] = -1
+		left--
+	}
+	for left < 0 { // the one-row minimums overshot: trim the largest classes
+		big := 0
+		for c := range take {
+			if take[c] > take[big] {
+				big = c
+			}
+		}
+		take[big]--
+		left++
+	}
+	out := make([]int, 0, k)
+	r := rand.New(rand.NewPCG(seed, 0x5ab5e7))
+	for c, rows := range byClass {
+		r.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+		out = append(out, rows[:take[c]]...)
+	}
+	slices.Sort(out)
+	return out
+}

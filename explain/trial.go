@@ -41,6 +41,17 @@ type Options struct {
 	// Repeats is the number of shuffles per column for permutation
 	// importance (default 5).
 	Repeats int
+	// SplitRows bounds the held-out rows of each split that the metrics,
+	// curves and plots are computed on (default 50,000, the validation
+	// sample of a search on samples): a larger split is replaced by a
+	// seeded stratified sample of it, and metrics.json says of how many
+	// rows. On a million rows, scoring both 200,000-row splits through a
+	// boosted model took longer than the whole finishing step's share.
+	SplitRows int
+	// ImportanceRows bounds the rows permutation importance shuffles and
+	// scores, columns × Repeats times (default 10,000; a seeded stratified
+	// sample of the split's rows).
+	ImportanceRows int
 	// SHAPTimeout bounds model-agnostic SHAP for one trial (default 30 s;
 	// negative: no bound). Rows not finished in time are left out, and
 	// metrics.json says the estimate is partial.
@@ -75,6 +86,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Repeats <= 0 {
 		o.Repeats = 5
+	}
+	if o.SplitRows <= 0 {
+		o.SplitRows = 50_000
+	}
+	if o.ImportanceRows <= 0 {
+		o.ImportanceRows = 10_000
 	}
 	if o.SHAPTimeout == 0 {
 		o.SHAPTimeout = 30 * time.Second
@@ -226,6 +243,13 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 	if len(d.Split.Folds) == 0 {
 		split["validation"] = d.Split.Val
 	}
+	of := map[string]int{}
+	for name, rows := range split {
+		if len(rows) > opt.SplitRows {
+			of[name] = len(rows)
+			split[name] = takeRows(rows, stratifiedSubset(s.labels(rows), opt.SplitRows, s.exp.Config.Seed))
+		}
+	}
 	mats := map[string]*mat.Dense{}
 	plotStart := time.Now()
 	for _, name := range splitOrder {
@@ -249,6 +273,7 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 		mats[name] = X
 		y := s.labels(rows)
 		sm := EvaluateSplit(y, P, classes, pos)
+		sm.Of = of[name]
 		if sc.model != nil && sc.model.Threshold != nil {
 			// The bundle decides labels by its threshold: so does the confusion matrix.
 			sm.Confusion = metrics.Confusion(y, sc.labels(P), len(classes))
@@ -328,7 +353,16 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 			}
 			return v
 		}
-		perm, err = PermutationImportance(ctx, sc.predict, X, s.labels(split[pname]), groups, score, opt.Repeats, s.exp.Config.Seed)
+		y := s.labels(split[pname])
+		if n, c := X.Dims(); n > opt.ImportanceRows {
+			sub := stratifiedSubset(y, opt.ImportanceRows, s.exp.Config.Seed+1)
+			Xs := mat.NewDense(len(sub), c, nil)
+			for i, r := range sub {
+				Xs.SetRow(i, X.RawRowView(r))
+			}
+			X, y = Xs, takeRows(y, sub)
+		}
+		perm, err = PermutationImportance(ctx, sc.predict, X, y, groups, score, opt.Repeats, s.exp.Config.Seed)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			perm = nil
@@ -340,7 +374,8 @@ func (s *session) explain(ctx context.Context, t automl.Trial, opt Options) (*Re
 			if !hib {
 				base = -base
 			}
-			m.Permutation = &PermutationInfo{Split: pname, Metric: d.Metric, Baseline: base, Repeats: opt.Repeats}
+			n, _ := X.Dims()
+			m.Permutation = &PermutationInfo{Split: pname, Metric: d.Metric, Baseline: base, Repeats: opt.Repeats, Rows: n}
 		}
 	}
 	if err := writeImportance(lay.ExplainFile(t.ID, ImportanceFile), names, imp, perm); err != nil {
@@ -557,4 +592,13 @@ func fitBudget(clf models.Classifier, Xt *mat.Dense, rows, groups int, opt Optio
 		nb = max(10, int(float64(nb)*budget/need))
 	}
 	return perms, nb, nil
+}
+
+// takeRows returns xs[i] for each i of idx.
+func takeRows(xs []int, idx []int) []int {
+	out := make([]int, len(idx))
+	for k, i := range idx {
+		out[k] = xs[i]
+	}
+	return out
 }
