@@ -225,8 +225,6 @@ func ClosingMargin(timeout time.Duration) time.Duration {
 	return min(timeout/2, max(100*time.Millisecond, min(2*time.Second, timeout/50)))
 }
 
-// ensembleReserve is the share of a time budget the search leaves for the
-// ensemble step: a tenth, within [0.5 s, 10 s].
 // ensembles reports whether the search ends with the ensemble step. A
 // search on samples does not: its trials are fitted on samples, and a blend
 // of them lost to the best configuration refit on every training row (test
@@ -236,6 +234,8 @@ func (s *search) ensembles() bool {
 	return s.cfg.Ensemble == EnsembleAuto && (s.data == nil || s.data.Sampling == nil)
 }
 
+// ensembleReserve is the share of a time budget the search leaves for the
+// ensemble step: a tenth, within [0.5 s, 10 s].
 func ensembleReserve(timeout time.Duration) time.Duration {
 	return min(10*time.Second, max(500*time.Millisecond, timeout/10))
 }
