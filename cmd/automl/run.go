@@ -236,7 +236,7 @@ func cmdResume(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	opt := automl.Options{}
+	opt := automl.Options{Logger: warnings(stderr)}
 	if ok, err := exec.remote(); err != nil {
 		return err
 	} else if ok {
@@ -320,7 +320,7 @@ func runExperiment(ctx context.Context, started time.Time, c *configFlags, cfg a
 	// check and removes its temporary folder; the command gives it until
 	// the finishing step is done and a moment more, not the budget.
 	var bg sync.WaitGroup
-	opt := automl.Options{Background: &bg}
+	opt := automl.Options{Background: &bg, Logger: warnings(stderr)}
 	defer waitAtMost(&bg, 250*time.Millisecond)
 	done, err := c.exec.attach(ctx, &opt, p.Experiment, cfg.Workers > 0, stderr)
 	if err != nil {
