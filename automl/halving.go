@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sort"
 	"time"
 )
 
@@ -162,21 +163,35 @@ func (s *search) sampleRefitStep(parent context.Context) {
 		ctx, cancel = context.WithDeadlineCause(parent, end.Add(s.cfg.Grace), ErrBudget)
 		defer cancel()
 	}
-	spec := s.best.TrialSpec
+	workers := 1
+	l, local := s.exec.(*Local)
+	if local {
+		workers = l.slots
+	}
+	from := s.best
+	if dl, ok := ctx.Deadline(); ok {
+		left := time.Until(dl)
+		from = s.refitChoice(sm.TrainRows, workers, left)
+		if from.ID != s.best.ID {
+			s.log.Warn(fmt.Sprintf("the refit of the best trial %d on all %d training rows would take about %.0f s, more than the %.0f s left: trial %d is refit instead (the best whose refit fits; the leaderboard keeps whichever scores higher)",
+				s.best.ID, sm.TrainRows, refitEstimate(*s.best, sm.TrainRows, workers).Seconds(), left.Seconds(), from.ID))
+		}
+	}
+	spec := from.TrialSpec
 	spec.ID, spec.Rows = s.next, sm.TrainRows
 	s.next++
-	s.log.Info("refit of the best configuration on every training row", "trial", spec.ID, "from", s.best.ID, "rows", spec.Rows)
+	s.log.Info("refit of the best configuration on every training row", "trial", spec.ID, "from", from.ID, "rows", spec.Rows)
 	started := time.Now()
 	var out Outcome
 	var err error
-	if l, ok := s.exec.(*Local); ok {
+	if local {
 		// Nothing else runs now: the refit may use every slot's core.
-		out, err = l.run(ctx, spec, l.slots)
+		out, err = l.run(ctx, spec, workers)
 	} else {
 		out, err = runContained(ctx, s.exec, spec)
 	}
 	if err != nil {
-		s.log.Warn(fmt.Sprintf("the refit of trial %d on all %d training rows did not finish within the budget; the best stays fitted on %d rows", s.best.ID, sm.TrainRows, s.best.Rows), "cause", err)
+		s.log.Warn(fmt.Sprintf("the refit of trial %d on all %d training rows did not finish within the budget; the best stays fitted on %d rows", from.ID, sm.TrainRows, s.best.Rows), "cause", err)
 		return
 	}
 	at := time.Now()
@@ -187,4 +202,44 @@ func (s *search) sampleRefitStep(parent context.Context) {
 	}
 	t.Timing.OffsetSeconds = at.Sub(s.start).Seconds()
 	s.commit(finished{id: spec.ID, out: out, at: at, final: true})
+}
+
+// refitChoice is the trial whose configuration a sampled search refits on
+// rows training rows within left: the best trial, unless its refit is
+// estimated to take longer (refitEstimate), then the best-scoring trial on
+// a sample whose refit fits; the best when none does. On 1,000,000 rows
+// the best of a 60 s search was a 600-round boosted model whose refit on
+// 600,000 rows needs about a minute: cut by the budget, it left the best
+// fitted on 31,578 rows (test AUC 0.805), where the next configuration's
+// refit took 12 s and scored 0.811.
+func (s *search) refitChoice(rows, workers int, left time.Duration) *Trial {
+	metric := s.cfg.Metric
+	var cands []Trial
+	for _, t := range s.res.Trials {
+		if t.Status == "ok" && t.Rows > 0 && t.Rows < rows && t.Ensemble == nil && !math.IsNaN(t.Score(metric)) {
+			cands = append(cands, t)
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return better(metric, cands[i].Score(metric), cands[j].Score(metric)) })
+	for i := range cands {
+		if refitEstimate(cands[i], rows, workers) <= left {
+			return &cands[i]
+		}
+	}
+	return s.best
+}
+
+// refitEstimate guesses how long trial t's configuration takes on rows
+// training rows with workers cores, from its own timing on its sample:
+// the fit grows with the rows (linearly: boosting and forests grow a
+// little slower, but boosting also keeps more rounds on more rows) and is
+// shared by the cores at about their square root; scoring and the rest
+// grow with the square root of the rows (the validation and test rows
+// scored are fixed samples, but the refit scores every test row), plus a
+// second; and a third more for safety.
+func refitEstimate(t Trial, rows, workers int) time.Duration {
+	ratio := float64(rows) / float64(max(1, t.Rows))
+	fit := t.Timing.FitSeconds * ratio / math.Sqrt(float64(max(1, workers)))
+	rest := max(0, t.Timing.WallSeconds-t.Timing.FitSeconds)*math.Sqrt(ratio) + 1
+	return time.Duration(1.3 * (fit + rest) * float64(time.Second))
 }
