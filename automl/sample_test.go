@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -152,7 +153,7 @@ func TestPlanSampling(t *testing.T) {
 	rows := func(n int) []int { return make([]int, n) }
 	sp := &dataset.Split{Train: rows(600_000), Val: rows(200_000), Test: rows(200_000)}
 	s := planSampling(Config{}, sp, 19)
-	if s == nil || !reflect.DeepEqual(s.Rungs, []int{10526, 31578, 94734, 284202}) || s.ValRows != 50_000 || s.TestRows != 20_000 {
+	if s == nil || !reflect.DeepEqual(s.Rungs, []int{10526, 31578, 94734, 284202}) || s.ValRows != 25_000 || s.TestRows != 10_000 {
 		t.Fatalf("600,000 × 19: %+v", s)
 	}
 	if s := planSampling(Config{Sample: SampleOff}, sp, 19); s != nil {
@@ -270,5 +271,31 @@ func TestSampledResume(t *testing.T) {
 	// refit (the earlier one, unless a new configuration beat it).
 	if len(res2.Trials) < 30 || refits == 0 || res2.Best == nil || res2.Best.Rows != 600 {
 		t.Errorf("%d trials, %d refits, best %+v after the resume: want 30 or 31, the best on all 600 rows", len(res2.Trials), refits, res2.Best)
+	}
+}
+
+// TestRefitChoice: the refit runs the best configuration when its
+// estimated refit fits in the time left, else the best one whose does,
+// else the best anyway.
+func TestRefitChoice(t *testing.T) {
+	mk := func(id int, auc, fit float64) Trial {
+		return Trial{TrialSpec: TrialSpec{ID: id, Rows: 100}, Status: "ok", Val: map[string]float64{"roc_auc": auc},
+			Timing: Timing{FitSeconds: fit, WallSeconds: fit + 0.1}}
+	}
+	trials := []Trial{mk(0, 0.80, 0.1), mk(1, 0.90, 10), mk(2, 0.85, 5), mk(3, 0.95, 0.1)}
+	trials[3].Rows = 1000 // a refit already on every row is no candidate
+	s := &search{cfg: Config{Metric: "roc_auc"}, res: &Result{Trials: trials}, best: &trials[1]}
+	for _, c := range []struct {
+		left time.Duration
+		want int
+	}{{time.Hour, 1}, {100 * time.Second, 2}, {10 * time.Second, 0}, {time.Second, 1}} {
+		if got := s.refitChoice(1000, 1, c.left); got.ID != c.want {
+			t.Errorf("%v left: refit of trial %d, want %d (estimates %v, %v, %v)", c.left, got.ID, c.want,
+				refitEstimate(trials[1], 1000, 1), refitEstimate(trials[2], 1000, 1), refitEstimate(trials[0], 1000, 1))
+		}
+	}
+	// More cores shorten the estimate of the fit.
+	if refitEstimate(trials[1], 1000, 4) >= refitEstimate(trials[1], 1000, 1) {
+		t.Error("4 cores are estimated no faster than 1")
 	}
 }
