@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"maps"
 	"math"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/goautoml/automl/models"
@@ -72,6 +75,10 @@ type finished struct {
 func runSearch(parent context.Context, st *Store, p *Prepared, done []Trial, opt Options) (*Result, error) {
 	defer st.Close()
 	s := newSearch(st, p, opt)
+	// Bundles written ahead and never committed (a killed run's) go.
+	pending := st.Layout.Pending()
+	os.RemoveAll(pending)
+	defer os.RemoveAll(pending)
 	if opt.OnStart != nil {
 		opt.OnStart(s.e, st.Dir)
 	}
@@ -119,6 +126,12 @@ func newSearch(st *Store, p *Prepared, opt Options) *search {
 	}
 	if s.keep.k == 0 {
 		s.keep.k = defaultKeepBundles
+		if p.Data != nil && p.Data.Sampling != nil {
+			// No ensemble step needs candidates: only the few that
+			// retention keeps after the run are written (a bundle of 300
+			// deep trees takes seconds to write).
+			s.keep.k = DefaultRetain
+		}
 	}
 	s.results = make(chan finished, max(1, s.exec.Slots()))
 	return s
@@ -261,8 +274,64 @@ func (s *search) dispatch(ctx context.Context, spec TrialSpec) {
 		} else {
 			f.err = errCut{f.err}
 		}
+		if f.err == nil && ctx.Err() == nil {
+			// (After the deadline the loop writes it, as before: a trial
+			// it has abandoned must not write anything.)
+			s.writeAhead(&f)
+		}
 		s.results <- f
 	}()
+}
+
+// writeAhead writes a finished trial's bundle into Layout.PendingTrial
+// (removed with what a killed run left there when a search starts) from the
+// trial's own goroutine, when the trial may still be kept (its score beats
+// the KeepBundles-th best committed so far: the trials committed later can
+// only raise that bar, so a trial below it now is never kept). The commit
+// then only renames the folder into place. Written by the search's loop
+// instead, the bundle of a forest of 300 deep trees (20 MB gzipped) held
+// every other trial's commit and dispatch for seconds.
+func (s *search) writeAhead(f *finished) {
+	o := &f.out
+	if o.Trial.Status != "ok" || o.Bundle == nil || s.st == nil {
+		return
+	}
+	if !s.keep.mayAdmit(o.Trial.Score(s.cfg.Metric)) {
+		o.Bundle = nil // never kept: nothing to write
+		return
+	}
+	tmp := s.st.Layout.PendingTrial(f.id)
+	os.RemoveAll(tmp)
+	w := &writtenBundle{tmp: tmp}
+	if err := os.MkdirAll(filepath.Dir(tmp), 0o755); err != nil {
+		w.err = err
+	} else {
+		w.err = o.Bundle.WriteBundle(tmp)
+	}
+	o.Bundle = w
+}
+
+// writtenBundle is a bundle written ahead into a temporary folder.
+type writtenBundle struct {
+	tmp string
+	err error
+}
+
+// WriteBundle moves the bundle into dir.
+func (w *writtenBundle) WriteBundle(dir string) error {
+	if w.err != nil {
+		os.RemoveAll(w.tmp)
+		return w.err
+	}
+	os.RemoveAll(dir)
+	return os.Rename(w.tmp, dir)
+}
+
+// discard removes what a trial wrote ahead and will not keep.
+func discard(o Outcome) {
+	if w, ok := o.Bundle.(*writtenBundle); ok {
+		os.RemoveAll(w.tmp)
+	}
 }
 
 // errCut marks a trial the search's context cut short.
@@ -307,6 +376,8 @@ func (s *search) commitReady() {
 		s.nextCommit++
 		if f.err == nil {
 			s.commit(f)
+		} else {
+			discard(f.out)
 		}
 	}
 }
@@ -322,6 +393,7 @@ func (s *search) commitReady() {
 // that stopped it whatever the timing.
 func (s *search) commit(f finished) {
 	if !f.restored && (s.reason != "" && !f.final || s.err != nil) {
+		discard(f.out)
 		return
 	}
 	if f.restored {
@@ -341,6 +413,8 @@ func (s *search) commit(f finished) {
 		if err := o.Bundle.WriteBundle(s.st.Layout.Trial(t.ID)); err != nil {
 			t.Status, t.Error = "failed", "save bundle: "+err.Error()
 		}
+	} else {
+		discard(o)
 	}
 	if t.Status == "ok" && o.Predictions != nil {
 		if err := WritePredictions(s.st.Layout.Predictions(t.ID), o.Predictions); err != nil {
@@ -466,13 +540,30 @@ const defaultKeepBundles = 10
 type topK struct {
 	metric string
 	k      int // < 0: keep all
+	mu     sync.Mutex
 	scores []float64
+}
+
+// mayAdmit reports whether score could still be admitted: it beats the
+// k-th best admitted so far (trials' goroutines ask, while the loop admits).
+func (t *topK) mayAdmit(score float64) bool {
+	if t.k < 0 {
+		return true
+	}
+	if math.IsNaN(score) {
+		return false
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.scores) < t.k || better(t.metric, score, t.scores[t.k-1])
 }
 
 func (t *topK) admit(score float64) bool {
 	if t.k < 0 {
 		return true
 	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	if math.IsNaN(score) {
 		return false
 	}

@@ -1,6 +1,7 @@
 package automl
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"slices"
@@ -97,4 +98,38 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestBundlesWrittenAhead: with trials writing their bundles ahead of the
+// commit, the trials that keep a bundle are exactly those among the best
+// KeepBundles committed before them (in ID order), whatever the slots, and
+// nothing is left in the pending folder.
+func TestBundlesWrittenAhead(t *testing.T) {
+	data := germanCredit(t)
+	for _, workers := range []int{1, 3} {
+		cfg := Config{Data: data, Target: "class", MaxTrials: 24, Seed: 9, Workers: workers, Include: fastFamilies,
+			RunsDir: t.TempDir(), Name: "ahead", KeepBundles: 3}
+		res := runFor(t, cfg)
+		lay := store.At(res.Dir)
+		var best []float64
+		for _, tr := range res.Trials {
+			if tr.Ensemble != nil {
+				continue
+			}
+			sc := tr.Score(res.Experiment.Config.Metric) // roc_auc: higher is better
+			want := tr.Status == "ok" && (len(best) < 3 || sc > best[2])
+			if want {
+				best = append(best, sc)
+				slices.SortFunc(best, func(a, b float64) int { return cmp.Compare(b, a) })
+				best = best[:min(3, len(best))]
+			}
+			_, err := os.Stat(lay.Bundle(tr.ID))
+			if got := err == nil; got != want {
+				t.Errorf("%d slots, trial %d (score %.4f): bundle %v, want %v", workers, tr.ID, sc, got, want)
+			}
+		}
+		if _, err := os.Stat(lay.Pending()); !os.IsNotExist(err) {
+			t.Errorf("%d slots: the pending folder is still there (%v)", workers, err)
+		}
+	}
 }

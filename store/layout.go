@@ -22,8 +22,9 @@ const (
 	ExplainDir      = "explain"
 	BestAlias       = "best"
 	UploadsDir      = ".uploads"
-	PinFile         = ".keep" // in a trial folder: its bundle was opened, served or exported
-	DataDir         = "data"  // the experiment's own copy of its data file (the web UI's uploads)
+	PinFile         = ".keep"    // in a trial folder: its bundle was opened, served or exported
+	DataDir         = "data"     // the experiment's own copy of its data file (the web UI's uploads)
+	PendingDir      = ".pending" // bundles written by trials ahead of their commit (the search removes it)
 )
 
 // Layout names every file and folder of one experiment folder.
@@ -54,6 +55,12 @@ func (l Layout) Data(name string) string { return filepath.Join(l.Dir, DataDir, 
 
 // Trials is the folder holding one sub-folder per trial.
 func (l Layout) Trials() string { return filepath.Join(l.Dir, TrialsDir) }
+
+// Pending is the folder of everything written ahead of a commit.
+func (l Layout) Pending() string { return filepath.Join(l.Dir, PendingDir) }
+
+// PendingTrial is where trial id's bundle is written ahead of its commit.
+func (l Layout) PendingTrial(id int) string { return filepath.Join(l.Pending(), strconv.Itoa(id)) }
 
 // Trial is the folder of trial id; it is also the trial's bundle folder.
 func (l Layout) Trial(id int) string { return filepath.Join(l.Dir, TrialsDir, strconv.Itoa(id)) }

@@ -46,6 +46,7 @@ func (e *Ensemble) WriteLightGBM(w io.Writer) error {
 			init = e.InitScore[i]
 		}
 		var b bytes.Buffer
+		b.Grow(64 * len(e.Trees[i].Nodes)) // about what a node's fields take
 		fmt.Fprintf(&b, "Tree=%d\n", i)
 		writeTree(&b, &e.Trees[i], init)
 		b.WriteString("\n")

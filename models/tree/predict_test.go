@@ -2,6 +2,8 @@ package tree
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -109,5 +111,39 @@ func BenchmarkPredictForest(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(50000*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+}
+
+// BenchmarkSaveForest writes the bundle files of a 100-tree forest of
+// unlimited depth grown on 10,000 rows (a trial on a sample of a large
+// table): the LightGBM text and the JSON view, each gzipped, and each alone.
+func BenchmarkSaveForest(b *testing.B) {
+	X, y := benchData(10000, 20)
+	m := NewRandomForest(ForestParams{Trees: 100, Criterion: "gini", MinSamplesLeaf: 1, Bootstrap: true, MaxBins: 255}, Config{Classes: 2, Workers: 2})
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		b.Fatal(err)
+	}
+	e := m.Ensemble()
+	dir := b.TempDir()
+	b.Run("save", func(b *testing.B) {
+		for b.Loop() {
+			if err := Save(dir, e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("lightgbm-text", func(b *testing.B) {
+		for b.Loop() {
+			if err := e.WriteLightGBM(io.Discard); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		for b.Loop() {
+			if err := json.NewEncoder(io.Discard).Encode(e); err != nil {
+				b.Fatal(err)
+			}
+		}
 	})
 }
