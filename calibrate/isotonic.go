@@ -1,8 +1,6 @@
 package calibrate
 
 import (
-	"math"
-	"slices"
 	"sort"
 
 	"github.com/goautoml/automl/internal/floatsort"
@@ -40,25 +38,9 @@ func (s Monotone) At(f float64) float64 {
 // pool-adjacent-violators makes the means monotone, and only the knots at
 // the ends of each flat run are kept.
 func FitIsotonic(f []float64, y []bool, w []float64) Monotone {
-	var idx []int
-	if slices.ContainsFunc(f, math.IsNaN) {
-		idx = make([]int, len(f))
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortStableFunc(idx, func(a, b int) int {
-			switch {
-			case f[a] < f[b]:
-				return -1
-			case f[a] > f[b]:
-				return 1
-			}
-			return 0
-		})
-	} else {
-		// The same order by a radix sort, several times faster.
-		idx = floatsort.Order(f)
-	}
+	// The order of a stable sort by score, by a radix sort (several times
+	// faster than the comparison sort).
+	idx := floatsort.Order(f)
 	// Merge equal scores.
 	var xs, ys, ws []float64
 	for k := 0; k < len(idx); {

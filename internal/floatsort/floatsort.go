@@ -114,17 +114,18 @@ func orderZeros(x []float64) {
 	}
 }
 
-// Order returns the permutation that sorts x, which must hold no NaN, in
-// increasing order, stably: equal values (-0 and +0 among them) keep the
-// order of their indices, as slices.SortStableFunc with a < comparison
-// would give, so sums over a run of ties add in the same order.
+// Order returns the permutation that sorts x in increasing order, stably:
+// equal values (-0 and +0 among them) keep the order of their indices, as
+// slices.SortStableFunc with a < comparison gives, so sums over a run of
+// ties add in the same order. With a NaN in x it is that comparison sort's
+// permutation (a NaN compares equal to everything).
 func Order(x []float64) []int {
 	n := len(x)
 	idx := make([]int, n)
 	for i := range idx {
 		idx[i] = i
 	}
-	if n < small {
+	if n < small || slices.ContainsFunc(x, math.IsNaN) {
 		slices.SortStableFunc(idx, func(a, b int) int {
 			switch {
 			case x[a] < x[b]:

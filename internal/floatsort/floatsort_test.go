@@ -76,6 +76,12 @@ func TestOrder(t *testing.T) {
 			return []float64{math.Inf(1), math.Inf(-1), 0, math.Copysign(0, -1), math.SmallestNonzeroFloat64, -math.MaxFloat64, 1}[rng.IntN(7)]
 		},
 		"one value": func() float64 { return 3.25 },
+		"with NaN": func() float64 {
+			if rng.IntN(50) == 0 {
+				return math.NaN()
+			}
+			return float64(rng.IntN(100))
+		},
 	}
 	for name, gen := range gens {
 		for _, n := range []int{0, 1, 7, small - 1, small, small + 1, 100_000} {
