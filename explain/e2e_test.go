@@ -37,6 +37,20 @@ func runExperiment(t *testing.T, file string, keep int, fams ...models.Family) *
 	return res
 }
 
+// readMetrics reads an explanation's metrics.json.
+func readMetrics(t *testing.T, dir string) Metrics {
+	t.Helper()
+	var m Metrics
+	raw, err := os.ReadFile(filepath.Join(dir, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // readSHAP reads shap_values.csv and checks additivity from the file alone.
 func readSHAP(t *testing.T, path string, tol float64) [][]string {
 	t.Helper()
@@ -99,14 +113,7 @@ func TestExperimentFiles(t *testing.T) {
 		if len(recs[0]) != 3+20+1 {
 			t.Errorf("trial %d: %d columns, want one per input column (20) and 4 more", r.Trial, len(recs[0]))
 		}
-		var m Metrics
-		raw, err := os.ReadFile(filepath.Join(r.Dir, MetricsFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(raw, &m); err != nil {
-			t.Fatal(err)
-		}
+		m := readMetrics(t, r.Dir)
 		trial := findTrial(t, res.Trials, r.Trial)
 		for name, want := range map[string]map[string]float64{"validation": trial.Val, "test": trial.Test} {
 			got := m.Splits[name]
@@ -229,14 +236,7 @@ func TestLargeSplitsSampled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m Metrics
-	raw, err := os.ReadFile(filepath.Join(r.Dir, MetricsFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := readMetrics(t, r.Dir)
 	for _, name := range []string{"validation", "test"} {
 		sm := m.Splits[name]
 		if sm == nil || sm.Rows != 60 || sm.Of != 200 {

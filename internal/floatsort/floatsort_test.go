@@ -64,6 +64,25 @@ func TestSort(t *testing.T) {
 	}
 }
 
+// stableOrder is the reference for Order: the indices of x sorted by a
+// stable comparison sort on <.
+func stableOrder(x []float64) []int {
+	idx := make([]int, len(x))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case x[a] < x[b]:
+			return -1
+		case x[a] > x[b]:
+			return 1
+		}
+		return 0
+	})
+	return idx
+}
+
 // TestOrder checks Order against a stable comparison sort of the indices:
 // the same permutation, ties (-0 and +0 among them) in index order.
 func TestOrder(t *testing.T) {
@@ -89,20 +108,7 @@ func TestOrder(t *testing.T) {
 			for i := range x {
 				x[i] = gen()
 			}
-			want := make([]int, n)
-			for i := range want {
-				want[i] = i
-			}
-			slices.SortStableFunc(want, func(a, b int) int {
-				switch {
-				case x[a] < x[b]:
-					return -1
-				case x[a] > x[b]:
-					return 1
-				}
-				return 0
-			})
-			if got := Order(x); !slices.Equal(got, want) {
+			if got, want := Order(x), stableOrder(x); !slices.Equal(got, want) {
 				t.Fatalf("%s, %d values: Order differs from a stable sort of the indices", name, n)
 			}
 		}
@@ -122,19 +128,7 @@ func BenchmarkOrder(b *testing.B) {
 	})
 	b.Run("stable", func(b *testing.B) {
 		for b.Loop() {
-			idx := make([]int, len(x))
-			for i := range idx {
-				idx[i] = i
-			}
-			slices.SortStableFunc(idx, func(a, b int) int {
-				switch {
-				case x[a] < x[b]:
-					return -1
-				case x[a] > x[b]:
-					return 1
-				}
-				return 0
-			})
+			stableOrder(x)
 		}
 	})
 }

@@ -84,17 +84,23 @@ func TestBlockScoringSameBits(t *testing.T) {
 	}
 }
 
-// BenchmarkPredictForest scores 50,000 rows (a sampled search's validation
-// rows) with a 100-tree forest of unlimited depth grown on 10,000 rows, on
-// one goroutine: PredictProba (blocks of flat trees) against the row-by-row
-// walk of the Nodes it replaced, as the reference.
-func BenchmarkPredictForest(b *testing.B) {
+// benchForest is a 100-tree forest of unlimited depth grown on 10,000
+// rows of 20 columns (a trial on a sample of a large table).
+func benchForest(b *testing.B) *Ensemble {
 	X, y := benchData(10000, 20)
 	m := NewRandomForest(ForestParams{Trees: 100, Criterion: "gini", MinSamplesLeaf: 1, Bootstrap: true, MaxBins: 255}, Config{Classes: 2, Workers: 2})
 	if err := m.Fit(context.Background(), X, y, nil); err != nil {
 		b.Fatal(err)
 	}
-	e := m.Ensemble()
+	return m.Ensemble()
+}
+
+// BenchmarkPredictForest scores 50,000 rows (a sampled search's validation
+// rows) with a 100-tree forest of unlimited depth grown on 10,000 rows, on
+// one goroutine: PredictProba (blocks of flat trees) against the row-by-row
+// walk of the Nodes it replaced, as the reference.
+func BenchmarkPredictForest(b *testing.B) {
+	e := benchForest(b)
 	V, _ := benchData(50000, 20)
 	b.Run("blocks", func(b *testing.B) {
 		for b.Loop() {
@@ -118,12 +124,7 @@ func BenchmarkPredictForest(b *testing.B) {
 // unlimited depth grown on 10,000 rows (a trial on a sample of a large
 // table): the LightGBM text and the JSON view, each gzipped, and each alone.
 func BenchmarkSaveForest(b *testing.B) {
-	X, y := benchData(10000, 20)
-	m := NewRandomForest(ForestParams{Trees: 100, Criterion: "gini", MinSamplesLeaf: 1, Bootstrap: true, MaxBins: 255}, Config{Classes: 2, Workers: 2})
-	if err := m.Fit(context.Background(), X, y, nil); err != nil {
-		b.Fatal(err)
-	}
-	e := m.Ensemble()
+	e := benchForest(b)
 	dir := b.TempDir()
 	b.Run("save", func(b *testing.B) {
 		for b.Loop() {
