@@ -15,11 +15,18 @@ import (
 // order each time (scores depend on the trial ID only; one trial is slow
 // enough that more than the lag overtake it), and expects the
 // same proposals: the searcher learns only from trials older than its lag,
-// and the search tells it those first.
+// and the search tells it those first. With a time budget too, where the
+// scheduling weighs trials by their estimated cost.
 func TestAdaptiveSearchIgnoresTiming(t *testing.T) {
+	for _, budget := range []time.Duration{0, time.Hour} {
+		t.Run(budget.String(), func(t *testing.T) { adaptiveIgnoresTiming(t, budget) })
+	}
+}
+
+func adaptiveIgnoresTiming(t *testing.T, budget time.Duration) {
 	var logs [][]automl.TrialSpec
 	for _, slots := range []int{1, 4} {
-		p := scripted(t, automl.Config{MaxTrials: 60, Seed: 5, Search: automl.SearchAdaptive})
+		p := scripted(t, automl.Config{MaxTrials: 60, Seed: 5, Search: automl.SearchAdaptive, Timeout: budget})
 		steps := map[int]automltest.Step{}
 		for id := range 60 {
 			d := time.Duration((id*7)%5) * time.Millisecond

@@ -110,12 +110,22 @@ func newSearch(st *Store, p *Prepared, opt Options) *search {
 			}
 		}
 		if cfg.Search == SearchAdaptive {
-			s.searcher = NewAdaptiveSearch(cfg.Seed, fams, p.Base, p.Shape(), cfg.Metric)
+			a := NewAdaptiveSearch(cfg.Seed, fams, p.Base, p.Shape(), cfg.Metric)
+			a.Timed = cfg.Timeout > 0
+			s.searcher = a
 		} else {
 			s.searcher = NewRandomSearch(cfg.Seed, fams, p.Base, p.Shape())
 		}
 		if p.Data != nil && p.Data.Sampling != nil {
-			s.searcher = NewHalving(s.searcher, p.Data.Sampling, cfg.Metric)
+			h := NewHalving(s.searcher, p.Data.Sampling, cfg.Metric)
+			h.Shape = p.Shape()
+			if cfg.Timeout > 0 {
+				h.MaxCost = cfg.Timeout.Seconds() / promotionShare
+				if a, ok := s.searcher.(*AdaptiveSearch); ok {
+					a.Skip = h.TooCostlyToStart
+				}
+			}
+			s.searcher = h
 		}
 	}
 	if s.exec == nil {

@@ -53,6 +53,9 @@ type Descriptor struct {
 	// folds' models kept (BestIterationer). It returns the params to fit
 	// and the best iteration to record (0: none).
 	Refit func(p Params, best []int) (Params, int)
+	// Cost estimates a trial's cost for the search's scheduling (nil: a
+	// pass over the cells; see EstimateCost).
+	Cost Cost
 }
 
 var registry = struct {

@@ -32,6 +32,7 @@ func init() {
 			return tree.LoadClassifier(dir, Name, s)
 		},
 		Space: space,
+		Cost:  tree.TreeCost,
 		Describe: func(p models.Params) string {
 			q := p.(*tree.TreeParams)
 			return fmt.Sprintf("%s splits, %s, at least %d rows per leaf", q.Criterion, models.Limit("depth", q.MaxDepth), q.MinSamplesLeaf)

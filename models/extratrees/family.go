@@ -32,6 +32,7 @@ func init() {
 			return tree.LoadClassifier(dir, Name, s)
 		},
 		Space: func(models.Shape) models.Space { return tree.ForestSpace(false) },
+		Cost:  tree.ForestCost,
 		Describe: func(p models.Params) string {
 			q := p.(*tree.ForestParams)
 			return fmt.Sprintf("%d trees, %s, %s", q.Trees, models.Limit("leaves", q.MaxLeaves), models.Limit("depth", q.MaxDepth))

@@ -33,6 +33,7 @@ func init() {
 			return tree.LoadClassifier(dir, Name, s)
 		},
 		Space: space,
+		Cost:  tree.GBDTCost,
 		Describe: func(p models.Params) string {
 			q := p.(*tree.GBDTParams)
 			s := fmt.Sprintf("%d boosting rounds, learning rate %.3g, %d leaves", q.Rounds, q.LearningRate, q.NumLeaves)

@@ -24,6 +24,7 @@ func init() {
 		Save:  save,
 		Load:  load,
 		Space: space,
+		Cost:  cost,
 		Describe: func(p models.Params) string {
 			q := p.(*Params)
 			return fmt.Sprintf("%s penalty, C %.3g (smaller: stronger regularisation)", strings.ToUpper(q.Penalty), q.C)
@@ -89,4 +90,10 @@ func (st *State) check(setup models.Setup) error {
 		}
 	}
 	return nil
+}
+
+// cost (models.Cost): the solver's passes over the (one-hot encoded)
+// cells; about 0.1 s on 10,000 rows of 20 columns.
+func cost(_ models.Params, s models.Shape) float64 {
+	return float64(s.Rows) * float64(s.Features) * 400e-9
 }

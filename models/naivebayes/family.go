@@ -23,6 +23,7 @@ func init() {
 		Save:  save,
 		Load:  load,
 		Space: space,
+		Cost:  cost,
 		Describe: func(p models.Params) string {
 			q := p.(*Params)
 			if q.Kind == "gaussian" {
@@ -98,4 +99,9 @@ func (st *State) check(setup models.Setup) error {
 		}
 	}
 	return nil
+}
+
+// cost (models.Cost): one pass over the cells to count, one to score.
+func cost(_ models.Params, s models.Shape) float64 {
+	return float64(s.Rows) * float64(s.Features) * 20e-9
 }
