@@ -15,7 +15,8 @@
 // A fitted model's Ensemble method returns a read-only view of its trees
 // (children, split feature, threshold, default direction, categories, leaf
 // values, covers) for explainers such as TreeSHAP. Save writes a model
-// directory (LightGBM text model, version v3, and the Ensemble as JSON);
-// Load reads it back as a Scorer whose predictions go through
-// github.com/dmitryikh/leaves and agree with the trainer's to 1e-12.
+// directory (LightGBM text model, version v3, and what the Ensemble holds
+// beyond it as JSON); Load reads it back as a Scorer whose predictions go
+// through github.com/dmitryikh/leaves and agree with the trainer's to
+// 1e-12, and whose Ensemble is the fitted model's.
 package tree

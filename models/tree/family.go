@@ -24,7 +24,7 @@ type ensembler interface {
 
 // SaveClassifier writes the fitted tree model c of family f into dir:
 // model.txt.gz, LightGBM's text format (version v3) gzipped, and
-// ensemble.json.gz, the tree view.
+// ensemble-head.json, what the tree view holds beyond that text.
 func SaveClassifier(dir string, f models.Family, c models.Classifier) error {
 	e, ok := c.(ensembler)
 	if !ok {

@@ -27,17 +27,24 @@ const (
 	// ModelFile is the LightGBM text model as bundles before ModelGzFile
 	// kept it (and as LoadModel reads one LightGBM wrote).
 	ModelFile = "model.txt"
-	// EnsembleGzFile is the Ensemble view, for explainers: gzipped JSON,
-	// about a tenth of EnsembleFile's size (which was four times the
-	// LightGBM file's: a 200-tree forest of deep trees took 10 MB).
+	// EnsembleHeadFile is what the Ensemble view, for explainers, holds
+	// beyond the LightGBM text (see head): JSON, mostly a bit per node (a
+	// 100-tree forest of deep trees, 273,000 nodes: 46 kB). Not gzipped:
+	// that would save 12 kB of a 4 MB bundle.
+	EnsembleHeadFile = "ensemble-head.json"
+	// EnsembleGzFile is the whole view as gzipped JSON, as bundles before
+	// EnsembleHeadFile kept it: four times the LightGBM text before gzip,
+	// and writing it took longer than growing a large forest.
 	EnsembleGzFile = "ensemble.json.gz"
 	// EnsembleFile is the view as bundles before EnsembleGzFile kept it.
 	EnsembleFile = "ensemble.json"
 )
 
-// Save writes e into dir as ModelGzFile (LightGBM text) and EnsembleGzFile
-// (JSON), both gzipped, each through a temporary file and a rename; the
-// uncompressed files of an older save there are removed.
+// Save writes e into dir as ModelGzFile (LightGBM text, gzipped) and
+// EnsembleHeadFile (JSON), each through a temporary file and a rename; the
+// files of an older save there that they replace are removed. The views
+// of an older save go first, so that a save cut short never leaves a view
+// beside a model it does not describe.
 func Save(dir string, e *Ensemble) error {
 	if e == nil {
 		return ErrNotFitted
@@ -45,14 +52,22 @@ func Save(dir string, e *Ensemble) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("tree: save: %w", err)
 	}
+	if err := remove(dir, EnsembleHeadFile, EnsembleGzFile, EnsembleFile); err != nil {
+		return err
+	}
 	if err := store.Write(filepath.Join(dir, ModelGzFile), gzipped(e.WriteLightGBM)); err != nil {
 		return fmt.Errorf("tree: save: %w", err)
 	}
-	if err := store.Write(filepath.Join(dir, EnsembleGzFile), gzipped(func(w io.Writer) error { return json.NewEncoder(w).Encode(e) })); err != nil {
+	if err := store.Write(filepath.Join(dir, EnsembleHeadFile), func(w io.Writer) error { return json.NewEncoder(w).Encode(headOf(e)) }); err != nil {
 		return fmt.Errorf("tree: save: %w", err)
 	}
-	for _, old := range []string{ModelFile, EnsembleFile} {
-		if err := os.Remove(filepath.Join(dir, old)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	return remove(dir, ModelFile)
+}
+
+// remove removes those of the files named names in dir that exist.
+func remove(dir string, names ...string) error {
+	for _, name := range names {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("tree: save: %w", err)
 		}
 	}
@@ -238,11 +253,12 @@ func (s *Scorer) predictBlocked(vals []float64, rows, ncols int, pred []float64)
 }
 
 // Load reads what Save wrote into dir: the LightGBM model for scoring and,
-// on the first call to Ensemble, the Ensemble view from EnsembleGzFile (or
-// an older bundle's EnsembleFile; which
-// keeps init scores apart from the leaf values). Only explainers need that
-// view, so scoring never waits for it: a 500-tree model loads in the time
-// leaves takes. It scores on up to workers goroutines (<= 0: all CPUs).
+// on the first call to Ensemble, EnsembleHeadFile, which turns the trees
+// parsed from that model into the Ensemble view as it was saved (an older
+// bundle's view is read whole from EnsembleGzFile or EnsembleFile). Only
+// explainers need that view, so scoring never waits for it: a 500-tree
+// model loads in the time leaves takes. It scores on up to workers
+// goroutines (<= 0: all CPUs).
 func Load(dir string, workers int) (*Scorer, error) {
 	path := filepath.Join(dir, ModelGzFile)
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
@@ -252,20 +268,27 @@ func Load(dir string, workers int) (*Scorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.ensPath = filepath.Join(dir, EnsembleGzFile)
-	if _, err := os.Stat(s.ensPath); errors.Is(err, os.ErrNotExist) {
-		s.ensPath = filepath.Join(dir, EnsembleFile)
+	for _, name := range []string{EnsembleHeadFile, EnsembleGzFile, EnsembleFile} {
+		s.ensPath = filepath.Join(dir, name)
+		if _, err := os.Stat(s.ensPath); !errors.Is(err, os.ErrNotExist) {
+			break
+		}
 	}
 	return s, nil
 }
 
-// Ensemble returns the tree view of the loaded model: the one saved in
-// EnsembleFile when it exists and describes this model, otherwise the view
-// parsed from the LightGBM file (init score folded into the first trees).
+// Ensemble returns the tree view of the loaded model: the one saved (as
+// EnsembleHeadFile, or whole by older bundles) when it exists and
+// describes this model, otherwise the view parsed from the LightGBM file
+// (init score folded into the first trees, internal nodes before leaves).
 // EnsembleError tells why a saved view was not used.
 func (s *Scorer) Ensemble() *Ensemble {
 	s.ensOnce.Do(func() {
 		if s.ensPath == "" {
+			return
+		}
+		if filepath.Base(s.ensPath) == EnsembleHeadFile {
+			s.ensErr = readHead(s.ensPath, s.ens)
 			return
 		}
 		e, err := readEnsemble(s.ensPath, s)

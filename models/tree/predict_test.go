@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -122,7 +123,8 @@ func BenchmarkPredictForest(b *testing.B) {
 
 // BenchmarkSaveForest writes the bundle files of a 100-tree forest of
 // unlimited depth grown on 10,000 rows (a trial on a sample of a large
-// table): the LightGBM text and the JSON view, each gzipped, and each alone.
+// table): Save (the LightGBM text gzipped, the view's head), the text
+// alone and the head alone. bundle-MB is the size of the files Save leaves.
 func BenchmarkSaveForest(b *testing.B) {
 	e := benchForest(b)
 	dir := b.TempDir()
@@ -132,6 +134,7 @@ func BenchmarkSaveForest(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(dirMB(b, dir), "bundle-MB")
 	})
 	b.Run("lightgbm-text", func(b *testing.B) {
 		for b.Loop() {
@@ -140,11 +143,56 @@ func BenchmarkSaveForest(b *testing.B) {
 			}
 		}
 	})
-	b.Run("json", func(b *testing.B) {
+	b.Run("head", func(b *testing.B) {
 		for b.Loop() {
-			if err := json.NewEncoder(io.Discard).Encode(e); err != nil {
+			if err := json.NewEncoder(io.Discard).Encode(headOf(e)); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+}
+
+// BenchmarkLoadForest loads the bundle of the forest of BenchmarkSaveForest
+// for scoring (Load) and then for an explainer (Load and Ensemble).
+func BenchmarkLoadForest(b *testing.B) {
+	e := benchForest(b)
+	dir := b.TempDir()
+	if err := Save(dir, e); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("load", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Load(dir, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("load+ensemble", func(b *testing.B) {
+		for b.Loop() {
+			s, err := Load(dir, 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if s.Ensemble(); s.EnsembleError() != nil {
+				b.Fatal(s.EnsembleError())
+			}
+		}
+	})
+}
+
+// dirMB is the size of the files in dir, in MB.
+func dirMB(b *testing.B, dir string) float64 {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var size int64
+	for _, ent := range ents {
+		fi, err := ent.Info()
+		if err != nil {
+			b.Fatal(err)
+		}
+		size += fi.Size()
+	}
+	return float64(size) / 1e6
 }
