@@ -78,6 +78,57 @@ type Shape struct {
 	Rows     int // training rows (training and validation rows with cross-validation)
 	Features int // input columns, before encoding
 	Classes  int
+	// Bins is the histogram bins of the input columns, summed: each
+	// column's distinct values, at most 255, plus one when it has missing
+	// values (AddColumn). 0 when unknown: 255 a column is assumed.
+	Bins int
+	// Active is the input columns counted by the share of rows a histogram
+	// pass visits: 1 for most columns, 1 − s for a column whose most
+	// frequent value holds a share s ≥ 0.6 of the rows (the tree learners
+	// skip that bin and derive it from the totals). 0 when unknown: every
+	// column counts 1.
+	Active float64
+}
+
+// skipShare mirrors the tree learners' rule: a column's most frequent
+// bin is skipped when it holds at least this share of the rows.
+const skipShare = 0.6
+
+// AddColumn adds one input column to the shape's Bins and Active, from
+// its profile: distinct non-missing values, the count of the most
+// frequent one, missing and total cells. Features is not changed.
+func (s *Shape) AddColumn(distinct, top, missing, count int) {
+	s.Bins += min(max(distinct, 1), 255)
+	if missing > 0 {
+		s.Bins++
+	}
+	a := 1.0
+	if count > 0 && float64(top) >= skipShare*float64(count) {
+		a = 1 - float64(top)/float64(count)
+	}
+	s.Active += a
+}
+
+// MeanBins is the mean histogram bins of an input column, at most limit
+// (a learner's max_bins; 0: 255).
+func (s Shape) MeanBins(limit int) float64 {
+	if limit <= 0 {
+		limit = 255
+	}
+	b := 255.0
+	if s.Bins > 0 && s.Features > 0 {
+		b = float64(s.Bins) / float64(s.Features)
+	}
+	return min(b, float64(limit))
+}
+
+// ActiveShare is the mean share of a column's rows a histogram pass
+// visits (1 when unknown).
+func (s Shape) ActiveShare() float64 {
+	if s.Active > 0 && s.Features > 0 {
+		return min(1, s.Active/float64(s.Features))
+	}
+	return 1
 }
 
 // Prep is what a family asks of the preprocessing for one point of its

@@ -64,11 +64,8 @@ func ForestCost(p models.Params, s models.Shape) float64 {
 		tried = max(1, q.MaxFeatures*feats)
 	}
 	depth, leaves := depthOf(n, q.MinSamplesLeaf, q.MaxLeaves, q.MaxDepth)
-	bins := float64(q.MaxBins)
-	if bins <= 0 {
-		bins = 255
-	}
-	scan := 2 * leaves * tried * bins * forestBinScan
+	// a node's histogram holds, per bin, each class's weight and a count
+	scan := 2 * leaves * tried * s.MeanBins(q.MaxBins) * forestBinScan * classSlots(s.Classes)
 	if q.Criterion == "entropy" {
 		scan *= 1.5
 	}
@@ -76,8 +73,13 @@ func ForestCost(p models.Params, s models.Shape) float64 {
 		scan *= 1.5 // categories ordered at each node
 	}
 	trees := float64(max(1, q.Trees))
-	return float64(s.Rows)*feats*binCell + trees*(n*depth*tried*forestRowFeatureLevel+scan+2*leaves*forestNode)
+	return float64(s.Rows)*feats*binCell +
+		trees*(n*depth*tried*s.ActiveShare()*forestRowFeatureLevel+scan+2*leaves*forestNode)
 }
+
+// classSlots is a classification histogram's width (the classes' weights
+// and a count) relative to a binary one's.
+func classSlots(classes int) float64 { return float64(max(2, classes)+1) / 3 }
 
 // GBDTCost is the gbdt family's models.Cost.
 func GBDTCost(p models.Params, s models.Shape) float64 {
@@ -97,17 +99,13 @@ func GBDTCost(p models.Params, s models.Shape) float64 {
 	if q.FeatureFraction > 0 && q.FeatureFraction < 1 {
 		feats *= q.FeatureFraction
 	}
-	bins := float64(q.MaxBins)
-	if bins <= 0 {
-		bins = 255
-	}
 	leaves := min(float64(max(2, q.NumLeaves)), max(2, n/float64(max(1, q.MinDataInLeaf))))
 	outputs := 1.0
 	if s.Classes > 2 {
 		outputs = float64(s.Classes)
 	}
 	return float64(s.Rows)*float64(max(1, s.Features))*binCell +
-		rounds*outputs*(n*feats*boostRowFeature+leaves*feats*bins*boostHistogramBin+boostRound)
+		rounds*outputs*(n*feats*s.ActiveShare()*boostRowFeature+leaves*feats*s.MeanBins(q.MaxBins)*boostHistogramBin+boostRound)
 }
 
 // TreeCost is the decision_tree family's models.Cost.
