@@ -152,6 +152,9 @@ func (s *AdaptiveSearch) Ask(id int) (TrialSpec, bool) {
 				s.seen[string(key)] = true
 				break
 			}
+			// a fixed point that repeats an earlier trial (two encodings
+			// of data without categories) gives way to a drawn one
+			skipFixed = true
 		}
 		s.proposed = append(s.proposed, spec)
 		s.points = append(s.points, pt)

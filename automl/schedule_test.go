@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/models/gbdt"
 	"github.com/goautoml/automl/models/logistic"
@@ -175,5 +176,43 @@ func TestPromotionCostCap(t *testing.T) {
 	}
 	if h.TooCostlyToStart(forest) != (models.EstimateCost(forest.Model, on(10000)) > h.MaxCost/2) {
 		t.Error("TooCostlyToStart disagrees with the estimate on the first rung")
+	}
+}
+
+// TestNoEncodingWithoutCategories: on data without categorical columns the
+// categorical encoding changes nothing, so every trial carries the first
+// encoding and no two trials differ only there (the portfolio's one-hot and
+// native-category variants of a forest or a boosted model are one trial).
+func TestNoEncodingWithoutCategories(t *testing.T) {
+	numeric := preprocess.Spec{Columns: []preprocess.Input{{Name: "a", Kind: dataset.Numeric}, {Name: "b", Kind: dataset.Numeric}}}
+	mixed := preprocess.Spec{Columns: append(append([]preprocess.Input(nil), numeric.Columns...), preprocess.Input{Name: "c", Kind: dataset.Categorical})}
+	shape := models.Shape{Rows: 5000, Features: 3, Classes: 2}
+	fams := []models.Family{randomforest.Name, gbdt.Name}
+	keys := func(base preprocess.Spec) (map[string]int, map[string]int) {
+		s := NewAdaptiveSearch(1, fams, base, shape, "roc_auc")
+		seen, enc := map[string]int{}, map[string]int{}
+		for id := range 40 {
+			spec, _ := s.Ask(id)
+			k, _ := json.Marshal(struct {
+				P preprocess.Spec
+				M models.Spec
+			}{spec.Prep, spec.Model})
+			seen[string(k)]++
+			enc[spec.Prep.Encoding]++
+		}
+		return seen, enc
+	}
+	seen, enc := keys(numeric)
+	for k, n := range seen {
+		if n > 1 {
+			t.Errorf("numeric data: trial proposed %d times: %s", n, k)
+		}
+	}
+	if len(enc) != 1 || enc["onehot"] != 40 {
+		t.Errorf("numeric data: encodings %v, want onehot only", enc)
+	}
+	// With a categorical column both encodings are searched.
+	if _, enc := keys(mixed); enc["ordinal"] == 0 || enc["onehot"] == 0 {
+		t.Errorf("data with a category: encodings %v, want both", enc)
 	}
 }

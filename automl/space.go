@@ -1,6 +1,7 @@
 package automl
 
 import (
+	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
 	"github.com/goautoml/automl/preprocess"
 )
@@ -39,7 +40,19 @@ func spaceOf(f models.Family, shape models.Shape) space {
 
 // point builds the pipeline and model spec of point v on top of base (the
 // columns and category cap the guardrails decided).
+//
+// Without categorical columns the categorical encoding changes nothing: it
+// is set to its first choice, so that points differing only there are the
+// same trial (and the search's duplicate check draws another).
 func (s space) point(v models.Values, base preprocess.Spec) (preprocess.Spec, models.Spec) {
+	if _, ok := v.Choice[encodingChoice]; ok && !hasCategorical(base) {
+		for _, d := range s.dims {
+			if d.Name == encodingChoice && len(d.Choices) > 0 && v.Choice[encodingChoice] != d.Choices[0] {
+				v = v.Clone()
+				v.Choice[encodingChoice] = d.Choices[0]
+			}
+		}
+	}
 	m, want := s.build(v)
 	return prep(base, v, want), models.Spec{Family: s.family, Params: m}
 }
@@ -54,6 +67,19 @@ func (s space) withFirstChoices(v models.Values) models.Values {
 		}
 	}
 	return v
+}
+
+// encodingChoice is the name of the families' categorical-encoding choice.
+const encodingChoice = "encoding"
+
+// hasCategorical reports whether base encodes any categorical column.
+func hasCategorical(base preprocess.Spec) bool {
+	for _, c := range base.Columns {
+		if c.Kind == dataset.Categorical {
+			return true
+		}
+	}
+	return false
 }
 
 func prep(base preprocess.Spec, v models.Values, want models.Prep) preprocess.Spec {
@@ -76,5 +102,28 @@ func (p *Prepared) Shape() models.Shape {
 	if len(sp.Folds) > 0 {
 		rows += len(sp.Val)
 	}
-	return models.Shape{Rows: rows, Features: len(p.Base.Columns), Classes: len(p.Data.Target.Classes)}
+	s := models.Shape{Rows: rows, Features: len(p.Base.Columns), Classes: len(p.Data.Target.Classes)}
+	// The columns' bins and sparsity, from the profile of every row: what
+	// a tree's histograms cost depends on them (54 columns of which 44 are
+	// rare indicators cost a boosted model a fifth of 54 dense ones).
+	if p.Experiment == nil || p.Experiment.Profile == nil {
+		return s
+	}
+	byName := make(map[string]*dataset.ColumnProfile, len(p.Experiment.Profile.Columns))
+	for i := range p.Experiment.Profile.Columns {
+		c := &p.Experiment.Profile.Columns[i]
+		byName[c.Name] = c
+	}
+	for _, in := range p.Base.Columns {
+		c, ok := byName[in.Name]
+		if !ok {
+			return models.Shape{Rows: s.Rows, Features: s.Features, Classes: s.Classes}
+		}
+		top := 0
+		if len(c.Top) > 0 {
+			top = c.Top[0].Count
+		}
+		s.AddColumn(c.Distinct, top, c.Missing, c.Count)
+	}
+	return s
 }
