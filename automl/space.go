@@ -105,7 +105,7 @@ func (p *Prepared) Shape() models.Shape {
 	s := models.Shape{Rows: rows, Features: len(p.Base.Columns), Classes: len(p.Data.Target.Classes)}
 	// The columns' bins and sparsity, from the profile of every row: what
 	// a tree's histograms cost depends on them (54 columns of which 44 are
-	// rare indicators cost a boosted model a fifth of 54 dense ones).
+	// rare indicators make a boosted model a third as costly as 54 dense ones).
 	//
 	// Not on samples: the halving's cost caps (a sixth of the budget to
 	// promote, a twelfth to start) were set with the dense-column figures
