@@ -90,9 +90,10 @@ type Shape struct {
 	Active float64
 }
 
-// skipShare mirrors the tree learners' rule: a column's most frequent
-// bin is skipped when it holds at least this share of the rows.
-const skipShare = 0.6
+// SkipShare is the tree learners' rule for sparse columns, kept here so
+// that the cost estimates and the learners share it: a column's most
+// frequent bin is skipped when it holds at least this share of the rows.
+const SkipShare = 0.6
 
 // AddColumn adds one input column to the shape's Bins and Active, from
 // its profile: distinct non-missing values, the count of the most
@@ -103,7 +104,7 @@ func (s *Shape) AddColumn(distinct, top, missing, count int) {
 		s.Bins++
 	}
 	a := 1.0
-	if count > 0 && float64(top) >= skipShare*float64(count) {
+	if count > 0 && float64(top) >= SkipShare*float64(count) {
 		a = 1 - float64(top)/float64(count)
 	}
 	s.Active += a

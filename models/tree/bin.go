@@ -2,6 +2,7 @@ package tree
 
 import (
 	"cmp"
+	"github.com/goautoml/automl/models"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -245,8 +246,8 @@ type binned struct {
 }
 
 // skipShare is the share of rows the most frequent bin must hold for
-// histogram building to skip it.
-const skipShare = 0.6
+// histogram building to skip it (the cost estimates read it too).
+const skipShare = models.SkipShare
 
 // newBinned bins X, numeric columns by the rule binning. Columns flagged
 // categorical get category bins when catSplits is set and are treated as
