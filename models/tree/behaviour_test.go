@@ -389,3 +389,48 @@ func TestInfiniteValues(t *testing.T) {
 		}
 	}
 }
+
+// TestMinDataInLeafCountsRows: below exactCountRows, min_data_in_leaf is
+// a number of rows, as in scikit-learn, whatever the hessians. Late
+// rounds of a confident model give the few rows it still gets wrong most
+// of the hessian; counts estimated from hessians (LightGBM's way) then
+// let a leaf hold a handful of them.
+func TestMinDataInLeafCountsRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	const n, d, minData = 2000, 8, 20
+	X := mat.NewDense(n, d, nil)
+	y := make([]int, n)
+	for i := 0; i < n; i++ {
+		row := X.RawRowView(i)
+		ones := 0
+		for j := range row {
+			if rng.IntN(2) == 1 {
+				row[j] = 1
+				ones++
+			}
+		}
+		y[i] = ones % 2
+		if rng.Float64() < 0.03 {
+			y[i] = 1 - y[i]
+		}
+	}
+	m := NewGBDT(GBDTParams{Rounds: 200, LearningRate: 0.3, NumLeaves: 31, MinDataInLeaf: minData,
+		MinSumHessian: 1e-3, L2: 1e-3, MaxBins: 255}, Config{Classes: 2, Seed: 1})
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	small := 0
+	for ti, tr := range m.Ensemble().Trees {
+		for _, nd := range tr.Nodes {
+			if nd.IsLeaf() && nd.Count < minData && len(tr.Nodes) > 1 {
+				if small == 0 {
+					t.Errorf("tree %d has a leaf of %d rows, want at least %d", ti, nd.Count, minData)
+				}
+				small++
+			}
+		}
+	}
+	if small > 0 {
+		t.Errorf("%d leaves under min_data_in_leaf", small)
+	}
+}

@@ -39,7 +39,9 @@ type grower struct {
 	K      int // classes (classification) or 2 (boosting: gradient, hessian)
 	stride int // histogram slots per bin
 	ns     int // node statistics slots: stats..., row count (index K)
-	// cntFactor estimates a bin's rows from its hessian (boosting)
+	// counted: boosting histograms count their rows (stride 3); else
+	// cntFactor estimates a bin's rows from its hessian
+	counted   bool
 	cntFactor float64
 	workers   int
 	minGain   float64
@@ -69,6 +71,17 @@ type grower struct {
 	nodes []gnode
 }
 
+// exactCountRows is the largest training set whose boosting histograms
+// count rows exactly. min_data_in_leaf then means rows, as in
+// scikit-learn's HistGradientBoosting; above it bin counts are estimated
+// from hessians, as LightGBM does, which saves the third slot's update on
+// every row (on 200,000 x 50 the exact counts cost 21 % more CPU per fit).
+// The estimate lets a leaf hold a few rows when they carry most of the
+// hessian: on small data, late rounds then isolate the rows the model is
+// still unsure of and grow overconfident around them (car evaluation,
+// 5-fold out-of-fold log loss 0.0346 -> 0.0206 with exact counts).
+const exactCountRows = 20000
+
 // histMemory bounds the histograms kept for subtraction.
 const histMemory = 256 << 20
 
@@ -87,7 +100,11 @@ func newGrower(d *binned, p growParams, mode, classes, workers int) *grower {
 	g.ns = g.K + 1
 	g.stride = g.ns
 	if mode == modeGrad {
+		g.counted = d.n <= exactCountRows
 		g.stride = 2
+		if g.counted {
+			g.stride = 3
+		}
 	}
 	g.rows, g.tmp = make([]int32, d.n), make([]int32, d.n)
 	g.denseBuf, g.taskBuf = make([]int, 0, len(d.feats)), make([]buildTask, 0, len(d.feats)+workers)

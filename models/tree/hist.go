@@ -2,9 +2,10 @@ package tree
 
 // A histogram holds, for every bin of every feature, the node's statistics
 // of the rows in that bin, stride float64 slots per bin. Gradient boosting
-// keeps (gradient, hessian): every row in a tree has a positive hessian,
-// and bin row counts are estimated from hessians as LightGBM does (node
-// counts are exact, from the row partition). Classification trees keep
+// keeps (gradient, hessian, row count) up to exactCountRows training rows;
+// above, (gradient, hessian), and bin row counts are estimated from
+// hessians as LightGBM does (every row in a tree has a positive hessian;
+// node counts are exact, from the row partition). Classification trees keep
 // (weight of class 0, ..., weight of class K-1, row count).
 
 // histPool recycles histogram buffers. It never refuses a buffer; limit
@@ -113,6 +114,10 @@ func (g *grower) build(hist []float64, rows []int32, tot []float64, feats []int,
 		}
 		var taken int
 		switch {
+		case g.mode == modeGrad && g.counted && identity:
+			taken = buildGradCounted(h, col, nil, g.g, g.h, skip)
+		case g.mode == modeGrad && g.counted:
+			taken = buildGradCounted(h, col, rows, og, oh, skip)
 		case g.mode == modeGrad && identity && skip < 0:
 			buildGradIdentityAll(h, col, g.g, g.h)
 			taken = m
@@ -269,6 +274,35 @@ func buildGrad(h []float64, col []uint8, rows []int32, og, oh []float64, skip in
 		c := h[k : k+2 : k+2]
 		c[0] += og[i]
 		c[1] += oh[i]
+	}
+	return taken
+}
+
+// buildGradCounted sums gradient, hessian and row count (stride 3) over
+// rows, or over every row in order when rows is nil. The exact counts are
+// only kept on small data (exactCountRows), so one plain kernel serves
+// them all.
+func buildGradCounted(h []float64, col []uint8, rows []int32, og, oh []float64, skip int) (taken int) {
+	n := len(col)
+	if rows != nil {
+		n = len(rows)
+	}
+	og = og[:n]
+	oh = oh[:n]
+	for i := 0; i < n; i++ {
+		r := i
+		if rows != nil {
+			r = int(rows[i])
+		}
+		b := int(col[r])
+		if b == skip {
+			continue
+		}
+		taken++
+		c := h[b*3 : b*3+3 : b*3+3]
+		c[0] += og[i]
+		c[1] += oh[i]
+		c[2]++
 	}
 	return taken
 }

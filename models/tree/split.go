@@ -139,7 +139,7 @@ func (g *grower) worthIt(gain, sl, sr, sp float64, best *split) bool {
 func (g *grower) findBest(hist []float64, rows []int32, tot []float64, feats []int, best *split) {
 	best.feature = -1
 	best.gain = 0
-	if g.mode == modeGrad && tot[1] > 0 {
+	if g.mode == modeGrad && !g.counted && tot[1] > 0 {
 		g.cntFactor = tot[2] / tot[1]
 	}
 	s := g.stride
@@ -198,6 +198,9 @@ func (g *grower) accumulate(h []float64, f int, rows []int32, tot []float64, lis
 		if g.mode == modeGrad {
 			h[k] += g.g[r]
 			h[k+1] += g.h[r]
+			if g.counted {
+				h[k+2]++
+			}
 		} else {
 			h[k+int(g.y[r])] += g.w[r]
 			h[k+g.K]++
@@ -238,7 +241,7 @@ func (g *grower) derive(h []float64, skip int, others []int, tot []float64) {
 // boosting every row has a positive hessian).
 func (g *grower) nonEmpty(h []float64, b int) bool {
 	if g.mode == modeGrad {
-		return h[b*2+1] > 0
+		return h[b*g.stride+1] > 0
 	}
 	return h[b*g.stride+g.K] > 0
 }
@@ -246,9 +249,14 @@ func (g *grower) nonEmpty(h []float64, b int) bool {
 // addBin adds bin b of the feature histogram h to the statistics L.
 func (g *grower) addBin(L, h []float64, b int) {
 	if g.mode == modeGrad {
-		L[0] += h[b*2]
-		L[1] += h[b*2+1]
-		L[2] += h[b*2+1] * g.cntFactor
+		k := b * g.stride
+		L[0] += h[k]
+		L[1] += h[k+1]
+		if g.counted {
+			L[2] += h[k+2]
+		} else {
+			L[2] += h[k+1] * g.cntFactor
+		}
 		return
 	}
 	addTo(L, h[b*g.stride:(b+1)*g.stride])
@@ -331,7 +339,7 @@ func (g *grower) scanGrad(f int, h []float64, list []int, nan, tot []float64, be
 		return t * t / (H + l2)
 	}
 	gp, hp, np := tot[0], tot[1], tot[2]
-	cf := g.cntFactor
+	cf, s, counted := g.cntFactor, g.stride, g.counted
 	sp := score(gp, hp)
 	for side := 0; side < 2; side++ {
 		nanLeft := side == 1
@@ -343,10 +351,14 @@ func (g *grower) scanGrad(f int, h []float64, list []int, nan, tot []float64, be
 			gl, hl, nl = nan[0], nan[1], nan[2]
 		}
 		for i, b := range list[:len(list)-1] {
-			c := h[b*2 : b*2+2 : b*2+2]
+			c := h[b*s : b*s+2 : b*s+2]
 			gl += c[0]
 			hl += c[1]
-			nl += c[1] * cf
+			if counted {
+				nl += h[b*s+2]
+			} else {
+				nl += c[1] * cf
+			}
 			if nl < minN || hl < minH {
 				continue
 			}
