@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/goautoml/automl/dataset"
 	"github.com/goautoml/automl/models"
@@ -214,5 +215,34 @@ func TestNoEncodingWithoutCategories(t *testing.T) {
 	// With a categorical column both encodings are searched.
 	if _, enc := keys(mixed); enc["ordinal"] == 0 || enc["onehot"] == 0 {
 		t.Errorf("data with a category: encodings %v, want both", enc)
+	}
+}
+
+// TestEnsembleNeed: the time the search leaves the ensemble step grows
+// with the bundles of the best trials, and only theirs: a large bundle of
+// a poor trial does not count.
+func TestEnsembleNeed(t *testing.T) {
+	trial := func(id int, auc float64) Trial {
+		return Trial{TrialSpec: TrialSpec{ID: id}, Status: "ok", Val: map[string]float64{"roc_auc": auc}}
+	}
+	trials := []Trial{trial(0, 0.80), trial(1, 0.90), trial(2, 0.85), trial(3, 0.70), trial(4, 0.88)}
+	s := &search{cfg: Config{Metric: "roc_auc"}, res: &Result{Trials: trials}}
+	base := s.ensembleNeed()
+	fixed := 0.2
+	if want := time.Duration(1.25 * fixed * float64(time.Second)); base != want {
+		t.Fatalf("no bundles: need %v, want the fixed %v", base, want)
+	}
+	const mb = 1 << 20
+	s.bundleBytes = map[int]int64{0: 5 * mb, 1: 10 * mb, 2: 10 * mb, 3: 500 * mb, 4: 10 * mb}
+	got := s.ensembleNeed()
+	// the three best (1, 4, 2): 30 MB
+	var bytes float64 = 30 * mb
+	want := time.Duration(1.25 * (bytes*loadSecondsPerByte + 0.2) * float64(time.Second))
+	if got != want {
+		t.Errorf("need %v, want %v (the three best trials' 30 MB)", got, want)
+	}
+	s.bundleBytes[1] = 40 * mb
+	if more := s.ensembleNeed(); more <= got {
+		t.Errorf("a larger bundle of the best trial: need %v, not more than %v", more, got)
 	}
 }

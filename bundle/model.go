@@ -3,6 +3,8 @@ package bundle
 import (
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -46,19 +48,41 @@ func Load(dir string) (*Model, error) {
 	for _, mb := range b.Members {
 		total += mb.Weight
 	}
+	clfs, errs := loadMembers(dir, b.Members)
 	for k, mb := range b.Members {
-		clf, err := models.Load(store.BundleModel(dir, k), mb.Model, mb.Setup)
-		if err != nil {
-			return nil, fmt.Errorf("%s: load member %d (%s): %w", dir, k, mb.Family, err)
+		if errs[k] != nil {
+			return nil, fmt.Errorf("%s: load member %d (%s): %w", dir, k, mb.Family, errs[k])
 		}
 		w := mb.Weight / total
 		if len(b.Members) == 1 {
 			w = 1
 		}
-		m.loaded = append(m.loaded, Loaded{Member: mb, Weight: w, Classifier: clf})
+		m.loaded = append(m.loaded, Loaded{Member: mb, Weight: w, Classifier: clfs[k]})
 		m.weights = append(m.weights, w)
 	}
 	return m, nil
+}
+
+// loadMembers reads the members' classifiers, several at a time: parsing
+// a forest's trees is most of a bundle's load (the ensemble step of a
+// 30 s search on 7,600 rows spent 1.4 s loading five members one by one).
+// Each member's result lands at its index, so the outcome does not depend
+// on the order they finish in.
+func loadMembers(dir string, members []Member) ([]models.Classifier, []error) {
+	clfs := make([]models.Classifier, len(members))
+	errs := make([]error, len(members))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	for k, mb := range members {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			clfs[k], errs[k] = models.Load(store.BundleModel(dir, k), mb.Model, mb.Setup)
+		}()
+	}
+	wg.Wait()
+	return clfs, errs
 }
 
 // Members are the loaded members, with normalised weights.
