@@ -312,6 +312,13 @@ func (s *search) ensembleNeed() time.Duration {
 	return time.Duration(1.25 * (float64(bytes)*loadSecondsPerByte + sel + 0.2) * float64(time.Second))
 }
 
+// ensembleGrace is the part of the grace period the search keeps clear of
+// the ensemble's share: all of it, up to a twentieth of the budget (a 1 s
+// search would otherwise have no time left for a trial).
+func (s *search) ensembleGrace() time.Duration {
+	return min(s.cfg.Grace, s.cfg.Timeout/20)
+}
+
 // ensembleStep chooses an ensemble of the finished trials, and records it
 // as one more trial (family "ensemble", the next unused ID) with a bundle
 // of the members' models: validation metrics from the blend of the

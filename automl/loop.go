@@ -180,7 +180,7 @@ func (s *search) run(parent context.Context) error {
 			// period to come back: that wait must not eat the ensemble's
 			// share (at 30 s it left 1.9 s of the 3 s, and the step, 2.2 s
 			// on 7,600 rows, was abandoned).
-			end = end.Add(-ensembleReserve(s.cfg.Timeout) - s.cfg.Grace)
+			end = end.Add(-ensembleReserve(s.cfg.Timeout) - s.ensembleGrace())
 		}
 		if s.data != nil && s.data.Sampling != nil {
 			end = end.Add(-refitReserve(s.cfg.Timeout))
@@ -207,7 +207,7 @@ loop:
 		s.fill(ctx)
 		s.commitReady()
 		if early != nil && ended != nil {
-			end := s.start.Add(s.cfg.Timeout - max(s.opt.Reserve, ClosingMargin(s.cfg.Timeout)) - s.cfg.Grace)
+			end := s.start.Add(s.cfg.Timeout - max(s.opt.Reserve, ClosingMargin(s.cfg.Timeout)) - s.ensembleGrace())
 			early.Reset(time.Until(end.Add(-s.ensembleNeed())))
 		}
 		if s.inFlight == 0 {
