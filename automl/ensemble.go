@@ -93,15 +93,7 @@ func ensembleCandidates(st *Store, trials []Trial, metric string) []Trial {
 		}
 		ok = append(ok, t)
 	}
-	slices.SortStableFunc(ok, func(a, b Trial) int {
-		switch {
-		case better(metric, a.Score(metric), b.Score(metric)):
-			return -1
-		case better(metric, b.Score(metric), a.Score(metric)):
-			return 1
-		}
-		return cmp.Compare(a.ID, b.ID)
-	})
+	slices.SortStableFunc(ok, byScore(metric))
 	chosen := map[int]bool{}
 	perFamily := map[models.Family]int{}
 	for i, t := range ok {
@@ -118,6 +110,19 @@ func ensembleCandidates(st *Store, trials []Trial, metric string) []Trial {
 	}
 	slices.SortFunc(out, func(a, b Trial) int { return cmp.Compare(a.ID, b.ID) })
 	return out
+}
+
+// byScore orders trials best first by metric, then by ID.
+func byScore(metric string) func(a, b Trial) int {
+	return func(a, b Trial) int {
+		switch {
+		case better(metric, a.Score(metric), b.Score(metric)):
+			return -1
+		case better(metric, b.Score(metric), a.Score(metric)):
+			return 1
+		}
+		return cmp.Compare(a.ID, b.ID)
+	}
 }
 
 func finiteScore(v float64) bool { return v == v && v-v == 0 }
@@ -286,15 +291,7 @@ func (s *search) ensembleNeed() time.Duration {
 			ok = append(ok, t)
 		}
 	}
-	slices.SortStableFunc(ok, func(a, b Trial) int {
-		if better(s.cfg.Metric, a.Score(s.cfg.Metric), b.Score(s.cfg.Metric)) {
-			return -1
-		}
-		if better(s.cfg.Metric, b.Score(s.cfg.Metric), a.Score(s.cfg.Metric)) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(ok, byScore(s.cfg.Metric))
 	var bytes int64
 	for _, t := range ok[:min(len(ok), ensembleLikelyMembers)] {
 		bytes += s.bundleBytes[t.ID]

@@ -2,13 +2,14 @@ package tree
 
 import (
 	"cmp"
-	"github.com/goautoml/automl/models"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/goautoml/automl/models"
 )
 
 // binSampleRows caps the rows used to find greedy bin edges, as
