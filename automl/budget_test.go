@@ -13,6 +13,9 @@ import (
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/automl/automltest"
+	"github.com/goautoml/automl/models"
+	"github.com/goautoml/automl/models/gbdt"
+	"github.com/goautoml/automl/models/tree"
 	"github.com/goautoml/automl/samples"
 	"github.com/goautoml/automl/store"
 )
@@ -368,5 +371,56 @@ func TestBrokenExecutor(t *testing.T) {
 	}
 	if res.Experiment.Status != "failed" || res.Experiment.Trials != 0 {
 		t.Errorf("status %s with %d trials, want failed with 0", res.Experiment.Status, res.Experiment.Trials)
+	}
+}
+
+// huge proposes Endless's trials, with a boosted model of a million rounds
+// as trial At: estimated at hours whatever the machine.
+type huge struct {
+	automltest.Endless
+	At int
+}
+
+func (h *huge) Ask(id int) (automl.TrialSpec, bool) {
+	spec, ok := h.Endless.Ask(id)
+	if id == h.At {
+		spec.Model = models.Spec{Family: gbdt.Name, Params: &tree.GBDTParams{Rounds: 1_000_000, LearningRate: 0.1,
+			NumLeaves: 255, MinDataInLeaf: 20, FeatureFraction: 1, BaggingFraction: 1, MaxBins: 255}}
+	}
+	return spec, ok
+}
+
+// TestNoTrialThatCannotFinish: a timed search does not start a trial
+// estimated to outlast what is left of its budget (it would be cut at the
+// deadline, its slot's time lost): it ends as soon as the trials in flight
+// come back, with the budget as its reason. A search bounded by trials
+// alone runs that trial.
+func TestNoTrialThatCannotFinish(t *testing.T) {
+	const timeout = 5 * time.Second
+	p := scripted(t, automl.Config{Timeout: timeout, Workers: 2})
+	x := &automltest.Script{Workers: 2, Default: automltest.Step{Duration: 5 * time.Millisecond}}
+	start := time.Now()
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Executor: x, Searcher: &huge{At: 5}, Started: start})
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := x.Started(); !slices.Equal(got, ids(0, 5)) {
+		t.Errorf("%d trials started (the first: %v); want 0-4 (5 cannot finish in %v)", len(got), got[:min(len(got), 8)], timeout)
+	}
+	if wall > timeout/2 {
+		t.Errorf("search returned after %v: it had nothing left to run after its first trials", wall)
+	}
+	if e := res.Experiment; e.StopReason != automl.StopTimeout || e.Trials != 5 {
+		t.Errorf("stop %s, %d trials; want timeout, 5", e.StopReason, e.Trials)
+	}
+
+	p = scripted(t, automl.Config{MaxTrials: 8, Workers: 2})
+	x = &automltest.Script{Workers: 2, Default: automltest.Step{Duration: 5 * time.Millisecond}}
+	if _, err := automl.RunPrepared(context.Background(), p, automl.Options{Executor: x, Searcher: &huge{At: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := x.Started(); !slices.Equal(got, ids(0, 8)) {
+		t.Errorf("trials %v started without a time budget; want 0-7", got)
 	}
 }

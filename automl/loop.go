@@ -48,6 +48,18 @@ type search struct {
 	// dispatch
 	results  chan finished
 	inFlight int
+	// until is when a timed search stops starting trials (its deadline, or
+	// earlier when the ensemble step needs more); zero when not timed.
+	// late is set once the next proposal was estimated to need more than
+	// what is left: nothing more is dispatched, and the search ends when
+	// the trials in flight come back.
+	until time.Time
+	late  bool
+	shape models.Shape // the data's, for the trials' estimates
+	// pace is, per family, the seconds its finished trials held a slot
+	// and their estimates (trialSeconds), summed: the estimates are off by
+	// up to 2.5x on one machine, a run corrects them with its own figures.
+	pace map[models.Family]*[2]float64
 
 	// commit
 	pending    map[int]finished // finished, waiting for a lower ID
@@ -72,6 +84,9 @@ type finished struct {
 	at       time.Time
 	restored bool // finished by an earlier run
 	final    bool // the refit after the search: committed whatever stopped it
+	// est is the trial's estimated seconds (trialSeconds); slot the seconds
+	// it held its slot, the bundle written ahead included.
+	est, slot float64
 }
 
 // runSearch searches the experiment held by st and closes st.
@@ -105,6 +120,9 @@ func newSearch(st *Store, p *Prepared, opt Options) *search {
 	if s.start.IsZero() {
 		s.start = time.Now()
 	}
+	if p.Data != nil {
+		s.shape = p.Shape()
+	}
 	if s.searcher == nil {
 		var fams []models.Family
 		for _, f := range cfg.families() {
@@ -115,6 +133,9 @@ func newSearch(st *Store, p *Prepared, opt Options) *search {
 		if cfg.Search == SearchAdaptive {
 			a := NewAdaptiveSearch(cfg.Seed, fams, p.Base, p.Shape(), cfg.Metric)
 			a.Timed = cfg.Timeout > 0
+			if a.Timed {
+				a.Skip = s.tooLong // (on samples, the halving's rule instead)
+			}
 			s.searcher = a
 		} else {
 			s.searcher = NewRandomSearch(cfg.Seed, fams, p.Base, p.Shape())
@@ -147,6 +168,7 @@ func newSearch(st *Store, p *Prepared, opt Options) *search {
 		}
 	}
 	s.results = make(chan finished, max(1, s.exec.Slots()))
+	s.pace = map[models.Family]*[2]float64{}
 	return s
 }
 
@@ -187,6 +209,7 @@ func (s *search) run(parent context.Context) error {
 		}
 		ctx, cancel = context.WithDeadlineCause(ctx, end, ErrBudget)
 		defer cancel()
+		s.until = end
 	}
 	ended := ctx.Done()
 	var grace <-chan time.Time
@@ -208,7 +231,13 @@ loop:
 		s.commitReady()
 		if early != nil && ended != nil {
 			end := s.start.Add(s.cfg.Timeout - max(s.opt.Reserve, ClosingMargin(s.cfg.Timeout)) - s.ensembleGrace())
-			early.Reset(time.Until(end.Add(-s.ensembleNeed())))
+			end = end.Add(-s.ensembleNeed())
+			early.Reset(time.Until(end))
+			if dl, _ := ctx.Deadline(); end.Before(dl) {
+				s.until = end
+			} else {
+				s.until = dl
+			}
 		}
 		if s.inFlight == 0 {
 			// The commits may let a Lagged searcher propose again.
@@ -243,7 +272,10 @@ loop:
 		}
 	}
 	clear(s.pending)
-	return context.Cause(ctx)
+	if cause := context.Cause(ctx); cause != nil || !s.late {
+		return cause
+	}
+	return ErrBudget // the time left fitted no more trials
 }
 
 // fill dispatches trials while the executor has free slots and the
@@ -261,7 +293,7 @@ func (s *search) fill(ctx context.Context) {
 // ask proposes the next trial: IDs in increasing order, skipping finished
 // ones, within the trial budget, while the search's context lives.
 func (s *search) ask(ctx context.Context) (TrialSpec, bool) {
-	for s.left > 0 && !s.exhausted && s.reason == "" && s.err == nil && ctx.Err() == nil {
+	for s.left > 0 && !s.exhausted && !s.late && s.reason == "" && s.err == nil && ctx.Err() == nil {
 		id := s.next
 		if s.done[id] {
 			s.next++
@@ -270,25 +302,90 @@ func (s *search) ask(ctx context.Context) (TrialSpec, bool) {
 		if l, ok := s.searcher.(Lagged); ok && id-l.Lag() > s.nextCommit {
 			return TrialSpec{}, false // it learns from trials still in flight
 		}
-		s.next++
 		spec, ok := s.searcher.Ask(id)
 		if !ok {
 			s.exhausted = true
 			return TrialSpec{}, false
 		}
 		spec.ID = id
+		if s.tooLong(spec) {
+			// Started, it would be cut at the deadline with its slot's
+			// time lost; the time left goes to the trials in flight and
+			// to the ensemble step.
+			s.late = true
+			s.log.Debug("search ends: the next trial would not finish in time", "trial", id,
+				"expected", s.expectedSeconds(spec), "left", time.Until(s.until).Seconds())
+			return TrialSpec{}, false
+		}
+		s.next++
 		s.left--
 		return spec, true
 	}
 	return TrialSpec{}, false
 }
 
+// tooLong reports whether a timed search has less time left before it
+// stops starting trials than spec is estimated to take (never for a trial
+// an earlier run finished, whose proposal is only recomputed).
+//
+// The adaptive searcher is asked to draw another configuration in place of
+// one that is too long, so the last seconds of a budget go to trials that
+// can finish (on 10,000 rows at 30 s, two slots spent their last 8 s on a
+// 300-tree forest and a 600-round boosted model cut at the deadline). This
+// is the one place where the clock shapes a proposal: only at the end of a
+// budget, where the clock already decides which trials finish; a search
+// bounded by trials alone never sees it.
+func (s *search) tooLong(spec TrialSpec) bool {
+	if s.until.IsZero() || s.done[spec.ID] || spec.Ensemble != nil {
+		return false
+	}
+	return s.expectedSeconds(spec) > time.Until(s.until).Seconds()
+}
+
+// expectedSeconds is spec's estimate (trialSeconds) scaled by how long its
+// family's trials took in this run against their estimates (by all
+// families' until it has one), within [0.5, 4].
+func (s *search) expectedSeconds(spec TrialSpec) float64 {
+	p := s.pace[spec.Model.Family]
+	if p == nil {
+		p = new([2]float64)
+		for _, q := range s.pace {
+			p[0] += q[0]
+			p[1] += q[1]
+		}
+	}
+	ratio := 1.0
+	if p[1] > 0 {
+		ratio = min(4, max(0.5, p[0]/p[1]))
+	}
+	return s.trialSeconds(spec) * ratio
+}
+
+// trialSeconds is spec's estimated time on one slot: the family's cost
+// estimate (models.EstimateCost, seconds of one core) on its rows, times the
+// fits it takes (k folds of (k-1)/k of the rows and the refit on all of
+// them: about k with cross-validation).
+func (s *search) trialSeconds(spec TrialSpec) float64 {
+	shape := s.shape
+	if spec.Rows > 0 {
+		shape.Rows = spec.Rows
+	}
+	c := models.EstimateCost(spec.Model, shape)
+	if s.data != nil && s.data.Split != nil && spec.Rows == 0 {
+		if k := len(s.data.Split.Folds); k > 1 {
+			c *= float64(k)
+		}
+	}
+	return c
+}
+
 // dispatch runs spec on the executor. A panic in the executor's Run is
 // contained: the trial is a failed trial, as a panic inside a fit is.
 func (s *search) dispatch(ctx context.Context, spec TrialSpec) {
 	s.inFlight++
+	est := s.trialSeconds(spec)
 	go func() {
-		f := finished{id: spec.ID}
+		f := finished{id: spec.ID, est: est}
 		started := time.Now()
 		f.out, f.err = runContained(ctx, s.exec, spec)
 		f.at = time.Now()
@@ -312,6 +409,7 @@ func (s *search) dispatch(ctx context.Context, spec TrialSpec) {
 			// it has abandoned must not write anything.)
 			s.writeAhead(&f)
 		}
+		f.slot = time.Since(started).Seconds()
 		s.results <- f
 	}()
 }
@@ -394,6 +492,15 @@ func (s *search) receive(f finished) {
 		s.fail(f.err)
 	default:
 		f.out.Trial.Timing.OffsetSeconds = f.at.Sub(s.start).Seconds()
+		if t := f.out.Trial; t.Status == "ok" && f.est > 0 {
+			p := s.pace[t.Model.Family]
+			if p == nil {
+				p = new([2]float64)
+				s.pace[t.Model.Family] = p
+			}
+			p[0] += f.slot
+			p[1] += f.est
+		}
 	}
 	s.pending[f.id] = f
 }

@@ -246,3 +246,52 @@ func TestEnsembleNeed(t *testing.T) {
 		t.Errorf("a larger bundle of the best trial: need %v, not more than %v", more, got)
 	}
 }
+
+// TestTooLongForTheTimeLeft: a timed search does not start a trial whose
+// estimate, scaled by its family's pace in this run, exceeds the time left;
+// an untimed one and a restored trial are never held back.
+func TestTooLongForTheTimeLeft(t *testing.T) {
+	shape := models.Shape{Rows: 10000, Features: 20, Classes: 2}
+	gb := func(id, rounds int) TrialSpec {
+		return TrialSpec{ID: id, Model: models.Spec{Family: gbdt.Name, Params: &tree.GBDTParams{Rounds: rounds,
+			LearningRate: 0.1, NumLeaves: 31, MinDataInLeaf: 20, FeatureFraction: 1, BaggingFraction: 1, MaxBins: 255}}}
+	}
+	s := &search{shape: shape, done: map[int]bool{}, pace: map[models.Family]*[2]float64{}}
+	small, big := gb(1, 10), gb(2, 20000)
+	est := s.trialSeconds(big)
+	if est < 10 || s.trialSeconds(small) > 1 {
+		t.Fatalf("estimates %.2f s and %.2f s: the test wants a trial of over 10 s and one under 1 s",
+			est, s.trialSeconds(small))
+	}
+	if s.tooLong(big) {
+		t.Error("an untimed search held a trial back")
+	}
+	s.until = time.Now().Add(5 * time.Second)
+	if !s.tooLong(big) {
+		t.Errorf("a %.1f s trial started with 5 s left", est)
+	}
+	if s.tooLong(small) {
+		t.Error("a trial well within the time left was held back")
+	}
+	s.done[2] = true
+	if s.tooLong(big) {
+		t.Error("a trial an earlier run finished was held back (its proposal must not change)")
+	}
+	// This run's gbdt trials took 4x their estimate, its logistic ones a
+	// tenth.
+	s.pace[gbdt.Name] = &[2]float64{4, 1}
+	s.pace[logistic.Name] = &[2]float64{1, 10}
+	if got, want := s.expectedSeconds(small), 4*s.trialSeconds(small); got != want {
+		t.Errorf("expected %.3f s, want %.3f s (4x: the family's pace)", got, want)
+	}
+	s.pace[gbdt.Name] = &[2]float64{40, 1}
+	if got, want := s.expectedSeconds(small), 4*s.trialSeconds(small); got != want {
+		t.Errorf("expected %.3f s, want %.3f s (the pace is capped at 4x)", got, want)
+	}
+	delete(s.pace, gbdt.Name)
+	s.pace[logistic.Name] = &[2]float64{1, 4}
+	s.pace[randomforest.Name] = &[2]float64{5, 4}
+	if got, want := s.expectedSeconds(small), 0.75*s.trialSeconds(small); math.Abs(got-want) > 1e-12 {
+		t.Errorf("expected %.3f s, want %.3f s (the pace of every family while gbdt has none)", got, want)
+	}
+}
