@@ -75,6 +75,46 @@ func pruneWeights(w []float64, n int, min float64) []float64 {
 	return out
 }
 
+// withinBytes drops from the weights w, largest bundle (size, bytes on
+// disk) first, the members that take the sum of their sizes over limit,
+// and renormalises the rest. The members are loaded before the ensemble is
+// recorded: on bank marketing at 60 s the selection took, at 7 % weight, a
+// 300-tree extra-trees forest of 31 MB that the three best trials'
+// bundles (what ensembleNeed counts) did not announce; loading it took
+// 4.4 s of the 5.4 s left, and the ensemble was abandoned in 2 runs of 3.
+func withinBytes(w []float64, size []int64, limit int64) []float64 {
+	out := slices.Clone(w)
+	var total int64
+	for i, v := range out {
+		if v > 0 {
+			total += size[i]
+		}
+	}
+	for total > limit {
+		big := -1
+		for i, v := range out {
+			if v > 0 && (big < 0 || size[i] > size[big]) {
+				big = i
+			}
+		}
+		if big < 0 {
+			break
+		}
+		total -= size[big]
+		out[big] = 0
+	}
+	sum := 0.0
+	for _, v := range out {
+		sum += v
+	}
+	for i := range out {
+		if sum > 0 {
+			out[i] /= sum
+		}
+	}
+	return out
+}
+
 // ensembleCandidates are the finished trials an ensemble may use: trials
 // (not ensembles) that succeeded and kept both a bundle and their held-out
 // predictions, the ensembleTop best by score and the ensemblePerFamily best
@@ -131,7 +171,10 @@ func finiteScore(v float64) bool { return v == v && v-v == 0 }
 // candidates' held-out predictions, scored by the experiment's metric on
 // the same rows. It returns the members and weights, or nil when fewer than
 // two candidates or the selection picked a single trial.
-func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64) (*EnsembleSpec, *Predictions, error) {
+//
+// maxBytes, when set, is called after the selection and bounds the members'
+// bundles on disk (see withinBytes); nil or a negative value: no bound.
+func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64, bytes map[int]int64, maxBytes func() int64) (*EnsembleSpec, *Predictions, error) {
 	if len(cands) < 2 {
 		return nil, nil, nil
 	}
@@ -176,6 +219,15 @@ func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64) (*EnsembleSp
 	// member by member): at most ensembleMaxMembers, none under
 	// ensembleMinWeight, renormalised.
 	w := pruneWeights(res.Weights, ensembleMaxMembers, ensembleMinWeight)
+	if maxBytes != nil {
+		if limit := maxBytes(); limit >= 0 {
+			size := make([]int64, len(cands))
+			for i, t := range cands {
+				size[i] = bytes[t.ID]
+			}
+			w = withinBytes(w, size, limit)
+		}
+	}
 	res.Weights = w
 	members := res.Members()
 	if len(members) < 2 {
@@ -194,19 +246,8 @@ func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64) (*EnsembleSp
 // wins.
 func metricScore(metric string, y []int, k, pos int) ensemble.Score {
 	return func(p []float64) float64 {
-		if metric == "roc_auc" && k == 2 {
-			s := make([]float64, len(y))
-			for i := range y {
-				s[i] = p[i*k+pos]
-			}
-			return metrics.ROCAUC(y, s, pos)
-		}
-		P := mat.NewDense(len(y), k, p)
-		if metric == "log_loss" {
-			return -metrics.LogLoss(y, P)
-		}
-		v, ok := metrics.Evaluate(y, P, pos)[metric]
-		if !ok {
+		v, ok := metrics.Value(metric, y, mat.NewDense(len(y), k, p), pos)
+		if !ok || !finiteScore(v) {
 			return nan
 		}
 		if !metrics.HigherIsBetter(metric) {
@@ -247,14 +288,18 @@ func ensembleReserve(timeout time.Duration) time.Duration {
 	return min(10*time.Second, max(500*time.Millisecond, timeout/10))
 }
 
-// Rates of the ensemble step, measured on 2 cores (covertype, 7,600 rows,
-// 7 classes, 30 s budget): its members' bundles load at about 0.1 s per
-// MB on disk, wall time, loading in parallel (12 MB: 1.25 s; 38 MB:
-// 2.9 s); selection takes about 6 ns per probability, bag, round and
-// pooled candidate (13 candidates on 3,800 rows: 0.5 s).
+// Rates of the ensemble step, measured on 2 cores: its members' bundles
+// load at about 0.1 s per MB on disk, wall time, loading in parallel
+// (covertype, 7,600 rows, 7 classes, 30 s budget: 12 MB in 1.25 s, 38 MB
+// in 2.9 s). Selection rates a blend per row (the score's per-row work,
+// about the same for log loss and a binary ROC AUC in BenchmarkValue) and
+// per probability (the blend's sums), per bag, round and pooled
+// candidate: 13 candidates on 3,800 rows × 7 classes took 0.5 s, and on
+// bank marketing (5,000 rows × 2 classes, roc_auc) 0.88 s.
 const (
-	loadSecondsPerByte = 0.1e-6
-	selectSecondsPer   = 6e-9
+	loadSecondsPerByte  = 0.1e-6
+	selectSecondsPerRow = 20e-9
+	selectSecondsPerP   = 3e-9
 	// the likely members: the best few trials with a bundle
 	ensembleLikelyMembers = 3
 )
@@ -304,9 +349,29 @@ func (s *search) ensembleNeed() time.Duration {
 		}
 		rows = min(rows, ensembleMaxRows)
 		cands := min(len(ok), ensembleTop+ensemblePerFamily*4)
-		sel = selectSecondsPer * float64(10*50*(cands+1)/2*rows*len(s.data.Target.Classes))
+		k := len(s.data.Target.Classes)
+		perRow := selectSecondsPerRow + selectSecondsPerP*float64(k)
+		if k > 2 && (s.cfg.Metric == "roc_auc" || s.cfg.Metric == "pr_auc") {
+			// one ranking per class: 6.6 times log loss's rate at 5
+			// classes (BenchmarkValue)
+			perRow *= 1.3 * float64(k)
+		}
+		sel = perRow * float64(10*50*(cands+1)/2*rows)
 	}
 	return time.Duration(1.25 * (float64(bytes)*loadSecondsPerByte + sel + 0.2) * float64(time.Second))
+}
+
+// loadableBytes is how many bytes of bundles the ensemble step can still
+// load before its deadline, with the closing writes (0.2 s) and a margin
+// of a half (loads measured at 0.1 to 0.14 s per MB); -1 without a time
+// budget.
+func (s *search) loadableBytes() int64 {
+	if s.cfg.Timeout <= 0 {
+		return -1
+	}
+	end := s.start.Add(s.cfg.Timeout - max(s.opt.Reserve, ClosingMargin(s.cfg.Timeout)))
+	left := time.Until(end).Seconds() - 0.2
+	return int64(max(0, left) / (1.5 * loadSecondsPerByte))
 }
 
 // ensembleGrace is the part of the grace period the search keeps clear of
@@ -401,7 +466,7 @@ func (s *search) ensembleStep() {
 func (s *search) makeEnsemble(ctx context.Context, id int, start time.Time) (*finished, string) {
 	d := s.data
 	cands := ensembleCandidates(s.st, s.res.Trials, s.cfg.Metric)
-	spec, blend, err := selectEnsemble(s.st, d, cands, s.cfg.Seed)
+	spec, blend, err := selectEnsemble(s.st, d, cands, s.cfg.Seed, s.bundleBytes, s.loadableBytes)
 	if err != nil || spec == nil || ctx.Err() != nil {
 		if err != nil {
 			s.log.Warn("ensemble selection failed", "err", err)

@@ -295,3 +295,33 @@ func TestTooLongForTheTimeLeft(t *testing.T) {
 		t.Errorf("expected %.3f s, want %.3f s (the pace of every family while gbdt has none)", got, want)
 	}
 }
+
+// TestWithinBytes: the ensemble's members whose bundles take it over the
+// bytes the step can still load go, largest first, and the weights of the
+// rest are renormalised.
+func TestWithinBytes(t *testing.T) {
+	w := []float64{0.4, 0.3, 0, 0.2, 0.1}
+	size := []int64{10, 100, 1000, 5, 40}
+	for _, c := range []struct {
+		limit int64
+		want  []float64
+	}{
+		{155, w}, // all fit (the unused 1,000 bytes do not count)
+		{154, []float64{0.4 / 0.7, 0, 0, 0.2 / 0.7, 0.1 / 0.7}}, // the 100-byte member goes
+		{55, []float64{0.4 / 0.7, 0, 0, 0.2 / 0.7, 0.1 / 0.7}},
+		{54, []float64{0.4 / 0.6, 0, 0, 0.2 / 0.6, 0}}, // and then the 40-byte one
+		{5, []float64{0, 0, 0, 1, 0}},
+		{0, []float64{0, 0, 0, 0, 0}},
+	} {
+		got := withinBytes(w, size, c.limit)
+		for i := range got {
+			if math.Abs(got[i]-c.want[i]) > 1e-15 {
+				t.Errorf("limit %d: weights %v, want %v", c.limit, got, c.want)
+				break
+			}
+		}
+	}
+	if w[1] != 0.3 {
+		t.Error("withinBytes changed its input")
+	}
+}

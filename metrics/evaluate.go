@@ -69,3 +69,54 @@ func Evaluate(y []int, P *mat.Dense, pos int) map[string]float64 {
 	}
 	return out
 }
+
+// Value is the named metric of Evaluate alone, the same value (NaN where
+// Evaluate leaves it out), for a caller that rates many probability
+// matrices by one metric: the ensemble selection rates thousands of
+// blends. ok is false for a name not in Names.
+func Value(name string, y []int, P *mat.Dense, pos int) (v float64, ok bool) {
+	n, k := checkRows(y, P)
+	if k == 2 && (pos < 0 || pos >= k) {
+		panic(fmt.Sprintf("metrics: positive class %d of a binary problem", pos))
+	}
+	classCounts(y, k) // validates labels, as Evaluate does
+	switch name {
+	case "log_loss":
+		v = LogLoss(y, P)
+	case "brier":
+		v = Brier(y, P, pos)
+	case "accuracy":
+		v = Accuracy(y, Argmax(P))
+	case "balanced_accuracy":
+		v = BalancedAccuracy(y, Argmax(P), k)
+	case "roc_auc", "pr_auc":
+		rank := counts.auc
+		if name == "pr_auc" {
+			rank = counts.ap
+		}
+		if k != 2 {
+			v = macroOVR(y, P, rank)[0]
+			break
+		}
+		score := make([]float64, n)
+		mat.Col(score, pos, P)
+		v = math.NaN()
+		if c, ok := binaryCounts(y, score, pos); ok {
+			v = rank(c)
+		}
+	case "precision", "recall", "f1":
+		var prf [3]float64
+		if pred := Argmax(P); k == 2 {
+			prf[0], prf[1], prf[2] = PRF(y, pred, pos)
+		} else {
+			prf[0], prf[1], prf[2] = MacroPRF(y, pred, k)
+		}
+		v = prf[map[string]int{"precision": 0, "recall": 1, "f1": 2}[name]]
+	default:
+		return math.NaN(), false
+	}
+	if math.IsInf(v, 0) {
+		v = math.NaN()
+	}
+	return v, true
+}

@@ -276,3 +276,66 @@ func TestSumIsNumpyPairwise(t *testing.T) {
 		}
 	}
 }
+
+// TestValueIsEvaluates: Value gives, metric by metric, Evaluate's value to
+// the bit, and NaN where Evaluate leaves the metric out (one class in y, a
+// NaN in P), on binary data with either positive class and on 4 classes.
+func TestValueIsEvaluates(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	random := func(n, k int) ([]int, *mat.Dense) {
+		y := make([]int, n)
+		p := make([]float64, n*k)
+		for i := range n {
+			y[i] = r.IntN(k)
+			s := 0.0
+			for j := range k {
+				// coarse values, so that scores tie
+				p[i*k+j] = float64(1 + r.IntN(8))
+				if j == y[i] {
+					p[i*k+j] += float64(r.IntN(6))
+				}
+				s += p[i*k+j]
+			}
+			for j := range k {
+				p[i*k+j] /= s
+			}
+		}
+		return y, mat.NewDense(n, k, p)
+	}
+	type tc struct {
+		name string
+		y    []int
+		P    *mat.Dense
+		pos  int
+	}
+	var cases []tc
+	for _, k := range []int{2, 4} {
+		y, P := random(300, k)
+		cases = append(cases, tc{"random", y, P, 0}, tc{"random, positive 1", y, P, 1})
+		one := make([]int, len(y))
+		cases = append(cases, tc{"one class", one, P, 1})
+		nan := mat.DenseCopyOf(P)
+		nan.Set(7, 0, math.NaN())
+		cases = append(cases, tc{"NaN", y, nan, 1})
+	}
+	for _, c := range cases {
+		_, k := c.P.Dims()
+		want := Evaluate(c.y, c.P, c.pos)
+		for _, name := range Names {
+			got, ok := Value(name, c.y, c.P, c.pos)
+			if !ok {
+				t.Fatalf("%s, %d classes: Value does not know %s", c.name, k, name)
+			}
+			w, has := want[name]
+			if !has {
+				w = math.NaN()
+			}
+			if math.Float64bits(got) != math.Float64bits(w) && !(math.IsNaN(got) && math.IsNaN(w)) {
+				t.Errorf("%s, %d classes: %s = %v, Evaluate gives %v", c.name, k, name, got, w)
+			}
+		}
+	}
+	if _, ok := Value("r2", cases[0].y, cases[0].P, 0); ok {
+		t.Error("Value knows a metric that is not in Names")
+	}
+}
