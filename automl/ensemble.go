@@ -236,15 +236,17 @@ func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64, bytes map[in
 			sub[i].ID, held[i].ID = c.ID, c.ID
 			for r := range rows {
 				p := c.Prob[r*k : (r+1)*k]
-				if r%step == 0 {
+				switch {
+				case r%step == 0:
 					sub[i].Prob = append(sub[i].Prob, p...)
-				} else {
+					if i == 0 {
+						ySub = append(ySub, y[r])
+					}
+				default:
 					held[i].Prob = append(held[i].Prob, p...)
-				}
-				if i == 0 && r%step == 0 {
-					ySub = append(ySub, y[r])
-				} else if i == 0 {
-					yHeld = append(yHeld, y[r])
+					if i == 0 {
+						yHeld = append(yHeld, y[r])
+					}
 				}
 			}
 		}
@@ -414,9 +416,14 @@ func (s *search) loadableBytes() int64 {
 	if s.cfg.Timeout <= 0 {
 		return -1
 	}
-	end := s.start.Add(s.cfg.Timeout - max(s.opt.Reserve, ClosingMargin(s.cfg.Timeout)))
-	left := time.Until(end).Seconds() - 0.2
+	left := time.Until(s.stepsEnd()).Seconds() - 0.2
 	return int64(max(0, left) / (1.5 * loadSecondsPerByte))
+}
+
+// stepsEnd is when the ensemble step must be done in a timed run: the end
+// of the budget less the finishing step's share.
+func (s *search) stepsEnd() time.Time {
+	return s.start.Add(s.cfg.Timeout - max(s.opt.Reserve, ClosingMargin(s.cfg.Timeout)))
 }
 
 // ensembleGrace is the part of the grace period the search keeps clear of
@@ -478,8 +485,7 @@ func (s *search) ensembleStep() {
 	}()
 	var late <-chan time.Time
 	if s.cfg.Timeout > 0 {
-		end := s.start.Add(s.cfg.Timeout - max(s.opt.Reserve, ClosingMargin(s.cfg.Timeout)))
-		late = time.After(time.Until(end))
+		late = time.After(time.Until(s.stepsEnd()))
 	}
 	var f *finished
 	select {

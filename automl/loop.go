@@ -230,7 +230,7 @@ loop:
 		s.fill(ctx)
 		s.commitReady()
 		if early != nil && ended != nil {
-			end := s.start.Add(s.cfg.Timeout - max(s.opt.Reserve, ClosingMargin(s.cfg.Timeout)) - s.ensembleGrace())
+			end := s.stepsEnd().Add(-s.ensembleGrace())
 			end = end.Add(-s.ensembleNeed())
 			early.Reset(time.Until(end))
 			if dl, _ := ctx.Deadline(); end.Before(dl) {
