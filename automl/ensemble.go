@@ -371,13 +371,7 @@ func (s *search) noteBundle(id int) {
 // run). Like the time budget itself, it depends on timing (the trials
 // finished so far).
 func (s *search) ensembleNeed() time.Duration {
-	var ok []Trial
-	for _, t := range s.res.Trials {
-		if t.Status == "ok" && t.Ensemble == nil && s.bundleBytes[t.ID] > 0 && finiteScore(t.Score(s.cfg.Metric)) {
-			ok = append(ok, t)
-		}
-	}
-	slices.SortStableFunc(ok, byScore(s.cfg.Metric))
+	ok := s.ranked()
 	var bytes int64
 	for _, t := range ok[:min(len(ok), ensembleLikelyMembers)] {
 		bytes += s.bundleBytes[t.ID]
@@ -406,6 +400,19 @@ func (s *search) ensembleNeed() time.Duration {
 		sel = perRow * float64(evals*rows)
 	}
 	return time.Duration(1.25 * (float64(bytes)*loadSecondsPerByte + sel + 0.2) * float64(time.Second))
+}
+
+// ranked is the finished trials with a bundle and a score, best first
+// (ensembles aside).
+func (s *search) ranked() []Trial {
+	var ok []Trial
+	for _, t := range s.res.Trials {
+		if t.Status == "ok" && t.Ensemble == nil && s.bundleBytes[t.ID] > 0 && finiteScore(t.Score(s.cfg.Metric)) {
+			ok = append(ok, t)
+		}
+	}
+	slices.SortStableFunc(ok, byScore(s.cfg.Metric))
+	return ok
 }
 
 // loadableBytes is how many bytes of bundles the ensemble step can still

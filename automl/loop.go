@@ -214,10 +214,11 @@ func (s *search) run(parent context.Context) error {
 	ended := ctx.Done()
 	var grace <-chan time.Time
 	// The ensemble step's share is fixed; when the likely members' bundles
-	// take longer to load than it leaves, the search ends earlier.
+	// take longer to load than it leaves, the search ends earlier. So it
+	// does by the refit's estimate when the best is refit on every row.
 	var early *time.Timer
 	var earlyC <-chan time.Time
-	if s.cfg.Timeout > 0 && s.ensembles() {
+	if s.cfg.Timeout > 0 && (s.ensembles() || s.cfg.Refit == RefitAll) {
 		early = time.NewTimer(time.Hour)
 		defer early.Stop()
 		earlyC = early.C
@@ -231,7 +232,10 @@ loop:
 		s.commitReady()
 		if early != nil && ended != nil {
 			end := s.stepsEnd().Add(-s.ensembleGrace())
-			end = end.Add(-s.ensembleNeed())
+			if s.ensembles() {
+				end = end.Add(-s.ensembleNeed())
+			}
+			end = end.Add(-s.refitNeed())
 			early.Reset(time.Until(end))
 			if dl, _ := ctx.Deadline(); end.Before(dl) {
 				s.until = end

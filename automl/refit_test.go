@@ -1,9 +1,12 @@
 package automl_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/goautoml/automl/automl"
 	"github.com/goautoml/automl/bundle"
@@ -74,4 +77,36 @@ func TestRefitAll(t *testing.T) {
 			t.Logf("trial %d (%s): test log loss %.4f searched, %.4f refit on every row", res.Best.ID, res.Best.Model.Family, ls, lr)
 		})
 	}
+}
+
+// TestRefitAllWithinBudget: in a timed run the refit on every row is part
+// of the budget: the search leaves time for it, and the run, refit
+// included, returns within the budget and its grace.
+func TestRefitAllWithinBudget(t *testing.T) {
+	data, err := samples.WriteGermanCredit(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cfg := automl.Config{Data: data, Target: "class", Timeout: 4 * time.Second, Seed: 4, Workers: 2, RunsDir: t.TempDir(), Name: "refit",
+		Include: []models.Family{"logistic", "gbdt", "naive_bayes"}, Refit: automl.RefitAll,
+		Calibration: automl.CalibrationAuto, Search: automl.SearchAdaptive}
+	p, err := automl.Prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	res, err := automl.RunPrepared(context.Background(), p, automl.Options{Started: start, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if limit := cfg.Timeout + p.Experiment.Config.Grace; wall > limit {
+		t.Errorf("the run returned after %v, more than the budget and its grace (%v)", wall, limit)
+	}
+	b, err := bundle.Read(filepath.Join(res.Dir, store.BestAlias))
+	if err != nil || b.Refit != automl.RefitAll || b.TrialID != res.Best.ID {
+		t.Fatalf("no refit of trial %d in best (%v, %+v); the run's warnings:\n%s", res.Best.ID, err, b, log.String())
+	}
+	t.Logf("%d trials, best %d (%s) refit on every row; returned after %v", len(res.Trials), res.Best.ID, res.Best.Model.Family, wall)
 }
