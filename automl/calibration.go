@@ -34,7 +34,8 @@ func thresholdMetric(metric string) string {
 // validation rows, or out-of-fold on every non-test row) and nothing else:
 //
 //   - the calibrator (none, the prior correction when class weights were
-//     used, Platt or isotonic) is the one with the lowest cross-validated
+//     used, temperature scaling for a multiclass target, Platt or
+//     isotonic) is the one with the lowest cross-validated
 //     log loss on those rows;
 //   - the validation metrics are recomputed from the held-out rows
 //     calibrated without seeing themselves (calibrate.CrossFit), fold by

@@ -23,6 +23,9 @@ const (
 	// Prior only undoes the prior shift of class-weighted training (Prior
 	// weights, no maps).
 	Prior = "prior"
+	// Temperature divides a row's log-probabilities by Temperature and
+	// takes the softmax (no maps): calibrate.Temper.
+	Temperature = "temperature"
 )
 
 // Calibration maps a bundle's combined probabilities to calibrated ones, as
@@ -32,17 +35,20 @@ const (
 //   - binary target: one map, for the positive class; the other class gets
 //     1 - p;
 //   - multiclass: one map per class (one-vs-rest), then each row is divided
-//     by its sum (uniform 1/k when the sum is 0).
+//     by its sum (uniform 1/k when the sum is 0);
+//   - temperature (multiclass, no maps): p'_j ∝ exp(log(max(p_j, 1e-15)) / T).
 //
 // Values in (1, 1+1e-5] are then set to 1, as scikit-learn does.
 type Calibration struct {
 	Version int    `json:"version"`
-	Method  string `json:"method"` // Platt, Isotonic or Prior
+	Method  string `json:"method"` // Platt, Isotonic, Temperature or Prior
 	// Prior, when set, are the class weights training used: each row is
 	// first divided by them and renormalised (calibrate.Reweight), undoing
 	// the prior shift they cause; the maps then apply to the result.
 	Prior []float64 `json:"prior_weights,omitempty"`
 	Maps  []Map     `json:"maps,omitempty"`
+	// Temperature is method Temperature's T, a positive number.
+	Temperature float64 `json:"temperature,omitempty"`
 }
 
 // Map is the calibrator of one class. Platt: p' = 1 / (1 + exp(A·p + B))
@@ -92,6 +98,12 @@ func (c *Calibration) check(classes int) error {
 		}
 		return nil
 	}
+	if c.Method == Temperature {
+		if len(c.Maps) != 0 || !(c.Temperature > 0) || math.IsInf(c.Temperature, 0) {
+			return fmt.Errorf("calibration: method temperature needs a positive finite temperature (got %v) and no maps", c.Temperature)
+		}
+		return nil
+	}
 	if len(c.Maps) != want {
 		return fmt.Errorf("calibration: %d maps for %d classes, want %d", len(c.Maps), classes, want)
 	}
@@ -116,7 +128,7 @@ func (c *Calibration) check(classes int) error {
 				}
 			}
 		default:
-			return fmt.Errorf("calibration method %q, want %q or %q", c.Method, Platt, Isotonic)
+			return fmt.Errorf("calibration method %q, want %q, %q, %q or %q", c.Method, Platt, Isotonic, Temperature, Prior)
 		}
 	}
 	return nil
@@ -155,7 +167,9 @@ func (c *Calibration) Apply(P *mat.Dense) {
 		if c.Method == Prior {
 			continue
 		}
-		if k == 2 {
+		if c.Method == Temperature {
+			calibrate.Temper(row, c.Temperature)
+		} else if k == 2 {
 			m := &c.Maps[0]
 			p := m.apply(c.Method, row[m.Class])
 			row[m.Class], row[1-m.Class] = p, 1-p
@@ -199,6 +213,8 @@ func FromCalibrator(c *calibrate.Calibrator) *Calibration {
 		for j, s := range c.Steps {
 			out.Maps = append(out.Maps, Map{Class: mapClass(c, j), X: s.X, Y: s.Y})
 		}
+	case calibrate.Temperature:
+		out.Temperature = c.Temperature
 	}
 	return out
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // Calibration applies Platt and isotonic calibrators as scikit-learn's
-// CalibratedClassifierCV.predict_proba does (reference values from
+// CalibratedClassifierCV.predict_proba does, and temperature scaling as
+// numpy's softmax of the clipped log-probabilities (reference values from
 // testdata/calibration.py, sklearn 1.2.1).
 func TestCalibrationMatchesSklearn(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("testdata", "calibration.json"))
@@ -28,8 +29,8 @@ func TestCalibrationMatchesSklearn(t *testing.T) {
 	if err := json.Unmarshal(raw, &cases); err != nil {
 		t.Fatal(err)
 	}
-	if len(cases) != 4 {
-		t.Fatalf("%d cases, want 4", len(cases))
+	if len(cases) != 5 {
+		t.Fatalf("%d cases, want 5", len(cases))
 	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
@@ -69,6 +70,9 @@ func TestCalibrationChecks(t *testing.T) {
 		{"isotonic order", Calibration{Version: 1, Method: Isotonic, Maps: []Map{{Class: 1, X: []float64{0.5, 0.2}, Y: []float64{0, 1}}}}, 2, "increase"},
 		{"isotonic points", Calibration{Version: 1, Method: Isotonic, Maps: []Map{{Class: 1, X: []float64{0.5}}}}, 2, "1 x and 0 y"},
 		{"platt nan", Calibration{Version: 1, Method: Platt, Maps: []Map{{Class: 1, A: math.NaN()}}}, 2, "finite"},
+		{"temperature zero", Calibration{Version: 1, Method: Temperature}, 3, "positive finite temperature (got 0)"},
+		{"temperature inf", Calibration{Version: 1, Method: Temperature, Temperature: math.Inf(1)}, 3, "positive finite"},
+		{"temperature maps", Calibration{Version: 1, Method: Temperature, Temperature: 2, Maps: []Map{{Class: 0}}}, 3, "no maps"},
 	} {
 		if err := c.cal.check(c.classes); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)

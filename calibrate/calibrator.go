@@ -13,6 +13,9 @@ const (
 	Prior    = "prior"
 	Platt    = "platt"
 	Isotonic = "isotonic"
+	// Temperature rescales a multiclass row's log-probabilities by one
+	// number (temperature.go).
+	Temperature = "temperature"
 )
 
 // Calibrator maps a model's probabilities (rows × classes, row-major) to
@@ -28,6 +31,8 @@ type Calibrator struct {
 	Positive int        `json:"positive"`
 	Sigmoids []Sigmoid  `json:"sigmoids,omitempty"`
 	Steps    []Monotone `json:"isotonic,omitempty"`
+	// Temperature is method Temperature's T (1/T scales each log-probability).
+	Temperature float64 `json:"temperature,omitempty"`
 }
 
 // Apply returns the calibrated probabilities of p (n × Classes, row-major);
@@ -45,6 +50,8 @@ func (c Calibrator) Apply(p []float64) []float64 {
 			reweight(row, c.ClassWeights)
 		}
 		switch c.Method {
+		case Temperature:
+			Temper(row, c.Temperature)
 		case Platt, Isotonic:
 			if k == 2 {
 				q := c.at(0, row[c.Positive])
@@ -118,12 +125,16 @@ func Fit(method string, p []float64, y []int, classes, pos int, classWeights []f
 		}
 		return c, nil
 	}
-	if method != Platt && method != Isotonic {
-		return Calibrator{}, fmt.Errorf("calibrate: unknown method %q (want none, prior, platt or isotonic)", method)
+	if method != Platt && method != Isotonic && method != Temperature {
+		return Calibrator{}, fmt.Errorf("calibrate: unknown method %q (want none, prior, temperature, platt or isotonic)", method)
 	}
 	q := p
 	if classWeights != nil {
 		q = Calibrator{Method: Prior, Classes: classes, ClassWeights: classWeights}.Apply(p)
+	}
+	if method == Temperature {
+		c.Temperature = FitTemperature(q, y, classes)
+		return c, nil
 	}
 	fitOne := func(j int) {
 		f := make([]float64, len(y))
@@ -155,10 +166,12 @@ type Choice struct {
 }
 
 // Choose compares no calibration, the prior correction (when classWeights
-// are set), Platt and isotonic by their log loss under folds-fold
-// cross-validation over the held-out rows (a seeded, stratified assignment),
-// and fits the best on all of them. Ties keep the simpler method (in the
-// order none, prior, platt, isotonic).
+// are set), temperature scaling (multiclass targets), Platt and isotonic by
+// their log loss under folds-fold cross-validation over the held-out rows (a
+// seeded, stratified assignment), and fits the best on all of them. Ties
+// keep the simpler method (in the order none, prior, temperature, platt,
+// isotonic). A binary target has no temperature: Platt's sigmoid already
+// fits a scale and a shift of its one free probability.
 func Choose(p []float64, y []int, classes, pos int, classWeights []float64, folds int, seed uint64) (Choice, error) {
 	if folds < 2 {
 		folds = 5
@@ -166,6 +179,9 @@ func Choose(p []float64, y []int, classes, pos int, classWeights []float64, fold
 	methods := []string{None}
 	if classWeights != nil {
 		methods = append(methods, Prior)
+	}
+	if classes > 2 {
+		methods = append(methods, Temperature)
 	}
 	methods = append(methods, Platt, Isotonic)
 	fold := stratifiedFolds(y, classes, folds, seed)

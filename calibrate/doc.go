@@ -12,9 +12,12 @@
 //     CalibratedClassifierCV(method="sigmoid") does (Platt 2000, with his
 //     smoothed targets);
 //   - Isotonic: a monotone step function through pool-adjacent-violators,
-//     as scikit-learn's IsotonicRegression(out_of_bounds="clip") predicts.
+//     as scikit-learn's IsotonicRegression(out_of_bounds="clip") predicts;
+//   - Temperature (multiclass targets): every log-probability of a row
+//     divided by one fitted T, then the softmax (Guo et al. 2017); it
+//     softens or sharpens a whole row without changing its ranking.
 //
-// Multiclass probabilities are calibrated one class against the rest and
-// renormalised; binary ones through the positive class. Choose picks the
+// Platt and isotonic calibrate multiclass probabilities one class against
+// the rest and renormalise; binary ones through the positive class. Choose picks the
 // method whose cross-validated log loss on the held-out rows is lowest.
 package calibrate

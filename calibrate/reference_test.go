@@ -76,3 +76,56 @@ func TestIsotonicMatchesScikitLearn(t *testing.T) {
 		}
 	}
 }
+
+// TestTemperatureMatchesScipy: the temperature minimising the clipped log
+// loss, as scipy's bounded scalar search finds it to 1e-12 in 1/T, and the
+// tempered probabilities (testdata/make_reference.py).
+func TestTemperatureMatchesScipy(t *testing.T) {
+	b, err := os.ReadFile("testdata/reference.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Cases []struct {
+			P           []float64 `json:"p"`
+			Y           []int     `json:"y"`
+			Classes     int       `json:"classes"`
+			Temperature float64   `json:"temperature"`
+			Tempered    []float64 `json:"tempered"`
+		} `json:"temperature_cases"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Cases) != 4 {
+		t.Fatalf("%d temperature cases, want 4", len(r.Cases))
+	}
+	for i, c := range r.Cases {
+		got := FitTemperature(c.P, c.Y, c.Classes)
+		if math.Abs(got-c.Temperature) > 1e-6*c.Temperature {
+			t.Errorf("case %d: T = %.10g, scipy %.10g", i, got, c.Temperature)
+		}
+		cal, err := Fit(Temperature, c.P, c.Y, c.Classes, -1, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := cal.Apply(c.P)
+		for j := range q {
+			// The reference rows are tempered at scipy's T: the
+			// difference in T moves them by at most about 1e-6 of it.
+			if math.Abs(q[j]-c.Tempered[j]) > 1e-6 {
+				t.Fatalf("case %d value %d: %v, numpy %v", i, j, q[j], c.Tempered[j])
+			}
+		}
+		// At the same T the arithmetic agrees to rounding.
+		for row := 0; row < len(c.P); row += c.Classes {
+			x := append([]float64(nil), c.P[row:row+c.Classes]...)
+			Temper(x, c.Temperature)
+			for j, v := range x {
+				if math.Abs(v-c.Tempered[row+j]) > 1e-12 {
+					t.Fatalf("case %d row %d: Temper gives %v, numpy %v", i, row/c.Classes, v, c.Tempered[row+j])
+				}
+			}
+		}
+	}
+}

@@ -15,7 +15,7 @@ func FromModel(m *bundle.Model, producer string) ([]byte, error) {
 		b.Members = append(b.Members, Member{Weight: l.Weight, Prep: l.Prep, Family: l.Family, Model: l.Classifier})
 	}
 	if c := m.Calibration; c != nil {
-		cal := &Calibration{Method: c.Method, Prior: c.Prior}
+		cal := &Calibration{Method: c.Method, Prior: c.Prior, Temperature: c.Temperature}
 		for _, mp := range c.Maps {
 			cal.Maps = append(cal.Maps, CalibrationMap{Class: mp.Class, A: mp.A, B: mp.B, X: mp.X, Y: mp.Y})
 		}

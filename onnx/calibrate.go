@@ -1,6 +1,11 @@
 package onnx
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+
+	"github.com/goautoml/automl/calibrate"
+)
 
 // Calibration maps the blended probabilities of a bundle, as package bundle's calibration
 // does: binary targets have one map (for Class; the other class gets 1 - p), multiclass
@@ -10,10 +15,14 @@ import "fmt"
 // Prior, when set, are the class weights of class-weighted training: each row is first
 // divided by them and rescaled to sum to 1 (1/k each when the sum is not positive), which
 // undoes the prior shift the weights cause. Method "prior" applies only that, with no maps.
+//
+// Method "temperature" has no maps: each row becomes the softmax of its log-probabilities
+// (probabilities first raised to 1e-15) divided by Temperature.
 type Calibration struct {
-	Method string // "platt", "isotonic" or "prior"
-	Prior  []float64
-	Maps   []CalibrationMap
+	Method      string // "platt", "isotonic", "temperature" or "prior"
+	Prior       []float64
+	Maps        []CalibrationMap
+	Temperature float64
 }
 
 // CalibrationMap is the calibrator of one class. Platt: p' = 1 / (1 + exp(A·p + B)).
@@ -47,7 +56,7 @@ func (g *graph) calibrate(p string, k int, c *Calibration) (string, error) {
 		case "isotonic":
 			return g.isotonic(col, m.X, m.Y)
 		}
-		return "", fmt.Errorf("onnx: calibration method %q, want platt or isotonic", c.Method)
+		return "", fmt.Errorf("onnx: calibration method %q, want platt, isotonic, temperature or prior", c.Method)
 	}
 	if c.Prior != nil {
 		if len(c.Prior) != k {
@@ -63,7 +72,13 @@ func (g *graph) calibrate(p string, k int, c *Calibration) (string, error) {
 		return p, nil
 	}
 	var out string
-	if k == 2 {
+	if c.Method == "temperature" {
+		if len(c.Maps) != 0 || !(c.Temperature > 0) || math.IsInf(c.Temperature, 0) {
+			return "", fmt.Errorf("onnx: calibration method temperature needs a positive finite temperature and no maps")
+		}
+		logp := g.node("Log", []string{g.node("Max", []string{p, g.scalar(calibrate.TemperatureFloor)})})
+		out = g.node("Softmax", []string{g.node("Div", []string{logp, g.scalar(c.Temperature)})}, intAttr("axis", 1))
+	} else if k == 2 {
 		if len(c.Maps) != 1 || c.Maps[0].Class < 0 || c.Maps[0].Class > 1 {
 			return "", fmt.Errorf("onnx: a binary calibration needs one map of class 0 or 1")
 		}

@@ -354,6 +354,17 @@ func calibrate(P *mat.Dense, c *onnx.Calibration) {
 		if c.Method == "prior" {
 			continue
 		}
+		if c.Method == "temperature" {
+			s := 0.0
+			for j := range row {
+				row[j] = math.Pow(max(row[j], 1e-15), 1/c.Temperature)
+				s += row[j]
+			}
+			for j := range row {
+				row[j] /= s
+			}
+			continue
+		}
 		if k == 2 {
 			m := &c.Maps[0]
 			p := apply(m, row[m.Class])
@@ -523,6 +534,9 @@ func TestONNXRuntime(t *testing.T) {
 		// and a threshold (German Credit).
 		{iris, onnx.Calibration{Method: "prior", Prior: []float64{0.5, 1.5, 2}}, nil},
 		{german, onnx.Calibration{Method: "platt", Prior: []float64{2.3, 1}, Maps: []onnx.CalibrationMap{{Class: 1, A: -2.5, B: 1}}}, &onnx.Threshold{Value: 0.6, Positive: 1}},
+		// Temperature scaling: softened (iris), and sharpened after a prior correction.
+		{iris, onnx.Calibration{Method: "temperature", Temperature: 2.7}, nil},
+		{iris, onnx.Calibration{Method: "temperature", Prior: []float64{0.5, 1.5, 2}, Temperature: 0.4}, nil},
 	} {
 		a := fit(t, c.d, onehot, smallSpec(logistic.Name, false))
 		b := fit(t, c.d, ordinal, smallSpec(gbdt.Name, true))

@@ -5,7 +5,10 @@ Fits CalibratedClassifierCV(cv="prefit") with method "sigmoid" (Platt) and
 as in a bundle, the calibrators map predict_proba), for a binary and a 3-class problem, and
 writes, per case, the fitted calibrators, the uncalibrated probabilities of
 held-out rows and scikit-learn's calibrated probabilities to
-calibration.json. Run with Debian's /usr/bin/python3 (sklearn 1.2.1):
+calibration.json. A fifth case is temperature scaling of the 3-class forest
+(scikit-learn 1.2 has none): T minimises the log loss of
+softmax(log(max(p, 1e-15)) / T) on the calibration rows (scipy's bounded
+search over 1/T), and numpy applies it to the held-out rows. Run with Debian's /usr/bin/python3 (sklearn 1.2.1):
 
     /usr/bin/python3 bundle/testdata/calibration.py
 """
@@ -16,6 +19,8 @@ import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
 
 cases = []
 for classes in (2, 3):
@@ -38,6 +43,20 @@ for classes in (2, 3):
             "calibration": {"version": 1, "method": "platt" if method == "sigmoid" else "isotonic", "maps": maps},
             "proba": est.predict_proba(X[test]).tolist(),
             "calibrated": cc.predict_proba(X[test]).tolist(),
+        })
+
+    if classes == 3:
+        logp = np.log(np.maximum(est.predict_proba(X[cal]), 1e-15))
+        yc = y[cal]
+        r = minimize_scalar(lambda b: -log_softmax(b * logp, axis=1)[np.arange(len(yc)), yc].sum(),
+                            bounds=(0.01, 100), method="bounded", options={"xatol": 1e-12})
+        T = 1.0 / float(r.x)
+        proba = est.predict_proba(X[test])
+        cases.append({
+            "name": "3 classes, temperature",
+            "calibration": {"version": 1, "method": "temperature", "temperature": T},
+            "proba": proba.tolist(),
+            "calibrated": softmax(np.log(np.maximum(proba, 1e-15)) / T, axis=1).tolist(),
         })
 
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "calibration.json")

@@ -120,7 +120,7 @@ func (c *configFlags) register(fs *flag.FlagSet, search bool) {
 		fs.StringVar(&c.cfg.Refit, "refit", automl.RefitNone, "all: once the test score is recorded, refit the best trial (each member of an ensemble) on every row, test rows included, as the bundle <experiment>/best scores with (what to deploy); none: best is the searched trial")
 		fs.StringVar(&c.cfg.Ensemble, "ensemble", automl.EnsembleAuto, "auto: after the search, choose a weighted ensemble of the best trials (Caruana's ensemble selection) and rank it with them; none: no ensemble")
 	}
-	fs.StringVar(&c.cfg.Calibration, "calibration", automl.CalibrationAuto, "auto: calibrate probabilities on held-out rows (chosen per trial: none, prior correction, Platt or isotonic) and pick binary decision thresholds; none: the models' own probabilities and 0.5")
+	fs.StringVar(&c.cfg.Calibration, "calibration", automl.CalibrationAuto, "auto: calibrate probabilities on held-out rows (chosen per trial: none, prior correction, temperature scaling, Platt or isotonic) and pick binary decision thresholds; none: the models' own probabilities and 0.5")
 	fs.BoolVar(&c.jsonOut, "json", false, "print one JSON summary at the end instead of the leaderboard")
 	fs.BoolVar(&c.quiet, "quiet", false, "no progress output")
 	fs.StringVar(&c.cfg.Sample, "sample", "", "auto (the default): above 2,000,000 training cells (rows × feature columns), trials run on growing stratified samples of the training rows (successive halving) and the best is refit on all of them; off: every trial on every row")
