@@ -52,6 +52,10 @@ type Bundle struct {
 	// included): Val and Test are then the scores of the trial as it was
 	// searched, measured before the refit.
 	Refit string `json:"refit,omitempty"`
+	// NotRefit, with Refit set, lists the members (trial IDs) that keep
+	// their searched fit: a timed run's budget ended before their refit
+	// (the heaviest members are refit first).
+	NotRefit []int `json:"not_refit,omitempty"`
 }
 
 // Member is one fitted pipeline and classifier of a bundle. Its classifier

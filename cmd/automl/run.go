@@ -451,7 +451,12 @@ func report(res *automl.Result, fin *finish.Report, jsonOut bool, fitSeconds *fl
 	lay := store.At(res.Dir)
 	fmt.Fprintf(stdout, "\nbest: trial %d (%s), kept in %s\n", res.Best.ID, res.Best.Model.Family, lay.Trial(res.Best.ID))
 	if b, err := bundle.Read(filepath.Join(lay.Dir, store.BestAlias)); err == nil && b.Refit == automl.RefitAll {
-		fmt.Fprintf(stdout, "refit on every row (test rows included) into %s: the scores above were measured before\n", filepath.Join(lay.Dir, store.BestAlias))
+		if len(b.NotRefit) > 0 {
+			fmt.Fprintf(stdout, "refit on every row (test rows included) into %s, all but %d of its %d members (the budget ended first): the scores above were measured before\n",
+				filepath.Join(lay.Dir, store.BestAlias), len(b.NotRefit), len(b.Members))
+		} else {
+			fmt.Fprintf(stdout, "refit on every row (test rows included) into %s: the scores above were measured before\n", filepath.Join(lay.Dir, store.BestAlias))
+		}
 	}
 	fmt.Fprintf(stdout, "score new data: automl predict --model %s --data new.csv --out predictions.csv\n", filepath.Join(lay.Dir, store.BestAlias))
 	return nil
