@@ -76,8 +76,12 @@ func (s *search) refitStep(ctx context.Context) {
 		return
 	}
 	if len(kept) > 0 {
-		s.log.Warn(fmt.Sprintf("the refit on every row covered %d of the %d members of ensemble trial %d (%.0f %% of its weight); trials %s keep their searched fit: the budget ended first (a larger --timeout leaves time for them)",
-			len(s.best.Ensemble.Members)-len(kept), len(s.best.Ensemble.Members), s.best.ID, 100*(1-weightOf(*s.best, kept)), joinInts(kept)))
+		who := "trials " + joinInts(kept) + " keep their"
+		if len(kept) == 1 {
+			who = "trial " + joinInts(kept) + " keeps its"
+		}
+		s.log.Warn(fmt.Sprintf("the refit on every row covered %d of the %d members of ensemble trial %d (%.0f %% of its weight); %s searched fit: the budget ended first (a larger --timeout leaves time for it)",
+			len(s.best.Ensemble.Members)-len(kept), len(s.best.Ensemble.Members), s.best.ID, 100*(1-weightOf(*s.best, kept)), who))
 	}
 	s.log.Info("refit on every row", "trial", s.best.ID, "seconds", time.Since(start).Seconds())
 }
