@@ -132,6 +132,8 @@ type Fitted struct {
 	// The probabilities of this fit on its validation and test rows.
 	valRows, testRows []int
 	valProb, testProb *mat.Dense
+	// valX is a cross-validation fold's validation matrix (nil otherwise).
+	valX *mat.Dense
 }
 
 // bestRound is the number of boosting rounds the model kept (after early
@@ -188,24 +190,33 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 	// Cross-validation: the folds rank the trial; the kept model is refit on
 	// every non-test row and measured on test.
 	var iters []int
-	var oof collectPredictions
+	folds := make([]*Fitted, len(sp.Folds))
 	for k, fold := range sp.Folds {
 		train := without(append([]int(nil), nonTest...), fold)
 		f, val, _, err := fitEval(ctx, d, t, t.Model, k+1, train, fold, nil, workers)
 		if err != nil {
 			return nil, fmt.Errorf("fold %d: %w", k+1, err)
 		}
+		folds[k] = f
 		t.Folds = append(t.Folds, val)
-		oof.add(f.valRows, f.valProb)
 		if b := bestRound(f.Model); b > 0 {
 			iters = append(iters, b)
 		}
 	}
-	t.Val = meanMetrics(t.Folds)
 	final := t.Model
 	if d, ok := models.Lookup(final.Family); ok && d.Refit != nil && len(iters) > 0 {
 		final.Params, t.BestIteration = d.Refit(final.Params, iters)
 	}
+	if len(iters) == len(folds) && t.BestIteration > 0 {
+		if err := d.atRefitRounds(t, folds, iters, t.BestIteration); err != nil {
+			return nil, err
+		}
+	}
+	var oof collectPredictions
+	for _, f := range folds {
+		oof.add(f.valRows, f.valProb)
+	}
+	t.Val = meanMetrics(t.Folds)
 	f, _, test, err := fitEval(ctx, d, t, final, -1, nonTest, nil, sp.Test, workers)
 	if err != nil {
 		return nil, fmt.Errorf("refit on all non-test rows: %w", err)
@@ -213,6 +224,49 @@ func runTrial(ctx context.Context, d *Data, t *Trial, workers int) (*Fitted, err
 	t.Test = test
 	f.Predictions = oof.predictions(len(d.Target.Classes))
 	return f, d.calibrateTrial(t, f, sp.Folds)
+}
+
+// atRefitRounds scores every fold's model at the rounds of the refit on
+// every non-test row (rounds, the folds' mean best round), rather than at
+// the round each fold's early stopping chose on the very rows it is scored
+// on: those scores flattered boosting by up to a third of its out-of-fold
+// log loss on small data (car evaluation), against families that choose
+// nothing on their validation rows. A fold that grew fewer rounds is scored
+// with all it grew. The fold metrics and the out-of-fold probabilities
+// become those of the models at these rounds; nothing changes for a model
+// that is not a models.RoundsKeeper or whose folds all chose the same round.
+func (d *Data) atRefitRounds(t *Trial, folds []*Fitted, best []int, rounds int) error {
+	same := true
+	for k, f := range folds {
+		_, ok := f.Model.(models.RoundsKeeper)
+		if !ok || f.valX == nil {
+			return nil
+		}
+		same = same && best[k] == rounds
+	}
+	if same {
+		return nil
+	}
+	for k, f := range folds {
+		if best[k] == rounds {
+			continue
+		}
+		f.Model.(models.RoundsKeeper).KeepRounds(rounds)
+		p, err := f.Model.PredictProba(f.valX)
+		if err != nil {
+			return fmt.Errorf("fold %d at %d rounds: predict %s: %w", k+1, rounds, f.Spec.Family, err)
+		}
+		if r, c := p.Dims(); r != len(f.valRows) || c != len(d.Target.Classes) {
+			return fmt.Errorf("fold %d at %d rounds: predict %s: got a %d×%d probability matrix, want %d×%d",
+				k+1, rounds, f.Spec.Family, r, c, len(f.valRows), len(d.Target.Classes))
+		}
+		f.valProb = p
+		t.Folds[k] = finite(metrics.Evaluate(d.labels(f.valRows), p, d.Target.Positive))
+		if _, ok := t.Folds[k][d.Metric]; !ok {
+			return fmt.Errorf("fold %d: validation %s is undefined (is one class absent from the validation rows?)", k+1, d.Metric)
+		}
+	}
+	return nil
 }
 
 // fitEval fits spec on the train rows and scores it on the val and test
@@ -328,7 +382,11 @@ func fitEval(ctx context.Context, d *Data, t *Trial, spec models.Spec, fold int,
 			return nil, nil, nil, fmt.Errorf("validation %s is undefined (is one class absent from the validation rows?)", d.Metric)
 		}
 	}
-	return &Fitted{Pipeline: pr.pipe, Model: clf, Spec: spec, Setup: setup, valRows: val, valProb: valProb, testRows: test, testProb: testProb}, vm, tm, nil
+	f := &Fitted{Pipeline: pr.pipe, Model: clf, Spec: spec, Setup: setup, valRows: val, valProb: valProb, testRows: test, testProb: testProb}
+	if fold > 0 {
+		f.valX = pr.xVal // a cross-validation fold's rows, scored again by atRefitRounds
+	}
+	return f, vm, tm, nil
 }
 
 // finite drops NaN and infinite values (JSON cannot hold them).

@@ -70,6 +70,13 @@ type BestIterationer interface {
 	BestIteration() int
 }
 
+// RoundsKeeper is a fitted boosted classifier that can score with another
+// number of rounds than it kept, up to as many as it grew (early stopping
+// grows some past the best one). KeepRounds returns the rounds it now uses.
+type RoundsKeeper interface {
+	KeepRounds(n int) int
+}
+
 // ValidationSetter is a classifier that uses validation rows while it fits
 // (early stopping). The search hands them over before Fit.
 type ValidationSetter interface {

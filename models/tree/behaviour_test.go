@@ -153,6 +153,45 @@ func TestEarlyStopping(t *testing.T) {
 	}
 }
 
+// TestKeepRounds: an early-stopped booster scored with n rounds predicts
+// exactly what a booster fitted with n rounds and no early stopping does,
+// for n below and above its best round (early stopping grows its patience
+// past the best), and with every round it grew when asked for more.
+func TestKeepRounds(t *testing.T) {
+	X, y, cfg := synth(600, 3, false, 9)
+	Xv, yv, _ := synth(300, 3, false, 10)
+	p := GBDTParams{Rounds: 300, LearningRate: 0.3, NumLeaves: 15, MinDataInLeaf: 5, L2: 0.01, MaxBins: 255,
+		FeatureFraction: 0.7, BaggingFraction: 0.8, BaggingFreq: 1, EarlyStoppingRounds: 10}
+	m := NewGBDT(p, cfg)
+	m.SetValidation(Xv, yv)
+	if err := m.Fit(context.Background(), X, y, nil); err != nil {
+		t.Fatal(err)
+	}
+	best := m.BestRound
+	if best < 3 || best+10 >= 300 {
+		t.Fatalf("best round %d: the test needs early stopping to cut the fit", best)
+	}
+	for _, n := range []int{best - 2, best + 5, best + 10} {
+		if got := m.KeepRounds(n); got != n || m.Ensemble().Iterations() != n {
+			t.Fatalf("KeepRounds(%d) = %d with %d rounds of trees", n, got, m.Ensemble().Iterations())
+		}
+		q := p
+		q.Rounds, q.EarlyStoppingRounds = n, 0
+		ref := NewGBDT(q, cfg)
+		if err := ref.Fit(context.Background(), X, y, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := m.PredictProba(Xv)
+		want, _ := ref.PredictProba(Xv)
+		if !mat.Equal(got, want) {
+			t.Errorf("%d rounds kept after early stopping at %d: probabilities differ from a %d-round fit", n, best, n)
+		}
+	}
+	if got := m.KeepRounds(1000); got != best+10 {
+		t.Errorf("KeepRounds(1000) = %d, want every grown round (%d)", got, best+10)
+	}
+}
+
 var errBudget = errors.New("budget reached")
 
 func TestContextStops(t *testing.T) {

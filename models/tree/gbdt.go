@@ -18,6 +18,11 @@ type GBDT struct {
 	valY []int
 	// BestRound is the number of rounds kept after early stopping.
 	BestRound int
+	// grown holds every tree Fit grew, the rounds after the best one
+	// included (early stopping grows its patience past it), so that
+	// KeepRounds can score with more or fewer rounds than the best. It is
+	// not saved: a loaded model has only the rounds it kept.
+	grown []Tree
 }
 
 // NewGBDT returns an unfitted booster.
@@ -165,12 +170,35 @@ func (m *GBDT) Fit(ctx context.Context, X *mat.Dense, y []int, w []float64) erro
 			}
 		}
 	}
+	m.grown = ens.Trees
 	if vs != nil {
-		ens.Trees = ens.Trees[:best*outs]
+		ens.Trees = ens.Trees[: best*outs : best*outs]
 	}
 	m.BestRound = len(ens.Trees) / outs
 	m.ens = ens
 	return nil
+}
+
+// KeepRounds makes the model score with its first n rounds, or with every
+// round it grew when it grew fewer, and returns how many it now uses. After
+// cross-validation, each fold's model is scored at the rounds the refit on
+// every row gets (the folds' mean best round), not at the round that fold's
+// own validation rows chose: a fold scored at its own best round scores
+// the rows that picked it, which flatters early-stopped boosting against
+// families that choose nothing on them. It makes GBDT a
+// models.RoundsKeeper.
+func (m *GBDT) KeepRounds(n int) int {
+	if m.ens == nil {
+		return 0
+	}
+	if m.grown == nil { // loaded, not fitted here
+		m.grown = m.ens.Trees
+	}
+	outs := m.ens.Outputs
+	r := min(max(n, 1), len(m.grown)/outs)
+	m.ens.Trees = m.grown[: r*outs : r*outs]
+	m.BestRound = r
+	return r
 }
 
 func intRange(n int) []int {
