@@ -109,9 +109,10 @@ func refitPlan(best Trial, trials []Trial, split *dataset.Split, bytes map[int]i
 	w := best.Ensemble.Members
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(w[b].Weight, w[a].Weight) })
 	var plan []int
-	used := refitAllEstimate(nil, split, bytes) // the combined bundle's write
+	write := refitAllEstimate(nil, split, bytes) // the combined bundle's write
+	used := write
 	for _, i := range order {
-		one := refitAllEstimate(members[i:i+1], split, bytes) - refitAllEstimate(nil, split, bytes)
+		one := refitAllEstimate(members[i:i+1], split, bytes) - write
 		if used+one <= left {
 			used += one
 			plan = append(plan, members[i].ID)
