@@ -225,11 +225,11 @@ func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64, bytes map[in
 	// Choose on at most ensembleMaxRows rows (every step-th), so that the
 	// selection's cost does not grow with the data; the other rows, when
 	// there are any, judge the choice.
-	sub, ySub := lib, y
+	sub, ySub, subRows := lib, y, rows
 	var held []ensemble.Candidate
-	var yHeld []int
+	var yHeld, heldRows []int
 	if step := (len(rows) + ensembleMaxRows - 1) / ensembleMaxRows; step > 1 {
-		ySub = nil
+		ySub, subRows = nil, nil
 		sub = make([]ensemble.Candidate, len(lib))
 		held = make([]ensemble.Candidate, len(lib))
 		for i, c := range lib {
@@ -240,19 +240,27 @@ func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64, bytes map[in
 				case r%step == 0:
 					sub[i].Prob = append(sub[i].Prob, p...)
 					if i == 0 {
-						ySub = append(ySub, y[r])
+						ySub, subRows = append(ySub, y[r]), append(subRows, rows[r])
 					}
 				default:
 					held[i].Prob = append(held[i].Prob, p...)
 					if i == 0 {
-						yHeld = append(yHeld, y[r])
+						yHeld, heldRows = append(yHeld, y[r]), append(heldRows, rows[r])
 					}
 				}
 			}
 		}
 	}
+	// With cross-validation a trial's validation score is the mean of its
+	// folds' scores, and the ensemble is chosen as the best only when its
+	// own is higher: the selection maximises that same mean. Pooled over
+	// every row, AUC also rewards agreement between the folds' models, which
+	// a blend has more of than its members: on German Credit a blend of
+	// 0.818 pooled out-of-fold AUC against 0.812 for its best member was
+	// 0.816 against 0.817 fold by fold, and the member was kept.
 	pos := d.Target.Positive
-	res, err := selectOnHeldOut(sub, held, metricScore(d.Metric, ySub, k, pos), metricScore(d.Metric, yHeld, k, pos), seed)
+	res, err := selectOnHeldOut(sub, held, metricScore(d.Metric, ySub, k, pos, foldGroups(d.Split.Folds, subRows)),
+		metricScore(d.Metric, yHeld, k, pos, foldGroups(d.Split.Folds, heldRows)), seed)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -284,9 +292,10 @@ func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64, bytes map[in
 
 // metricScore rates a probability matrix by metric, higher is better (log
 // loss and the Brier score negated); an undefined value is NaN, which never
-// wins.
-func metricScore(metric string, y []int, k, pos int) ensemble.Score {
-	return func(p []float64) float64 {
+// wins. With groups (positions of the rows, one group a fold) it is the
+// mean of the groups' values, as a cross-validated trial's score is.
+func metricScore(metric string, y []int, k, pos int, groups [][]int) ensemble.Score {
+	one := func(y []int, p []float64) float64 {
 		v, ok := metrics.Value(metric, y, mat.NewDense(len(y), k, p), pos)
 		if !ok || !finiteScore(v) {
 			return nan
@@ -296,6 +305,54 @@ func metricScore(metric string, y []int, k, pos int) ensemble.Score {
 		}
 		return v
 	}
+	if len(groups) < 2 {
+		return func(p []float64) float64 { return one(y, p) }
+	}
+	ys := make([][]int, len(groups))
+	for g, at := range groups {
+		for _, i := range at {
+			ys[g] = append(ys[g], y[i])
+		}
+	}
+	return func(p []float64) float64 {
+		sum := 0.0
+		for g, at := range groups {
+			q := make([]float64, 0, len(at)*k)
+			for _, i := range at {
+				q = append(q, p[i*k:(i+1)*k]...)
+			}
+			sum += one(ys[g], q)
+		}
+		return sum / float64(len(groups))
+	}
+}
+
+// foldGroups are the positions in rows of each fold's rows (nil without
+// folds): the groups metricScore averages over.
+func foldGroups(folds [][]int, rows []int) [][]int {
+	if len(folds) < 2 || len(rows) == 0 {
+		return nil
+	}
+	foldOf := make(map[int]int, len(rows))
+	for j, fold := range folds {
+		for _, r := range fold {
+			foldOf[r] = j
+		}
+	}
+	groups := make([][]int, len(folds))
+	for i, r := range rows {
+		j, ok := foldOf[r]
+		if !ok {
+			return nil // a row outside the folds: score them pooled
+		}
+		groups[j] = append(groups[j], i)
+	}
+	for _, g := range groups {
+		if len(g) == 0 {
+			return nil
+		}
+	}
+	return groups
 }
 
 var nan = func() float64 { z := 0.0; return z / z }()

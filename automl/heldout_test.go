@@ -38,7 +38,7 @@ func TestSelectOnHeldOut(t *testing.T) {
 		return out
 	}
 	sub, held := lib(n), lib(n)
-	score := metricScore("log_loss", y, 2, 1)
+	score := metricScore("log_loss", y, 2, 1, nil)
 	bagged, _ := ensemble.Select(sub, score, ensemble.Options{Bags: 10, Seed: 3})
 	one, _ := ensemble.Select(sub, score, ensemble.Options{Bags: 1, Seed: 3})
 	if slices.Equal(bagged.Weights, one.Weights) {
