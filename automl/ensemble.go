@@ -254,8 +254,8 @@ func selectEnsemble(st *Store, d *Data, cands []Trial, seed uint64, bytes map[in
 	// With cross-validation a trial's validation score is the mean of its
 	// folds' scores, and the ensemble is chosen as the best only when its
 	// own is higher: the selection maximises that same mean. Pooled over
-	// every row, AUC also rewards agreement between the folds' models, which
-	// a blend has more of than its members: on German Credit a blend of
+	// every row, AUC also compares one fold's model's scores with another's,
+	// which no deployed model is judged on: on German Credit a blend of
 	// 0.818 pooled out-of-fold AUC against 0.812 for its best member was
 	// 0.816 against 0.817 fold by fold, and the member was kept.
 	pos := d.Target.Positive
