@@ -53,6 +53,22 @@ const (
 	mostlyMissingPct = 0.95 // columns missing in more rows are dropped
 )
 
+// scoresProbabilities reports whether metric is optimal for the true class
+// probabilities: log loss and the Brier score are proper scoring rules, and
+// accuracy is won by the most probable class. Class weights move a model away
+// from those probabilities (towards a balanced prior), which a prior
+// correction afterwards undoes on average but not row by row: a rare pattern
+// near a small class's border stays pulled towards it. Rank and threshold
+// metrics (ROC/PR AUC, F1, balanced accuracy, precision, recall) reward what
+// weights buy: the small class's rows ranked and found.
+func scoresProbabilities(metric string) bool {
+	switch metric {
+	case "log_loss", "brier", "accuracy":
+		return true
+	}
+	return false
+}
+
 // Guard runs the guardrails on a frame whose target is encoded and whose rows
 // are split. Leakage is measured from training rows to validation rows only.
 func Guard(f *dataset.Frame, t *dataset.Target, p *dataset.Profile, sp *dataset.Split, cfg Config) Plan {
@@ -73,9 +89,15 @@ func guard(ctx context.Context, f *dataset.Frame, t *dataset.Target, p *dataset.
 			Message: fmt.Sprintf("%d rows have no value in the target column %q", t.Dropped, t.Column),
 			Action:  fmt.Sprintf("dropped those %d rows", t.Dropped)})
 	}
-	// Class imbalance: weights on training rows only.
+	// Class imbalance: weights on training rows only, and only when the
+	// ranking metric does not score the probabilities themselves.
 	minC, maxC := slices.Min(t.Counts), slices.Max(t.Counts)
-	if float64(minC) <= imbalanceRatio*float64(maxC) {
+	if float64(minC) <= imbalanceRatio*float64(maxC) && scoresProbabilities(cfg.Metric) {
+		add(Guardrail{Code: "class_imbalance", Level: "info", Column: t.Column,
+			Message: fmt.Sprintf("the smallest class has %d rows, %.1f%% of the largest (%d)", minC, 100*float64(minC)/float64(maxC), maxC),
+			Action: fmt.Sprintf("training rows are not weighted: %s scores the predicted probabilities, "+
+				"and an unweighted fit is what estimates them; weights would make rare classes look likelier than they are", cfg.Metric)})
+	} else if float64(minC) <= imbalanceRatio*float64(maxC) {
 		n := float64(len(t.Y))
 		plan.ClassWeights = make([]float64, len(t.Counts))
 		for k, c := range t.Counts {

@@ -75,6 +75,29 @@ func TestGuardrails(t *testing.T) {
 		t.Errorf("class weights %v: the minority class should weigh more", w)
 	}
 
+	// Ranked by log loss (or the Brier score, or accuracy), the same data is
+	// fitted unweighted: the guardrail still reports the imbalance, and says so.
+	for _, metric := range []string{"log_loss", "brier", "accuracy"} {
+		p, err := Prepare(Config{Data: path, Target: "class", Seed: 1, RunsDir: t.TempDir(), Metric: metric})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan := p.Experiment.Plan
+		if plan.ClassWeights != nil {
+			t.Errorf("%s: class weights %v, want none", metric, plan.ClassWeights)
+		}
+		i := slices.IndexFunc(plan.Guardrails, func(g Guardrail) bool { return g.Code == "class_imbalance" })
+		if i < 0 || !strings.Contains(plan.Guardrails[i].Action, "not weighted") {
+			t.Errorf("%s: imbalance not reported as left unweighted: %+v", metric, plan.Guardrails)
+		}
+	}
+	// F1 and the other rank and threshold metrics keep the weights.
+	if p, err := Prepare(Config{Data: path, Target: "class", Seed: 1, RunsDir: t.TempDir(), Metric: "f1"}); err != nil {
+		t.Fatal(err)
+	} else if p.Experiment.Plan.ClassWeights == nil {
+		t.Error("f1: no class weights on imbalanced data")
+	}
+
 	// --keep-col keeps the leaking column, --exclude-cols drops another.
 	p, err = Prepare(Config{Data: path, Target: "class", Seed: 1, RunsDir: t.TempDir(), KeepCols: []string{"leak"}, ExcludeCols: []string{"Telephone"}})
 	if err != nil {
