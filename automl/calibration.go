@@ -42,6 +42,9 @@ func thresholdMetric(metric string) string {
 //     fold with cross-validation, so the ranking metric and the log loss
 //     are those of calibrated outputs (the kept predictions stay the raw
 //     ones: an ensemble blends raw probabilities and calibrates the blend);
+//     a binary target's ROC and PR AUC under an increasing calibrator
+//     (calibrate.Calibrator.KeepsRanking) stay the raw rows' own, which
+//     are exactly those of the kept calibrator's outputs;
 //   - the test metrics are those of the test rows through the calibrator
 //     fitted on every held-out row, the one the bundle keeps;
 //   - for a binary target, the threshold that maximises thresholdMetric on
@@ -69,8 +72,22 @@ func (d *Data) calibrateTrial(t *Trial, f *Fitted, cvFolds [][]int) error {
 	if c.Method != calibrate.None {
 		t.Calibration = c.Method
 		f.Calibration = &c
+		// The cross-fitted rows went through five calibrators, which shuffle
+		// the ranking across their folds' boundaries; the kept calibrator is
+		// one map, and when it is increasing the ranking of the calibrated
+		// rows is the raw one: so are their rank metrics.
+		ranks := func(m, raw map[string]float64) map[string]float64 {
+			if c.KeepsRanking() {
+				for _, name := range rankMetrics {
+					if v, ok := raw[name]; ok {
+						m[name] = v
+					}
+				}
+			}
+			return m
+		}
 		if len(cvFolds) == 0 {
-			t.Val = finite(metrics.Evaluate(y, mat.NewDense(len(y), k, q), pos))
+			t.Val = ranks(finite(metrics.Evaluate(y, mat.NewDense(len(y), k, q), pos)), t.Val)
 		} else {
 			at := make(map[int]int, len(p.Rows))
 			for i, r := range p.Rows {
@@ -82,7 +99,7 @@ func (d *Data) calibrateTrial(t *Trial, f *Fitted, cvFolds [][]int) error {
 					i := at[r]
 					sub = append(sub, q[i*k:(i+1)*k]...)
 				}
-				t.Folds[j] = finite(metrics.Evaluate(d.labels(fold), mat.NewDense(len(fold), k, sub), pos))
+				t.Folds[j] = ranks(finite(metrics.Evaluate(d.labels(fold), mat.NewDense(len(fold), k, sub), pos)), t.Folds[j])
 			}
 			t.Val = meanMetrics(t.Folds)
 		}
@@ -119,6 +136,10 @@ func (d *Data) calibrateTrial(t *Trial, f *Fitted, cvFolds [][]int) error {
 	}
 	return nil
 }
+
+// rankMetrics depend on the order of the positive class's probabilities
+// only.
+var rankMetrics = []string{"roc_auc", "pr_auc"}
 
 // AtThresholdNames are the metrics a binary trial with a decision
 // threshold records beside the 0.5 ones: the threshold and the label

@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/goautoml/automl/calibrate"
 	"github.com/goautoml/automl/metrics"
 	"github.com/goautoml/automl/store"
 )
@@ -87,4 +88,52 @@ func rocAUCOf(d *Data, pr *Predictions, rows []int) float64 {
 		m.SetRow(i, pr.Row(k))
 	}
 	return metrics.Evaluate(d.labels(rows), m, d.Target.Positive)["roc_auc"]
+}
+
+// TestCalibratedRankMetrics: a binary trial calibrated by an increasing
+// map (Platt's sigmoid here) records the ROC AUC of its raw held-out
+// probabilities, fold by fold with cross-validation: the kept calibrator
+// does not change their order, while the cross-fitted rows, which went
+// through five calibrators, would have.
+func TestCalibratedRankMetrics(t *testing.T) {
+	data := germanCredit(t)
+	for _, cv := range []int{0, 3} {
+		cfg := Config{Data: data, Target: "class", MaxTrials: 8, Seed: 5, Include: fastFamilies, RunsDir: t.TempDir(), Name: "p", Calibration: CalibrationAuto, Ensemble: EnsembleNone}
+		cfg.Split.CV = cv
+		res := runFor(t, cfg)
+		p, err := Prepare(res.Experiment.Config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp := p.Data.Split
+		sets := [][]int{sp.Val}
+		if cv > 0 {
+			sets = sp.Folds
+		}
+		platt := 0
+		for _, tr := range res.Trials {
+			if tr.Calibration != calibrate.Platt {
+				continue
+			}
+			platt++
+			pr, err := ReadPredictions(store.At(res.Dir).Predictions(tr.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var auc float64
+			for j, rows := range sets {
+				a := rocAUCOf(p.Data, pr, rows)
+				auc += a / float64(len(sets))
+				if cv > 0 && math.Abs(a-tr.Folds[j]["roc_auc"]) > 1e-5 {
+					t.Errorf("cv %d, trial %d, fold %d: raw roc_auc %.7f, recorded %.7f", cv, tr.ID, j+1, a, tr.Folds[j]["roc_auc"])
+				}
+			}
+			if math.Abs(auc-tr.Val["roc_auc"]) > 1e-5 {
+				t.Errorf("cv %d, trial %d: raw roc_auc %.7f, recorded %.7f", cv, tr.ID, auc, tr.Val["roc_auc"])
+			}
+		}
+		if platt == 0 {
+			t.Fatalf("cv %d: no trial was calibrated with Platt's sigmoid; the test needs one", cv)
+		}
+	}
 }

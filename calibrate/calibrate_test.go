@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -322,5 +323,67 @@ func TestTemperatureBounds(t *testing.T) {
 	Temper(row, 2)
 	if s := row[0] + row[1] + row[2]; math.Abs(s-1) > 1e-15 || !(row[0] > 0) {
 		t.Fatalf("a zero probability tempered to %v (sum %v)", row, s)
+	}
+}
+
+// TestKeepsRanking: a binary calibrator that says it keeps the ranking
+// (prior correction, Platt, temperature) gives the same ROC and PR AUC as
+// the raw probabilities on rows it was not fitted on, and never reverses
+// two rows; isotonic steps tie rows and do not claim it.
+func TestKeepsRanking(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const n = 600
+	y := make([]int, n)
+	p := make([]float64, 0, 2*n)
+	for i := range y {
+		y[i] = r.IntN(2)
+		z := 1.2*float64(2*y[i]-1) + r.NormFloat64()
+		q := 1 / (1 + math.Exp(-z))
+		p = append(p, 1-q, q)
+	}
+	w := []float64{1, 3}
+	for _, c := range []struct {
+		method  string
+		weights []float64
+		keeps   bool
+	}{
+		{Prior, w, true}, {Platt, nil, true}, {Platt, w, true}, {Temperature, nil, true}, {Isotonic, nil, false},
+	} {
+		cal, err := Fit(c.method, p[:n], y[:n/2], 2, 1, c.weights)
+		if err != nil {
+			t.Fatalf("%s: %v", c.method, err)
+		}
+		if cal.KeepsRanking() != c.keeps {
+			t.Errorf("%s: KeepsRanking %v, want %v", c.method, !c.keeps, c.keeps)
+			continue
+		}
+		if !c.keeps {
+			continue
+		}
+		test := p[n:]
+		q := cal.Apply(test)
+		raw := metrics.Evaluate(y[n/2:], mat.NewDense(n/2, 2, test), 1)
+		got := metrics.Evaluate(y[n/2:], mat.NewDense(n/2, 2, q), 1)
+		for _, m := range []string{"roc_auc", "pr_auc"} {
+			if math.Abs(raw[m]-got[m]) > 1e-12 {
+				t.Errorf("%s: %s %v calibrated, %v raw", c.method, m, got[m], raw[m])
+			}
+		}
+		order := make([]int, n/2)
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortFunc(order, func(a, b int) int { return cmp.Compare(test[2*a+1], test[2*b+1]) })
+		for i := 1; i < len(order); i++ {
+			if q[2*order[i]+1] < q[2*order[i-1]+1] {
+				t.Fatalf("%s: calibrated probabilities reverse two rows", c.method)
+			}
+		}
+	}
+	if (Calibrator{Method: Platt, Classes: 2, Sigmoids: []Sigmoid{{A: 2, B: 0}}}).KeepsRanking() {
+		t.Error("a sigmoid with a positive slope reverses the ranking but claims to keep it")
+	}
+	if (Calibrator{Method: Temperature, Classes: 3, Temperature: 2}).KeepsRanking() {
+		t.Error("a multiclass calibrator claims to keep the binary ranking")
 	}
 }

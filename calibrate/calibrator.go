@@ -35,6 +35,27 @@ type Calibrator struct {
 	Temperature float64 `json:"temperature,omitempty"`
 }
 
+// KeepsRanking reports whether, for a binary target, the calibrated
+// probability of the positive class is an increasing function of the raw
+// one: the prior correction, temperature scaling, and Platt's sigmoid with
+// its usual (negative) slope. Rank metrics (ROC AUC, PR AUC) of rows
+// calibrated by such a calibrator are those of the raw rows. Isotonic
+// steps tie rows the raw scores told apart, so they do not keep it.
+func (c Calibrator) KeepsRanking() bool {
+	if c.Classes != 2 {
+		return false
+	}
+	switch c.Method {
+	case None, "", Prior:
+		return true
+	case Temperature:
+		return c.Temperature > 0
+	case Platt:
+		return len(c.Sigmoids) == 1 && c.Sigmoids[0].A < 0
+	}
+	return false
+}
+
 // Apply returns the calibrated probabilities of p (n × Classes, row-major);
 // p is not changed.
 func (c Calibrator) Apply(p []float64) []float64 {
