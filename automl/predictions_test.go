@@ -46,11 +46,7 @@ func TestTrialPredictions(t *testing.T) {
 	for _, cv := range []int{0, 3} {
 		cfg := Config{Data: data, Target: "class", MaxTrials: 4, Seed: 5, Include: fastFamilies, RunsDir: t.TempDir(), Name: "p", Calibration: CalibrationNone, Ensemble: EnsembleNone}
 		cfg.Split.CV = cv
-		res := runFor(t, cfg)
-		p, err := Prepare(res.Experiment.Config)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res, p := runPrepared(t, cfg)
 		sp := p.Data.Split
 		want := slices.Clone(sp.Val)
 		if cv > 0 {
@@ -90,6 +86,18 @@ func rocAUCOf(d *Data, pr *Predictions, rows []int) float64 {
 	return metrics.Evaluate(d.labels(rows), m, d.Target.Positive)["roc_auc"]
 }
 
+// runPrepared runs cfg and prepares its experiment's data again, to
+// recompute what the run recorded.
+func runPrepared(t *testing.T, cfg Config) (*Result, *Prepared) {
+	t.Helper()
+	res := runFor(t, cfg)
+	p, err := Prepare(res.Experiment.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, p
+}
+
 // TestCalibratedRankMetrics: a binary trial calibrated by an increasing
 // map (Platt's sigmoid here) records the ROC AUC of its raw held-out
 // probabilities, fold by fold with cross-validation: the kept calibrator
@@ -100,11 +108,7 @@ func TestCalibratedRankMetrics(t *testing.T) {
 	for _, cv := range []int{0, 3} {
 		cfg := Config{Data: data, Target: "class", MaxTrials: 8, Seed: 5, Include: fastFamilies, RunsDir: t.TempDir(), Name: "p", Calibration: CalibrationAuto, Ensemble: EnsembleNone}
 		cfg.Split.CV = cv
-		res := runFor(t, cfg)
-		p, err := Prepare(res.Experiment.Config)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res, p := runPrepared(t, cfg)
 		sp := p.Data.Split
 		sets := [][]int{sp.Val}
 		if cv > 0 {
