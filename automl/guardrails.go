@@ -92,20 +92,22 @@ func guard(ctx context.Context, f *dataset.Frame, t *dataset.Target, p *dataset.
 	// Class imbalance: weights on training rows only, and only when the
 	// ranking metric does not score the probabilities themselves.
 	minC, maxC := slices.Min(t.Counts), slices.Max(t.Counts)
-	if float64(minC) <= imbalanceRatio*float64(maxC) && scoresProbabilities(cfg.Metric) {
-		add(Guardrail{Code: "class_imbalance", Level: "info", Column: t.Column,
-			Message: fmt.Sprintf("the smallest class has %d rows, %.1f%% of the largest (%d)", minC, 100*float64(minC)/float64(maxC), maxC),
+	imbalance := fmt.Sprintf("the smallest class has %d rows, %.1f%% of the largest (%d)", minC, 100*float64(minC)/float64(maxC), maxC)
+	switch {
+	case float64(minC) > imbalanceRatio*float64(maxC):
+		// balanced enough: nothing to report
+	case scoresProbabilities(cfg.Metric):
+		add(Guardrail{Code: "class_imbalance", Level: "info", Column: t.Column, Message: imbalance,
 			Action: fmt.Sprintf("training rows are not weighted: %s scores the predicted probabilities, "+
 				"and an unweighted fit is what estimates them; weights would make rare classes look likelier than they are", cfg.Metric)})
-	} else if float64(minC) <= imbalanceRatio*float64(maxC) {
+	default:
 		n := float64(len(t.Y))
 		plan.ClassWeights = make([]float64, len(t.Counts))
 		for k, c := range t.Counts {
 			plan.ClassWeights[k] = n / (float64(len(t.Counts)) * float64(c))
 		}
-		add(Guardrail{Code: "class_imbalance", Level: "warning", Column: t.Column,
-			Message: fmt.Sprintf("the smallest class has %d rows, %.1f%% of the largest (%d)", minC, 100*float64(minC)/float64(maxC), maxC),
-			Action:  "training rows are weighted by n / (classes × class count) so each class weighs the same"})
+		add(Guardrail{Code: "class_imbalance", Level: "warning", Column: t.Column, Message: imbalance,
+			Action: "training rows are weighted by n / (classes × class count) so each class weighs the same"})
 	}
 	dup, err := dataset.DuplicateRowsContext(ctx, f, nil)
 	if err != nil {
